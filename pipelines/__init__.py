@@ -1,0 +1,1 @@
+"""talkwatch pipelines: cleaning, dedup, dating, relevance, the Prefect flow and the CLI."""

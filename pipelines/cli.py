@@ -1,0 +1,243 @@
+"""The `talkwatch` command: run the flow now, query the database, clean a saved page, export, status."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+DEFAULT_SOURCES = "config/sources.toml"
+DEFAULT_TOPIC = "config/topic.toml"
+DEFAULT_DB = os.environ.get("TALKWATCH_DB", "data/talkwatch.duckdb")
+
+EXIT_BUSY = 3
+
+
+def _jsonable(v):
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    if isinstance(v, bytes):
+        return v.hex()
+    return v
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.flow import ingest
+    from storage.db import DatabaseBusy
+
+    settings = dict(kv.split("=", 1) for kv in args.set or [])
+    if args.lock_timeout is not None:
+        os.environ["TALKWATCH_LOCK_TIMEOUT"] = str(args.lock_timeout)
+    try:
+        summary = ingest(sources=args.sources, topic=args.topic, db=args.db,
+                         only=args.only.split(",") if args.only else None, trigger="cli",
+                         spider_settings=settings or None)
+    except DatabaseBusy as exc:
+        print(f"talkwatch: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(s: dict) -> None:
+    c = s["counts"]
+    load = c.get("load", {})
+    crawl = c.get("crawl", {})
+    print(f"run {s['run_id']} ({s['trigger']}): {s['status']}")
+    print(f"  listings fetched {crawl.get('listings', 0)} (failed {crawl.get('listings_failed', 0)}, "
+          f"not modified {crawl.get('listings_not_modified', 0)}); pages fetched {crawl.get('pages_fetched', 0)}, "
+          f"failed {crawl.get('pages_failed', 0)}, refused {crawl.get('pages_refused', 0)}")
+    print(f"  articles new {load.get('articles_new', 0)} (of which copies {load.get('copies', 0)}); "
+          f"pages: " + ", ".join(f"{k[6:]}={v}" for k, v in load.items() if k.startswith("pages_")))
+    failed_sources = {}
+    for e in s["errors"]:
+        failed_sources.setdefault(e["source"], e)
+    for name, counts in s["sources"].items():
+        ok = counts.get("listings_ok", 0) + counts.get("listings_not_modified", 0)
+        if ok == 0 and counts.get("listings_failed", 0):
+            e = failed_sources.get(name, {})
+            print(f"  source {name}: unreachable: {e.get('reason', 'every listing failed')} ({e.get('url', '')})")
+        else:
+            print(f"  source {name}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    print(f"  database: {s['db']}")
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from storage.db import DatabaseBusy
+    from storage.query import run_query
+
+    try:
+        columns, rows = run_query(args.db, args.sql, timeout=args.lock_timeout)
+    except DatabaseBusy as exc:
+        print(f"talkwatch: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except FileNotFoundError as exc:
+        print(f"talkwatch: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a bad query is the user's to fix: say it plainly
+        print(f"talkwatch: query failed: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        for r in rows:
+            print(json.dumps({c: _jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False, default=str))
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(columns)
+        w.writerows([[_jsonable(v) for v in r] for r in rows])
+        sys.stdout.write(buf.getvalue())
+    else:
+        print(_table(columns, rows))
+    return 0
+
+
+def _table(columns: list[str], rows: list[tuple], cap: int = 60) -> str:
+    def cell(v) -> str:
+        s = "NULL" if v is None else str(_jsonable(v))
+        s = s.replace("\n", " ")
+        return s if len(s) <= cap else s[: cap - 1] + "…"
+
+    cells = [[cell(v) for v in r] for r in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    line = lambda vals: " | ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
+    out = [line(columns), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from pipelines.process import clean_document
+    from pipelines.render import render_text
+
+    if args.manifest:
+        fh = sys.stdin if args.manifest == "-" else open(args.manifest, encoding="utf-8")
+        with fh:
+            for line in fh:
+                if line.strip():
+                    print(json.dumps(_clean_manifest_line(line), ensure_ascii=False), flush=True)
+        return 0
+    if not args.page:
+        print("talkwatch clean: give PAGE.html or --manifest F", file=sys.stderr)
+        return 2
+    body = Path(args.page).read_bytes()
+    p = clean_document(body, args.url or Path(args.page).resolve().as_uri())
+    if p.page is None:
+        print(f"talkwatch clean: {p.reason}", file=sys.stderr)
+        return 1
+    print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url))
+    return 0
+
+
+def _clean_manifest_line(line: str) -> dict:
+    from pipelines.process import clean_document
+
+    out: dict = {}
+    try:
+        spec = json.loads(line)
+        out = {"path": spec.get("path"), "url": spec.get("url")}
+        body = Path(spec["path"]).read_bytes()
+        p = clean_document(body, spec.get("url") or Path(spec["path"]).resolve().as_uri())
+        if p.page is None:
+            out["error"] = p.reason or "could not clean"
+            return out
+        d = p.dating
+        out.update({"title": p.page.title, "published_at": d.iso() if d else None,
+                    "date_source": d.date_source if d else "none", "language": p.page.language,
+                    "authors": p.page.authors, "text": p.page.text})
+        if not p.page.is_article:
+            out["warning"] = p.page.reason
+    except Exception as exc:  # noqa: BLE001 - one bad page gives one error line; the others go on
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipelines.export import export_text
+    from storage.db import connect
+
+    if args.format != "text":
+        print(f"talkwatch export: unknown format {args.format}", file=sys.stderr)
+        return 2
+    con = connect(args.db, read_only=True)
+    try:
+        written = export_text(con, args.out)
+    finally:
+        con.close()
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from storage.db import connect
+    from storage.sqlfiles import sql
+
+    con = connect(args.db, read_only=True)
+    try:
+        runs = con.execute(sql("queries/status_runs"), [args.runs])
+        print("Last runs")
+        print(_table([d[0] for d in runs.description], runs.fetchall()))
+        src = con.execute(sql("queries/status_sources"))
+        print("\nSources")
+        print(_table([d[0] for d in src.description], src.fetchall()))
+    finally:
+        con.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="talkwatch", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="one flow run now (the manual trigger); prints a summary")
+    r.add_argument("--sources", default=DEFAULT_SOURCES, help="sources file (default %(default)s)")
+    r.add_argument("--topic", default=DEFAULT_TOPIC, help="topic file (default %(default)s)")
+    r.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default %(default)s)")
+    r.add_argument("--only", help="comma-separated source names to crawl (default: all)")
+    r.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="Scrapy setting for this run")
+    r.add_argument("--lock-timeout", type=float, help="seconds to wait for another writer (default 120)")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.set_defaults(func=cmd_run)
+
+    q = sub.add_parser("query", help="run SQL against the database, read-only")
+    q.add_argument("sql")
+    q.add_argument("--db", default=DEFAULT_DB)
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
+    q.set_defaults(func=cmd_query)
+
+    c = sub.add_parser("clean", help="print the seed-style text of a saved page, or clean a manifest")
+    c.add_argument("page", nargs="?")
+    c.add_argument("--url", help="the page's original URL")
+    c.add_argument("--manifest", help='JSON lines {"path", "url"}; "-" for stdin')
+    c.set_defaults(func=cmd_clean)
+
+    e = sub.add_parser("export", help="write one seed-style file per original article")
+    e.add_argument("--format", default="text", choices=["text"])
+    e.add_argument("--out", required=True)
+    e.add_argument("--db", default=DEFAULT_DB)
+    e.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("status", help="last runs and per-source health")
+    s.add_argument("--db", default=DEFAULT_DB)
+    s.add_argument("--runs", type=int, default=10)
+    s.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

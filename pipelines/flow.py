@@ -1,0 +1,310 @@
+"""The Prefect flow `ingest`: crawl → clean → deduplicate → date → load, one run all in or all out."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from pipelines import process  # noqa: E402
+from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noqa: E402
+from pipelines.dedupe import is_near_duplicate, similarity  # noqa: E402
+from pipelines.process import PageInput, ProcessedPage  # noqa: E402
+from pipelines.records import DateHint  # noqa: E402
+from pipelines.relevance import Topic, load_topic  # noqa: E402
+from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
+from spiders.sources import load_sources  # noqa: E402
+from storage.db import connect  # noqa: E402
+from storage.load import LoadReport, article_id_for, listing_state, load_batch, seen_urls  # noqa: E402
+from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow  # noqa: E402
+
+DEFAULT_SOURCES = "config/sources.toml"
+DEFAULT_TOPIC = "config/topic.toml"
+DEFAULT_DB = "data/talkwatch.duckdb"
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the CLI, the Prefect artifact and the `runs` table."""
+
+    run_id: str
+    trigger: str
+    status: str
+    counts: dict = field(default_factory=dict)
+    per_source: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    db: str = ""
+
+    def to_dict(self) -> dict:
+        return {"run_id": self.run_id, "trigger": self.trigger, "status": self.status, "counts": self.counts,
+                "sources": self.per_source, "errors": self.errors, "db": self.db}
+
+
+def _parse_time(value: str | None) -> datetime:
+    if value:
+        try:
+            t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    return datetime.now(timezone.utc)
+
+
+def judge_duplicate(new_text: str, other_text: str) -> float | None:
+    """The storage loader's DuplicateJudge: a confirmed near-duplicate gives its similarity."""
+    if not is_near_duplicate(new_text, other_text):
+        return None
+    s = similarity(new_text, other_text)
+    return max(s.jaccard, s.containment)
+
+
+@task(name="prepare", cache_policy=NO_CACHE)
+def prepare(db: str) -> tuple[list[str], dict]:
+    """Migrate the database and read what the spider must skip (stored URLs) and send (feed validators)."""
+    con = connect(db)
+    try:
+        return seen_urls(con), listing_state(con)
+    finally:
+        con.close()
+
+
+@task(name="crawl", cache_policy=NO_CACHE)
+def crawl(sources: str, work_dir: str, seen: list[str], state: dict, only: list[str] | None,
+          settings: dict[str, str] | None) -> CrawlResult:
+    result = run_crawl(sources, work_dir, seen=seen, state=state, only=only, settings=settings)
+    if result.error:
+        get_run_logger().error("crawl: %s", result.error)
+    return result
+
+
+@task(name="clean", cache_policy=NO_CACHE)
+def clean(items_path: str, topic: Topic | None, languages: dict[str, str]) -> tuple[
+        list[ProcessedPage], list[FailureItem], list[ListingItem]]:
+    pages, failures, listings = [], [], []
+    for item in read_items(items_path):
+        if isinstance(item, PageItem):
+            pages.append(process.clean(_page_input(item, languages), topic))
+        elif isinstance(item, FailureItem):
+            failures.append(item)
+        else:
+            listings.append(item)
+    return pages, failures, listings
+
+
+def _page_input(item: PageItem, languages: dict[str, str]) -> PageInput:
+    hints = []
+    if item.listed_date:
+        hints.append(DateHint(item.listed_date_kind or "feed", item.listed_date))
+    if item.headers.get("last-modified"):
+        hints.append(DateHint("http-last-modified", item.headers["last-modified"]))
+    return PageInput(url=item.url, final_url=item.final_url or item.url, source=item.source, body=page_body(item),
+                     fetched_at=_parse_time(item.fetched_at), status=item.status,
+                     content_type=item.headers.get("content-type"), encoding=item.encoding,
+                     language_hint=languages.get(item.source), hints=hints, listed_title=item.listed_title,
+                     listed_in=item.listed_in)
+
+
+@task(name="deduplicate", cache_policy=NO_CACHE)
+def deduplicate(pages: list[ProcessedPage]) -> list[ProcessedPage]:
+    """Keys for exact and near copies; URL variants inside this batch collapse onto their first page.
+
+    Matching against everything already stored happens inside the load transaction, so that a run's view of the
+    database and its writes cannot disagree.
+    """
+    first: dict[str, ProcessedPage] = {}
+    for p in pages:
+        if p.outcome != "loaded":
+            continue
+        if p.canonical_url in first:
+            p.outcome, p.reason = "duplicate", f"same page as {first[p.canonical_url].input.url}"
+            continue
+        first[p.canonical_url] = p
+        process.dedupe_keys(p)
+    return pages
+
+
+@task(name="date", cache_policy=NO_CACHE)
+def date(pages: list[ProcessedPage]) -> list[ProcessedPage]:
+    for p in pages:
+        if p.outcome == "loaded":
+            process.date(p)
+    return pages
+
+
+@task(name="load", cache_policy=NO_CACHE)
+def load(db: str, batch: RunBatch) -> LoadReport:
+    return load_batch(db, batch, judge_duplicate)
+
+
+def _article_row(p: ProcessedPage) -> ArticleRow:
+    page, d, r = p.page, p.dating, p.relevance
+    assert page is not None
+    return ArticleRow(
+        article_id=article_id_for(p.canonical_url), url=p.input.final_url or p.input.url,
+        canonical_url=p.canonical_url, source=p.input.source, title=page.title,
+        published_at=d.published_at if d else None, published_precision=d.precision if d else "none",
+        date_source=d.date_source if d else "none", date_confidence=d.confidence if d else 0.0,
+        modified_at=d.modified_at if d else None, date_evidence=process.evidence_json(d),
+        language=page.language, authors=list(page.authors), text=page.text, word_count=page.word_count,
+        fetched_at=p.input.fetched_at, exact_key=p.exact_key, band_keys=list(p.band_keys),
+        relevance_score=r.score if r else 0.0, matched_terms=list(r.matched_terms) if r else [],
+        relevant=True, description=page.description, listed_title=p.input.listed_title,
+    )
+
+
+def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureItem],
+                listings: list[ListingItem]) -> RunBatch:
+    batch = RunBatch(run=run)
+    for p in pages:
+        inp = p.input
+        aid = None
+        if p.outcome == "loaded":
+            row = _article_row(p)
+            batch.articles.append(row)
+            aid = row.article_id
+        elif p.outcome == "duplicate":
+            aid = article_id_for(p.canonical_url)
+        batch.pages.append(PageRow(url=inp.url, source=inp.source, outcome=p.outcome, reason=p.reason,
+                                   fetched_at=inp.fetched_at, status=inp.status, canonical_url=p.canonical_url,
+                                   final_url=inp.final_url, listed_in=inp.listed_in, article_id=aid))
+        batch.raw_pages.append(RawPageRow(
+            url=inp.url, source=inp.source, fetched_at=inp.fetched_at, status=inp.status,
+            headers=json.dumps({"content-type": inp.content_type}), encoding=inp.encoding, body=inp.body,
+            listed_title=inp.listed_title, listed_date=inp.hints[0].value if inp.hints else None,
+            listed_date_kind=inp.hints[0].kind if inp.hints else None))
+    known = {p.url for p in batch.pages}
+    for f in failures:
+        if f.url in known:
+            continue
+        known.add(f.url)
+        batch.pages.append(PageRow(url=f.url, source=f.source, outcome=f.outcome, reason=f.reason,
+                                   fetched_at=_parse_time(f.fetched_at), status=f.status, listed_in=f.listed_in))
+    for li in listings:
+        batch.listings.append(ListingRow(url=li.url, source=li.source, listing_type=li.listing_type,
+                                         outcome=li.outcome, fetched_at=_parse_time(li.fetched_at),
+                                         status=li.status, reason=li.reason, entries=li.entries,
+                                         new_entries=li.new_entries, etag=li.etag, last_modified=li.last_modified))
+    return batch
+
+
+def _counts(pages: list[ProcessedPage], failures: list[FailureItem], listings: list[ListingItem],
+            sources: list[str]) -> tuple[dict, dict, list]:
+    per: dict[str, Counter] = defaultdict(Counter)
+    for name in sources:
+        per[name]  # every configured source gets a line, even a silent one
+    for li in listings:
+        per[li.source][f"listings_{li.outcome.replace('-', '_')}"] += 1
+        per[li.source]["listed_new"] += li.new_entries
+    for p in pages:
+        per[p.input.source]["fetched"] += 1
+        per[p.input.source][p.outcome.replace("-", "_")] += 1
+    for f in failures:
+        per[f.source][f.outcome] += 1
+    stage = {
+        "crawl": {"listings": len(listings),
+                  "listings_failed": sum(li.outcome == "failed" for li in listings),
+                  "listings_not_modified": sum(li.outcome == "not-modified" for li in listings),
+                  "pages_fetched": len(pages),
+                  "pages_failed": sum(f.outcome == "failed" for f in failures),
+                  "pages_refused": sum(f.outcome == "refused" for f in failures)},
+        "clean": dict(Counter(p.outcome for p in pages if p.outcome != "duplicate")),
+        "deduplicate": {"url_duplicates": sum(p.outcome == "duplicate" for p in pages)},
+        "date": dict(Counter((p.dating.precision if p.dating else "none") for p in pages
+                             if p.outcome == "loaded")),
+    }
+    errors = [{"source": li.source, "url": li.url, "reason": li.reason or "failed"}
+              for li in listings if li.outcome == "failed"]
+    errors += [{"source": f.source, "url": f.url, "reason": f.reason} for f in failures if f.outcome == "failed"]
+    errors += [{"source": p.input.source, "url": p.input.url, "reason": p.reason} for p in pages
+               if p.outcome == "failed"]
+    return stage, {k: dict(v) for k, v in sorted(per.items())}, errors
+
+
+def _trigger(default: str) -> tuple[str, str | None]:
+    """How this run was started: the schedule, a deployment run by hand, or the CLI/a direct call."""
+    try:
+        from prefect.runtime import deployment, flow_run
+        flow_run_id = flow_run.id
+        if "auto-scheduled" in (flow_run.tags or []):
+            return "schedule", flow_run_id
+        if deployment.id:
+            return "deployment", flow_run_id
+        return default, flow_run_id
+    except Exception:  # noqa: BLE001 - outside a flow run
+        return default, None
+
+
+def _markdown(summary: RunSummary) -> str:
+    lines = [f"# talkwatch run {summary.run_id}", "", f"trigger: **{summary.trigger}**, status: **{summary.status}**",
+             "", "| stage | counts |", "|---|---|"]
+    for stage, counts in summary.counts.items():
+        lines.append(f"| {stage} | {', '.join(f'{k}={v}' for k, v in counts.items()) or '-'} |")
+    lines += ["", "| source | counts |", "|---|---|"]
+    for name, counts in summary.per_source.items():
+        lines.append(f"| {name} | {', '.join(f'{k}={v}' for k, v in sorted(counts.items())) or 'nothing'} |")
+    if summary.errors:
+        lines += ["", f"## Errors ({len(summary.errors)})", ""]
+        lines += [f"- {e['source']}: {e['url']}: {e['reason']}" for e in summary.errors[:200]]
+    return "\n".join(lines)
+
+
+@flow(name="ingest", log_prints=False)
+def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str = DEFAULT_DB,
+           only: list[str] | None = None, trigger: str = "flow",
+           spider_settings: dict[str, str] | None = None, work_dir: str | None = None) -> dict:
+    """One run: every configured source crawled for new coverage, cleaned, deduplicated, dated and loaded."""
+    logger = get_run_logger()
+    started = datetime.now(timezone.utc)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    trig, flow_run_id = _trigger(trigger)
+    source_list = load_sources(sources)
+    languages = {s.name: s.language for s in source_list}
+    topic_obj = load_topic(topic)
+    work = Path(work_dir) if work_dir else Path(db).resolve().parent / "runs" / run_id
+
+    seen, state = prepare(db)
+    logger.info("run %s (%s): %d sources, %d stored URLs to skip", run_id, trig, len(source_list), len(seen))
+    result = crawl(sources, str(work), seen, state, only, spider_settings)
+    pages, failures, listings = clean(str(result.items_path), topic_obj, languages)
+    pages = deduplicate(pages)
+    pages = date(pages)
+
+    names = [s.name for s in source_list if not only or s.name in only]
+    stage, per_source, errors = _counts(pages, failures, listings, names)
+    if result.error:
+        errors.insert(0, {"source": "*", "url": "", "reason": result.error})
+    for e in errors:
+        if e["url"] in {li.url for li in listings}:
+            logger.warning("source %s failed: %s: %s", e["source"], e["url"], e["reason"])
+    status = "completed-with-errors" if errors else "completed"
+    run = RunRow(run_id=run_id, trigger=trig, started_at=started, ended_at=None, status=status,
+                 sources_file=str(sources), topic_file=str(topic), flow_run_id=str(flow_run_id or "") or None,
+                 counts={**stage, "sources": per_source}, errors=errors)
+    batch = build_batch(run, pages, failures, listings)
+    run.ended_at = datetime.now(timezone.utc)
+    report = load(db, batch)
+    stage["load"] = {"articles_new": report.articles_new, "copies": report.copies, "same_page": report.same_page,
+                     **{f"pages_{k.replace('-', '_')}": v for k, v in sorted(report.outcomes.items())}}
+    summary = RunSummary(run_id=run_id, trigger=trig, status=status, counts=stage, per_source=per_source,
+                         errors=errors, db=str(db))
+    try:
+        create_markdown_artifact(markdown=_markdown(summary), key="ingest-summary",
+                                 description=f"talkwatch run {run_id}")
+    except Exception as exc:  # noqa: BLE001 - a summary we cannot publish is no reason to fail a loaded run
+        logger.warning("could not publish the run artifact: %s", exc)
+    if result.error is None:
+        shutil.rmtree(work, ignore_errors=True)  # the raw pages are in the database now
+    logger.info("run %s %s: %s", run_id, status, json.dumps(stage["load"]))
+    return summary.to_dict()
+

@@ -1,0 +1,112 @@
+"""One page through cleaning, relevance, dedup keys and dating: the single code path of the flow, `clean` and `reprocess`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from pipelines import dedupe, urls
+from pipelines.cleaning import clean_html
+from pipelines.dating import date_page
+from pipelines.decoding import decode_html
+from pipelines.records import CleanedPage, DateHint, DatingResult, Relevance
+from pipelines.relevance import Topic, score
+
+
+@dataclass
+class PageInput:
+    """A fetched page as the pipelines see it, whether it comes from the crawl, a saved file or the raw store."""
+
+    url: str  # as listed / asked
+    final_url: str
+    source: str
+    body: bytes
+    fetched_at: datetime
+    status: int = 200
+    content_type: str | None = None
+    encoding: str | None = None
+    language_hint: str | None = None
+    hints: list[DateHint] = field(default_factory=list)
+    listed_title: str | None = None
+    listed_in: str | None = None
+
+
+@dataclass
+class ProcessedPage:
+    """What the stages made of a page; `outcome` is its fate unless the loader finds it stored already."""
+
+    input: PageInput
+    outcome: str = "loaded"  # loaded | off-topic | not-article | failed
+    reason: str | None = None
+    html: str = ""
+    page: CleanedPage | None = None
+    relevance: Relevance | None = None
+    canonical_url: str = ""
+    exact_key: str = ""
+    band_keys: list[int] = field(default_factory=list)
+    dating: DatingResult | None = None
+
+
+def clean(inp: PageInput, topic: Topic | None) -> ProcessedPage:
+    """Decode, extract, score relevance. Never raises: a page that breaks the cleaner is a failed page with a reason."""
+    out = ProcessedPage(input=inp, canonical_url=urls.canonical_url(inp.final_url or inp.url))
+    try:
+        out.html = decode_html(inp.body, inp.content_type, inp.encoding)
+        out.page = clean_html(out.html, inp.final_url or inp.url, language_hint=inp.language_hint)
+    except Exception as exc:  # noqa: BLE001 - one bad page must not cost the run
+        out.outcome, out.reason = "failed", f"cleaning error: {type(exc).__name__}: {exc}"[:300]
+        return out
+    page = out.page
+    out.canonical_url = urls.resolve_canonical(inp.final_url or inp.url, page.canonical_url, page.og_url)
+    if not page.is_article:
+        out.outcome, out.reason = "not-article", page.reason or "no article text"
+        return out
+    if topic is not None:
+        out.relevance = score(topic, page.title, page.text, page.language)
+        if not out.relevance.relevant:
+            out.outcome = "off-topic"
+            out.reason = f"relevance {out.relevance.score:.2f} below threshold" + (
+                f" (matched: {', '.join(out.relevance.matched_terms)})" if out.relevance.matched_terms else "")
+    return out
+
+
+def dedupe_keys(p: ProcessedPage) -> None:
+    """The exact-copy key and the LSH band keys, computed once here and stored with the article."""
+    if p.outcome != "loaded" or p.page is None:
+        return
+    p.exact_key = dedupe.exact_key(p.page.text)
+    p.band_keys = dedupe.band_keys(dedupe.signature(p.page.text))
+
+
+def date(p: ProcessedPage) -> None:
+    """Decide the publication time from the page and what its feed or sitemap said."""
+    if p.page is None or p.outcome in ("failed",):
+        return
+    try:
+        p.dating = date_page(p.html, p.input.final_url or p.input.url, p.input.fetched_at, p.input.hints,
+                             language=p.page.language)
+    except Exception as exc:  # noqa: BLE001
+        p.dating = DatingResult(None, "none", "none", 0.0)
+        p.reason = f"dating error: {type(exc).__name__}: {exc}"[:300]
+
+
+def clean_document(html_or_bytes: str | bytes, url: str, language_hint: str | None = None,
+                   hints: list[DateHint] | None = None, fetched_at: datetime | None = None,
+                   content_type: str | None = None) -> ProcessedPage:
+    """A saved page through the same stages as the flow (minus relevance): for `talkwatch clean`."""
+    body = html_or_bytes.encode("utf-8") if isinstance(html_or_bytes, str) else html_or_bytes
+    inp = PageInput(url=url, final_url=url, source="", body=body, content_type=content_type,
+                    encoding="utf-8" if isinstance(html_or_bytes, str) else None,
+                    fetched_at=fetched_at or datetime.now(timezone.utc), language_hint=language_hint,
+                    hints=hints or [])
+    p = clean(inp, topic=None)
+    date(p)
+    return p
+
+
+def evidence_json(d: DatingResult | None) -> str:
+    if d is None:
+        return "[]"
+    return json.dumps([{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(e).items()}
+                       for e in d.evidence], ensure_ascii=False)

@@ -1,0 +1,294 @@
+"""Loads one run into DuckDB in a single transaction: duplicates grouped, originals chosen, nothing stored twice."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol
+
+import duckdb
+
+from storage.db import connect
+from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow
+from storage.sqlfiles import sql
+
+log = logging.getLogger(__name__)
+
+
+class DuplicateJudge(Protocol):
+    """Decides whether two article texts are copies of one story; returns the similarity when they are, else None.
+
+    A protocol rather than an import: storage stays ignorant of how similarity is computed.
+    """
+
+    def __call__(self, new_text: str, other_text: str) -> float | None: ...
+
+
+@dataclass
+class LoadReport:
+    articles_new: int = 0
+    copies: int = 0  # new articles that joined an existing or new duplicate group as a copy
+    same_page: int = 0  # fetched pages that turned out to be an article already stored (same canonical URL)
+    groups_touched: int = 0
+    pages: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+def article_id_for(canonical_url: str) -> str:
+    """A stable id: the same canonical URL always gives the same article, so re-runs collide with themselves."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def load_batch(db_path: str | os.PathLike, batch: RunBatch, judge: DuplicateJudge,
+               timeout: float | None = None,
+               before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> LoadReport:
+    """Open the file, load the batch in one transaction, close. The run is all in or all out.
+
+    `before_commit` is a hook for fault-injection tests (kill or fail between the writes and COMMIT).
+    """
+    con = connect(db_path, timeout=timeout)
+    try:
+        return load_into(con, batch, judge, before_commit=before_commit)
+    finally:
+        con.close()
+
+
+def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJudge,
+              before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> LoadReport:
+    report = LoadReport()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        pages = {p.url: p for p in batch.pages}
+        new = _new_articles(con, batch.articles, pages, report)
+        groups = _group(con, new, judge, report)
+        _insert_articles(con, new, groups, batch.run)
+        _repoint(con, {g for g, _, _ in groups.values()})
+        _write_pages(con, list(pages.values()), batch.run)
+        _write_raw(con, batch.raw_pages, batch.run)
+        _write_listings(con, batch.listings, batch.run)
+        report.pages = len(pages)
+        for p in pages.values():
+            report.outcomes[p.outcome] = report.outcomes.get(p.outcome, 0) + 1
+        batch.run.counts.setdefault("load", {}).update(
+            {"articles_new": report.articles_new, "copies": report.copies, "same_page": report.same_page})
+        _write_run(con, batch.run)
+        if before_commit is not None:
+            before_commit(con)
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    return report
+
+
+def _new_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRow], pages: dict[str, PageRow],
+                  report: LoadReport) -> list[ArticleRow]:
+    """Drop articles whose canonical URL is stored already (or twice in the batch): same page, not a new article."""
+    stored: dict[str, str] = {}
+    canon = [a.canonical_url for a in articles]
+    if canon:
+        rows = con.execute(
+            "SELECT canonical_url, url FROM article_store WHERE canonical_url IN (SELECT unnest(?))", [canon]
+        ).fetchall()
+        stored = {c: u for c, u in rows}
+    fresh: list[ArticleRow] = []
+    seen_in_batch: dict[str, ArticleRow] = {}
+    for a in articles:
+        first_url = stored.get(a.canonical_url) or (seen_in_batch[a.canonical_url].url
+                                                    if a.canonical_url in seen_in_batch else None)
+        if first_url is not None:
+            report.same_page += 1
+            for p in pages.values():
+                if p.article_id == a.article_id and p.outcome == "loaded" and p.url != first_url:
+                    p.outcome, p.reason = "duplicate", f"same page as {first_url}"
+            continue
+        seen_in_batch[a.canonical_url] = a
+        fresh.append(a)
+    report.articles_new = len(fresh)
+    return fresh
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: DuplicateJudge,
+           report: LoadReport) -> dict[str, tuple[str, str | None, float | None]]:
+    """Group id, duplicate kind and similarity for every new article; merges stored groups a new copy bridges."""
+    if not new:
+        return {}
+    con.execute("CREATE OR REPLACE TEMP TABLE new_articles (article_id VARCHAR, exact_key VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE new_bands (article_id VARCHAR, band SMALLINT, key BIGINT)")
+    con.executemany("INSERT INTO new_articles VALUES (?, ?)", [[a.article_id, a.exact_key] for a in new])
+    band_rows = [[a.article_id, i, k] for a in new for i, k in enumerate(a.band_keys)]
+    if band_rows:
+        con.executemany("INSERT INTO new_bands VALUES (?, ?, ?)", band_rows)
+
+    by_id = {a.article_id: a for a in new}
+    exact_pairs = set(con.execute(sql("queries/exact_matches")).fetchall())
+    by_key: dict[str, str] = {}
+    for a in new:  # exact copies inside the batch
+        if a.exact_key in by_key:
+            exact_pairs.add((a.article_id, by_key[a.exact_key]))
+        else:
+            by_key[a.exact_key] = a.article_id
+    cand_pairs = set(con.execute(sql("queries/candidates")).fetchall()) - exact_pairs
+    cand_pairs = {(n, o) for n, o in cand_pairs if not (o in by_id and (o, n) in exact_pairs)}
+
+    stored_ids = {o for _, o in exact_pairs | cand_pairs if o not in by_id}
+    stored_text: dict[str, str] = {}
+    stored_group: dict[str, str] = {}
+    if stored_ids:
+        for aid, gid, text in con.execute(
+            "SELECT article_id, group_id, text FROM article_store WHERE article_id IN (SELECT unnest(?))",
+            [sorted(stored_ids)],
+        ).fetchall():
+            stored_text[aid], stored_group[aid] = text, gid
+
+    uf = _UnionFind()
+    kind: dict[str, tuple[str, float]] = {}
+    for n, o in sorted(exact_pairs):
+        uf.union(n, o)
+        kind.setdefault(n, ("exact", 1.0))
+    checked: set[frozenset[str]] = set()
+    for n, o in sorted(cand_pairs):
+        pair = frozenset((n, o))
+        if pair in checked:
+            continue
+        checked.add(pair)
+        other = by_id[o].text if o in by_id else stored_text.get(o)
+        if other is None:
+            continue
+        sim = judge(by_id[n].text, other)
+        if sim is not None:
+            uf.union(n, o)
+            if n not in kind or kind[n][1] < sim:
+                kind.setdefault(n, ("near", sim))
+
+    # A component's group id: the stored group it touches (the smallest, when a copy bridges several; the others
+    # are merged into it), else its smallest member's id.
+    components: dict[str, set[str]] = {}
+    for aid in list(by_id) + sorted(stored_ids):
+        components.setdefault(uf.find(aid), set()).add(aid)
+    result: dict[str, tuple[str, str | None, float | None]] = {}
+    for members in components.values():
+        stored_groups = sorted({stored_group[m] for m in members if m in stored_group})
+        gid = stored_groups[0] if stored_groups else min(members)
+        for other_gid in stored_groups[1:]:
+            con.execute("UPDATE article_store SET group_id = ? WHERE group_id = ?", [gid, other_gid])
+        for m in members:
+            if m in by_id:
+                k = kind.get(m)
+                result[m] = (gid, k[0] if k else None, k[1] if k else None)
+                if len(members) > 1:
+                    report.copies += 1
+    report.groups_touched = len({g for g, _, _ in result.values()})
+    return result
+
+
+def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
+                     groups: dict[str, tuple[str, str | None, float | None]], run: RunRow) -> None:
+    now = datetime.now(timezone.utc)
+    rows = []
+    for a in new:
+        gid, dkind, sim = groups.get(a.article_id, (a.article_id, None, None))
+        published, offset, local = _published(a)
+        rows.append([
+            a.article_id, a.url, a.canonical_url, a.source, a.title, published, offset, local,
+            a.published_precision, a.date_source, a.date_confidence, a.modified_at, a.date_evidence, a.language,
+            a.authors, a.text, a.word_count, a.description, a.listed_title, a.relevance_score, a.matched_terms,
+            a.relevant, a.exact_key, hashlib.sha256(a.text.encode("utf-8")).hexdigest(), gid, dkind, sim,
+            a.fetched_at, a.fetched_at, run.run_id, now,
+        ])
+    if rows:
+        con.executemany(sql("queries/insert_article"), rows)
+        con.executemany("INSERT INTO article_bands VALUES (?, ?, ?)",
+                        [[a.article_id, i, k] for a in new for i, k in enumerate(a.band_keys)])
+
+
+def _published(a: ArticleRow) -> tuple[datetime | None, str | None, str | None]:
+    """(instant for TIMESTAMPTZ, the page's own offset, the local ISO form) of an article's publication date."""
+    p = a.published_at
+    if p is None or a.published_precision == "none":
+        return None, None, None
+    if a.published_precision == "day" or p.tzinfo is None:
+        day_only = a.published_precision == "day"
+        instant = p.replace(tzinfo=timezone.utc)
+        return instant, None, p.date().isoformat() if day_only else p.isoformat()
+    off = p.utcoffset()
+    sign = "-" if off is not None and off.total_seconds() < 0 else "+"
+    minutes = abs(int(off.total_seconds() // 60)) if off is not None else 0
+    return p.astimezone(timezone.utc), f"{sign}{minutes // 60:02d}:{minutes % 60:02d}", p.isoformat()
+
+
+def _repoint(con: duckdb.DuckDBPyConnection, group_ids: set[str]) -> None:
+    if not group_ids:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_groups (group_id VARCHAR)")
+    con.executemany("INSERT INTO touched_groups VALUES (?)", [[g] for g in sorted(group_ids)])
+    con.execute(sql("queries/repoint_groups"))
+
+
+def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunRow) -> None:
+    rows = [[p.url, p.canonical_url, p.final_url, p.source, p.status, p.outcome, p.reason, p.fetched_at,
+             run.run_id, p.article_id, p.listed_in, p.fetched_at] for p in pages]
+    if rows:
+        con.executemany(sql("queries/upsert_page"), rows)
+
+
+def _write_raw(con: duckdb.DuckDBPyConnection, raw: list[RawPageRow], run: RunRow) -> None:
+    rows = [[r.url, r.source, r.fetched_at, r.status, r.headers, r.encoding, gzip.compress(r.body, 6), len(r.body),
+             r.listed_title, r.listed_date, r.listed_date_kind, run.run_id] for r in raw]
+    if rows:
+        con.executemany(sql("queries/upsert_raw_page"), rows)
+
+
+def _write_listings(con: duckdb.DuckDBPyConnection, listings: list[ListingRow], run: RunRow) -> None:
+    rows = [[l.url, l.source, l.listing_type, l.outcome, l.status, l.reason, l.fetched_at, l.outcome, l.fetched_at,
+             l.etag, l.last_modified, l.entries, l.new_entries, run.run_id] for l in listings]
+    if rows:
+        con.executemany(sql("queries/upsert_listing"), rows)
+
+
+def _write_run(con: duckdb.DuckDBPyConnection, run: RunRow) -> None:
+    con.execute(sql("queries/insert_run"), [
+        run.run_id, run.trigger, run.flow_run_id, run.started_at, run.ended_at or datetime.now(timezone.utc),
+        run.status, run.sources_file, run.topic_file, json.dumps(run.counts, default=str),
+        json.dumps(run.errors, default=str),
+    ])
+
+
+def seen_urls(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every URL the spiders must not fetch again."""
+    return [r[0] for r in con.execute(sql("queries/seen_urls")).fetchall() if r[0]]
+
+
+def listing_state(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Validators per feed/sitemap URL, in the shape the spider's `state` argument takes."""
+    out = {}
+    for url, etag, last_modified, last_success in con.execute(sql("queries/listing_state")).fetchall():
+        out[url] = {"etag": etag, "last_modified": last_modified,
+                    "last_success": last_success.isoformat() if last_success else None}
+    return out

@@ -1,0 +1,111 @@
+"""The rows `storage` accepts: plain dataclasses, so the loader needs nothing from Scrapy or the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ArticleRow:
+    """One article ready to store; `article_id` is derived from the canonical URL so a re-run collides with itself."""
+
+    article_id: str
+    url: str  # the URL the page was fetched from (after redirects)
+    canonical_url: str
+    source: str
+    title: str | None
+    published_at: datetime | None  # aware (any offset) when precision is "time"; naive midnight when "day"
+    published_precision: str  # "time" | "day" | "none"
+    date_source: str
+    date_confidence: float
+    modified_at: datetime | None
+    date_evidence: str  # JSON list of the evidence seen
+    language: str | None
+    authors: list[str]
+    text: str
+    word_count: int
+    fetched_at: datetime
+    exact_key: str  # hash of the normalised text: equal keys are exact copies
+    band_keys: list[int]  # LSH band hashes of the MinHash signature: the near-duplicate candidate index
+    relevance_score: float = 0.0
+    matched_terms: list[str] = field(default_factory=list)
+    relevant: bool = True
+    description: str | None = None
+    listed_title: str | None = None
+
+
+@dataclass
+class PageRow:
+    """What happened to one URL in one run: the per-URL record of the crawl."""
+
+    url: str
+    source: str
+    outcome: str  # loaded | duplicate | off-topic | not-article | failed | refused
+    reason: str | None
+    fetched_at: datetime
+    status: int | None = None
+    canonical_url: str | None = None
+    final_url: str | None = None
+    listed_in: str | None = None
+    article_id: str | None = None
+
+
+@dataclass
+class RawPageRow:
+    """The bytes of a fetched page, kept so a better cleaner can re-process them without fetching again."""
+
+    url: str
+    source: str
+    fetched_at: datetime
+    status: int
+    headers: str  # JSON object
+    encoding: str | None
+    body: bytes  # raw, uncompressed: the loader compresses
+    listed_title: str | None = None
+    listed_date: str | None = None
+    listed_date_kind: str | None = None
+
+
+@dataclass
+class ListingRow:
+    """One fetch of a feed or sitemap: its validators feed the next conditional GET."""
+
+    url: str
+    source: str
+    listing_type: str
+    outcome: str  # ok | not-modified | failed
+    fetched_at: datetime
+    status: int | None = None
+    reason: str | None = None
+    entries: int = 0
+    new_entries: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class RunRow:
+    """One flow run: its trigger, its times, and its counts per stage and per source."""
+
+    run_id: str
+    trigger: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: str  # completed | completed-with-errors | failed
+    sources_file: str | None = None
+    topic_file: str | None = None
+    flow_run_id: str | None = None
+    counts: dict = field(default_factory=dict)  # stage -> number, and "sources" -> {name: {...}}
+    errors: list = field(default_factory=list)  # [{"source", "url", "reason"}]
+
+
+@dataclass
+class RunBatch:
+    """Everything one run stores, loaded in a single transaction: all of it or none of it."""
+
+    run: RunRow
+    articles: list[ArticleRow] = field(default_factory=list)
+    pages: list[PageRow] = field(default_factory=list)
+    raw_pages: list[RawPageRow] = field(default_factory=list)
+    listings: list[ListingRow] = field(default_factory=list)
