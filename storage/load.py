@@ -171,7 +171,8 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
     kind: dict[str, tuple[str, float]] = {}
     for n, o in sorted(exact_pairs):
         uf.union(n, o)
-        kind.setdefault(n, ("exact", 1.0))
+        for member in (n, o):
+            kind[member] = ("exact", 1.0)
     checked: set[frozenset[str]] = set()
     for n, o in sorted(cand_pairs):
         pair = frozenset((n, o))
@@ -184,8 +185,9 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
         sim = judge(by_id[n].text, other)
         if sim is not None:
             uf.union(n, o)
-            if n not in kind or kind[n][1] < sim:
-                kind.setdefault(n, ("near", sim))
+            for member in (n, o):
+                if member not in kind or (kind[member][0] == "near" and kind[member][1] < sim):
+                    kind[member] = ("near", sim)
 
     # A component's group id: the stored group it touches (the smallest, when a copy bridges several; the others
     # are merged into it), else its smallest member's id.
@@ -199,6 +201,9 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
         for other_gid in stored_groups[1:]:
             con.execute("UPDATE article_store SET group_id = ? WHERE group_id = ?", [gid, other_gid])
         for m in members:
+            if m not in by_id and m in kind:  # a stored article that may now turn out to be the copy
+                con.execute("UPDATE article_store SET duplicate_kind = ?, similarity = ? "
+                            "WHERE article_id = ? AND duplicate_kind IS NULL", [kind[m][0], kind[m][1], m])
             if m in by_id:
                 k = kind.get(m)
                 result[m] = (gid, k[0] if k else None, k[1] if k else None)
