@@ -1,0 +1,220 @@
+"""Decide whether an article is about the followed story, by matching the topic's terms in its title and text."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipelines.records import Relevance
+
+TITLE_WEIGHT = 2.0  # a term in the title says more than one in the text: one title term alone reaches 2.0
+TEXT_WEIGHT = 1.0
+DEFAULT_MIN_SCORE = 2.0  # = one title term, or two different text terms (the contract's minimum)
+
+_SEPARATOR = r"[\s\-\u2010\u2011\u2012\u2013\u2014]+"  # between the words of a phrase: spaces or dashes
+# the rest of a word after a prefix; an apostrophe inside a word is part of it (Ukrainian перемир'я,
+# Turkish suffixes on names: İstanbul'da, Putin'in)
+_WORD_TAIL = r"\w*(?:'\w+)*"
+_FOLD = {"ı": "i", "’": "'", "ʼ": "'", "`": "'"}
+
+
+@dataclass
+class Topic:
+    """A story to follow: its terms per language, and the optional groups an article must touch."""
+
+    name: str
+    keep_all: bool
+    terms: dict[str, list[str]]
+    min_score: float = DEFAULT_MIN_SCORE
+    required: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # group -> language -> terms
+    _compiled: dict[str, list[tuple[str, re.Pattern[str]]]] = field(default_factory=dict, repr=False, compare=False)
+
+    def patterns(self, language: str | None) -> list[tuple[str, re.Pattern[str]]]:
+        """(term, pattern) pairs to try for an article in `language`; every language's when unknown.
+
+        Compiled once per language and cached, since the same topic scores thousands of articles.
+        """
+        key = language if language in self.terms else "*"
+        if key not in self._compiled:
+            langs = [key] if key != "*" else list(self.terms)
+            seen: dict[str, re.Pattern[str]] = {}
+            for lang in langs:
+                for term in self._all_terms(lang):
+                    norm = normalize(term)
+                    if norm not in seen:
+                        seen[norm] = compile_term(term)
+            self._compiled[key] = list(seen.items())
+        return self._compiled[key]
+
+    def _all_terms(self, lang: str) -> list[str]:
+        out = list(self.terms.get(lang, []))
+        for by_lang in self.required.values():
+            out.extend(by_lang[lang] if lang in by_lang else [t for terms in by_lang.values() for t in terms])
+        return out
+
+    def required_groups(self, language: str | None) -> dict[str, set[str]]:
+        """Group name -> normalized terms of that group for `language` (all its languages if it has none for it)."""
+        groups: dict[str, set[str]] = {}
+        for gname, by_lang in self.required.items():
+            langs = [language] if language in by_lang else list(by_lang)
+            groups[gname] = {normalize(t) for lang in langs for t in by_lang.get(lang, [])}
+        return groups
+
+
+def normalize(text: str) -> str:
+    """Fold case and accents so that Erdoğan = Erdogan, İstanbul = ISTANBUL = istanbul, Мединський = МЕДИНСЬКИЙ.
+
+    Each input character maps to its own output chunk (see `_normalize_with_map`), so a match in the
+    folded text can be traced back to the article's own spelling.
+    """
+    return _normalize_with_map(text)[0]
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    ch = _FOLD.get(ch, ch)
+    decomposed = unicodedata.normalize("NFKD", ch)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _FOLD.get(base.casefold(), base.casefold()) if base else ""
+
+
+def _normalize_with_map(text: str) -> tuple[str, list[int]]:
+    out: list[str] = []
+    index: list[int] = []  # index[i] = position in `text` of the character that produced out[i]
+    for pos, ch in enumerate(text):
+        folded = _fold_char(ch)
+        out.append(folded)
+        index.extend([pos] * len(folded))
+    return "".join(out), index
+
+
+def compile_term(term: str) -> re.Pattern[str]:
+    """A whole-word pattern for a term; a trailing "*" on a word makes it a prefix (for inflected forms)."""
+    words = normalize(term).split()
+    if not words:
+        raise ValueError(f"empty term {term!r}")
+    parts = []
+    for word in words:
+        prefix = word.endswith("*")
+        stem = word.rstrip("*")
+        if not stem:
+            raise ValueError(f"term {term!r}: a '*' needs letters before it")
+        parts.append(re.escape(stem) + (_WORD_TAIL if prefix else r"(?!\w)"))
+    # no leading (?<!\w): a pattern that starts with a literal is scanned much faster by `re`;
+    # the start-of-word check is done in `_find`
+    return re.compile(_SEPARATOR.join(parts))
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+@dataclass
+class _Hit:
+    term: str  # normalized term
+    start: int
+    end: int
+    in_title: bool
+    surface: str  # as written in the article
+
+
+def _find(patterns: list[tuple[str, re.Pattern[str]]], text: str, in_title: bool) -> tuple[list[_Hit], set[str]]:
+    """The matches that count (longest first, no overlaps), and every term that matched at all."""
+    folded, index = _normalize_with_map(text)
+    hits: list[_Hit] = []
+    for term, pattern in patterns:
+        pos = 0
+        while (m := pattern.search(folded, pos)) is not None:
+            if m.start() > 0 and _is_word_char(folded[m.start() - 1]):  # inside a word: "Rasputin"
+                pos = m.start() + 1
+                continue
+            pos = m.end()
+            start, end = index[m.start()], index[m.end() - 1] + 1
+            hits.append(_Hit(term, m.start(), m.end(), in_title, text[start:end]))
+    # a phrase and a shorter term on the same words ("peace talks" / "talks"): the longest match wins
+    hits.sort(key=lambda h: (-(h.end - h.start), h.start))
+    taken: list[tuple[int, int]] = []
+    kept: list[_Hit] = []
+    for hit in hits:
+        if any(hit.start < e and s < hit.end for s, e in taken):
+            continue
+        taken.append((hit.start, hit.end))
+        kept.append(hit)
+    kept.sort(key=lambda h: h.start)
+    return kept, {h.term for h in hits}
+
+
+def score(topic: Topic, title: str | None, text: str, language: str | None = None) -> Relevance:
+    """How much the article is about `topic`.
+
+    Score: 2 per distinct term found in the title, plus 1 per other distinct term found in the text.
+    Relevant when the score reaches `topic.min_score` (default 2: a title term, or two text terms) and
+    every required group of the topic is matched; always relevant when `keep_all`. `matched_terms` holds
+    one spelling per distinct term, as the article wrote it, title first.
+    """
+    lang = language.split("-")[0].lower() if language else None
+    patterns = topic.patterns(lang)
+    title_hits, title_any = _find(patterns, title or "", True)
+    text_hits, text_any = _find(patterns, text or "", False)
+    hits = title_hits + text_hits
+    first: dict[str, _Hit] = {}
+    for hit in hits:
+        first.setdefault(hit.term, hit)
+    title_terms = {h.term for h in hits if h.in_title}
+    value = sum(TITLE_WEIGHT if t in title_terms else TEXT_WEIGHT for t in first)
+    found = title_any | text_any  # "peace talks" satisfies a group that lists "talks"
+    groups_ok = all(found & members for members in topic.required_groups(lang).values())
+    relevant = topic.keep_all or (value >= topic.min_score and groups_ok)
+    matched = list(dict.fromkeys(h.surface for h in first.values()))
+    return Relevance(score=value, matched_terms=matched, relevant=relevant)
+
+
+def _term_table(path: Path, where: str, raw: Any) -> dict[str, list[str]]:
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f"{path}: {where} must be a non-empty table of language = [terms]")
+    table: dict[str, list[str]] = {}
+    for lang, words in raw.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ValueError(f"{path}: {where}.{lang} must be a list of non-empty strings")
+        for word in words:
+            try:
+                compile_term(word)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {where}.{lang}: {exc}") from exc
+        table[lang.lower()] = [w.strip() for w in words]
+    return table
+
+
+def load_topic(path: str | Path) -> Topic:
+    """Read and validate a topic TOML file; a ValueError names the file and the bad key."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read topic file: {exc}") from exc
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{path}: 'name' must be a non-empty string")
+    keep_all = data.get("keep_all")
+    if not isinstance(keep_all, bool):
+        raise ValueError(f"{path}: 'keep_all' must be true or false")
+    terms = _term_table(path, "terms", data.get("terms"))
+    min_score = data.get("min_score", DEFAULT_MIN_SCORE)
+    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or min_score < 0:
+        raise ValueError(f"{path}: 'min_score' must be a non-negative number")
+    raw_required = data.get("required", {})
+    if not isinstance(raw_required, dict):
+        raise ValueError(f"{path}: 'required' must be a table of groups ([required.<group>])")
+    required = {g: _term_table(path, f"required.{g}", t) for g, t in raw_required.items()}
+    unknown = set(data) - {"name", "keep_all", "terms", "min_score", "required"}
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {sorted(unknown)}")
+    return Topic(name=name.strip(), keep_all=keep_all, terms=terms, min_score=float(min_score), required=required)
