@@ -12,6 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# the temporary server migrates its SQLite database on first use: 20 s is too little on a busy 2-core box
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 DEFAULT_SOURCES = "config/sources.toml"
 DEFAULT_TOPIC = "config/topic.toml"

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# the temporary server migrates its SQLite database on first use: 20 s is too little on a busy 2-core box
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
@@ -151,7 +153,7 @@ def _article_row(p: ProcessedPage) -> ArticleRow:
     page, d, r = p.page, p.dating, p.relevance
     assert page is not None
     return ArticleRow(
-        article_id=article_id_for(p.canonical_url), url=p.input.final_url or p.input.url,
+        article_id=article_id_for(p.canonical_url), url=process.public_url(p.input.final_url or p.input.url),
         canonical_url=p.canonical_url, source=p.input.source, title=page.title,
         published_at=d.published_at if d else None, published_precision=d.precision if d else "none",
         date_source=d.date_source if d else "none", date_confidence=d.confidence if d else 0.0,

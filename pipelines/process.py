@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipelines import dedupe, urls
 from pipelines.cleaning import clean_html
@@ -66,9 +67,17 @@ def clean(inp: PageInput, topic: Topic | None) -> ProcessedPage:
         out.relevance = score(topic, page.title, page.text, page.language)
         if not out.relevance.relevant:
             out.outcome = "off-topic"
-            out.reason = f"relevance {out.relevance.score:.2f} below threshold" + (
-                f" (matched: {', '.join(out.relevance.matched_terms)})" if out.relevance.matched_terms else "")
+            matched = ", ".join(out.relevance.matched_terms) or "no topic term"
+            out.reason = f"not relevant (score {out.relevance.score:g}; matched: {matched})"
     return out
+
+
+def public_url(url: str) -> str:
+    """The URL to show for an article: as fetched, minus tracking parameters and fragment (still fetchable,
+    unlike the canonical key, which folds scheme and host variants)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not urls.is_tracking_param(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def dedupe_keys(p: ProcessedPage) -> None:

@@ -69,6 +69,7 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         groups = _group(con, new, judge, report)
         _insert_articles(con, new, groups, batch.run)
         _repoint(con, {g for g, _, _ in groups.values()})
+        report.copies = _count_new_copies(con, [a.article_id for a in new])
         _write_pages(con, list(pages.values()), batch.run)
         _write_raw(con, batch.raw_pages, batch.run)
         _write_listings(con, batch.listings, batch.run)
@@ -207,8 +208,6 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
             if m in by_id:
                 k = kind.get(m)
                 result[m] = (gid, k[0] if k else None, k[1] if k else None)
-                if len(members) > 1:
-                    report.copies += 1
     report.groups_touched = len({g for g, _, _ in result.values()})
     return result
 
@@ -254,6 +253,13 @@ def _repoint(con: duckdb.DuckDBPyConnection, group_ids: set[str]) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE touched_groups (group_id VARCHAR)")
     con.executemany("INSERT INTO touched_groups VALUES (?)", [[g] for g in sorted(group_ids)])
     con.execute(sql("queries/repoint_groups"))
+
+
+def _count_new_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
+    if not ids:
+        return 0
+    return con.execute("SELECT count(*) FROM article_store WHERE duplicate_of IS NOT NULL "
+                       "AND article_id IN (SELECT unnest(?))", [ids]).fetchone()[0]
 
 
 def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunRow) -> None:

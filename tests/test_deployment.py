@@ -1,0 +1,154 @@
+"""The schedule for real: a `prefect server` on loopback, `prefect deploy --all` from prefect.yaml, a process worker,
+the cron's next runs, a `prefect deployment run` by hand, and its articles in DuckDB."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from storage.db import connect
+from tests.newsweb import start_newsweb
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prefect(*args: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "prefect", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"prefect {' '.join(args)}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "prefect server exited"
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise AssertionError("prefect server did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("deploy")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_API_URL": api,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false",
+           "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "2",
+           "PYTHONPATH": str(REPO)}
+    server_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-ui"], cwd=tmp, env=server_env,
+                              stdout=open(tmp / "server.log", "w"), stderr=subprocess.STDOUT)
+    procs = [server]
+    try:
+        wait_healthy(api, server)
+        yield {"tmp": tmp, "env": env, "api": api, "procs": procs}
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+async def _deployment_runs(api: str, name: str):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    async with get_client() as client:
+        dep = await client.read_deployment_by_name(name)
+        runs = await client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[dep.id])))
+        return dep, runs
+
+
+async def _run_and_artifacts(flow_run_id):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async with get_client() as client:
+        run = await client.read_flow_run(flow_run_id)
+        arts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+        return run, arts
+
+
+def test_deploy_schedule_and_manual_run(stack):
+    env, tmp = stack["env"], stack["tmp"]
+    before = (REPO / "prefect.yaml").read_text()
+    prefect("work-pool", "create", "local-process", "--type", "process", env=env)
+    prefect("--no-prompt", "deploy", "--all", env=env)
+    assert (REPO / "prefect.yaml").read_text() == before  # deploy read the file, did not rewrite it
+
+    # the scheduler fills in the hourly deployment's next runs, on the hour as its cron says
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PREFECT_API_URL", stack["api"])
+        mp.setenv("PREFECT_HOME", env["PREFECT_HOME"])
+        deadline = time.monotonic() + 90
+        scheduled = []
+        while time.monotonic() < deadline:
+            dep, runs = asyncio.run(_deployment_runs(stack["api"], "ingest/hourly"))
+            scheduled = [r for r in runs if r.state_type and r.state_type.value == "SCHEDULED"]
+            if len(scheduled) >= 3:
+                break
+            time.sleep(2)
+        assert dep.schedules and dep.schedules[0].schedule.cron == "0 * * * *"
+        limit = dep.global_concurrency_limit.limit if dep.global_concurrency_limit else dep.concurrency_limit
+        assert limit == 1
+        assert len(scheduled) >= 3, [r.state_type for r in runs]
+        starts = sorted(r.expected_start_time.astimezone(timezone.utc) for r in scheduled)
+        assert all(t.minute == 0 and t.second == 0 for t in starts)
+        assert all((b - a).total_seconds() == 3600 for a, b in zip(starts, starts[1:]))
+
+        # a worker, and a run by hand against a loopback web
+        web = start_newsweb(tmp)
+        worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "local-process",
+                                   "--limit", "1"], cwd=REPO, env=env, stdout=open(tmp / "worker.log", "w"),
+                                  stderr=subprocess.STDOUT)
+        stack["procs"].append(worker)
+        db = tmp / "scheduled.duckdb"
+        proc = prefect("deployment", "run", "ingest/manual",
+                       "--param", f"sources={web.sources_file}", "--param", f"topic={web.topic_file}",
+                       "--param", f"db={db}",
+                       "--params", '{"spider_settings": {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", '
+                                   '"RETRY_TIMES": "1"}}',
+                       "--watch", "--watch-timeout", "400", env=env, timeout=460)
+        out = proc.stdout + proc.stderr
+        assert "Completed" in out, out[-3000:] + (tmp / "worker.log").read_text()[-3000:]
+        dep, runs = asyncio.run(_deployment_runs(stack["api"], "ingest/manual"))
+        done = [r for r in runs if r.state_type and r.state_type.value == "COMPLETED"]
+        assert len(done) == 1
+        run, arts = asyncio.run(_run_and_artifacts(done[0].id))
+        assert any(a.key == "ingest-summary" and "alpha" in (a.data or "") for a in arts)
+
+    con = connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+        trigger, flow_run_id = con.execute("SELECT trigger, flow_run_id FROM runs").fetchone()
+        assert trigger == "deployment" and flow_run_id == str(done[0].id)
+    finally:
+        con.close()
+    web.alpha.stop()
+    web.bravo.stop()
