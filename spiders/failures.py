@@ -1,0 +1,76 @@
+"""Turn a Scrapy download failure into the one-line (outcome, reason, status) a FailureItem or ListingItem carries."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet import error as txerror
+
+
+class RefusedRequest(IgnoreRequest):
+    """Raised by our downloader middleware when a (redirected) request leaves its source's hosts."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _size_text(limit: int) -> str:
+    if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{limit} bytes"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_failure(failure: Any, request: Any, settings: Any) -> tuple[str, str, int | None]:
+    """(outcome, reason, status) for an errback failure; outcome is "failed" or "refused"."""
+    exc = failure.value
+    meta = request.meta if request is not None else {}
+    host = urlsplit(request.url).hostname if request is not None else None
+    if isinstance(exc, HttpError):
+        response = exc.response
+        status = response.status
+        retries = response.meta.get("retry_times", 0) if response.request is not None else 0
+        reason = f"HTTP {status}" + (f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else "")
+        return "failed", reason, status
+    if isinstance(exc, RefusedRequest):
+        return "refused", exc.reason, None
+    if isinstance(exc, IgnoreRequest):
+        if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: a Content-Encoding bomb
+            limit = meta.get("download_maxsize") or settings.getint("DOWNLOAD_MAXSIZE")
+            return "failed", f"response larger than {_size_text(int(limit))} (decompressed)", None
+        if "robots.txt" in str(exc):
+            return "refused", "robots.txt disallows", None
+        return "refused", _one_line(str(exc) or "request ignored"), None
+    if isinstance(exc, (CannotResolveHostError, txerror.DNSLookupError)):
+        return "failed", f"DNS lookup failed for {host}", None
+    if isinstance(exc, (DownloadTimeoutError, txerror.TimeoutError, defer.TimeoutError)):
+        timeout = meta.get("download_timeout") or settings.getfloat("DOWNLOAD_TIMEOUT")
+        return "failed", f"timeout after {float(timeout):g} s", None
+    if isinstance(exc, (DownloadConnectionRefusedError, txerror.ConnectionRefusedError)):
+        return "failed", "connection refused", None
+    if isinstance(exc, (DownloadCancelledError, defer.CancelledError)):
+        limit = meta.get("download_maxsize") or settings.getint("DOWNLOAD_MAXSIZE")
+        if "max size" in str(exc) or (limit and not str(exc)):
+            return "failed", f"response larger than {_size_text(int(limit))}", None
+        return "failed", _one_line(f"download cancelled: {exc}"), None
+    if isinstance(exc, ResponseDataLossError):
+        return "failed", "response truncated (data loss)", None
+    if isinstance(exc, (txerror.ConnectionLost, txerror.ConnectionDone)):
+        return "failed", "connection lost", None
+    return "failed", _one_line(f"{type(exc).__name__}: {exc}"), None

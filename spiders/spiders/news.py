@@ -1,0 +1,346 @@
+"""The `news` spider: fetch each source's feeds and sitemaps, then every new article they list, as JSON-able items."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from pipelines.urls import canonical_url
+from spiders.failures import describe_failure
+from spiders.items import FailureItem, ListingItem, PageItem
+from spiders.listings import Listing, ListingEntry, ListingError, parse_listing
+from spiders.sources import Source, load_sources
+from spiders.urlpolicy import HostPolicy
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap is the deepest nesting seen in the wild
+LISTING_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+
+
+def now_iso() -> str:
+    """Now, UTC, to the second: the `fetched_at` of every item."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime as an aware UTC datetime (naive ones are taken as UTC); None if unreadable."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def lastmod_before(lastmod: str | None, last_success: datetime | None) -> bool:
+    """True when a sitemap `lastmod` says the page has not changed since the last successful fetch of that sitemap.
+
+    A day-only lastmod is compared by day, so a page changed later on the day of the last run is not lost.
+    """
+    if not lastmod or last_success is None:
+        return False
+    text = lastmod.strip()
+    if len(text) == 10:  # YYYY-MM-DD
+        day = parse_iso(text)
+        return day is not None and day.date() < last_success.date()
+    dt = parse_iso(text)
+    return dt is not None and dt < last_success
+
+
+def newest_first(urls: list[str], lastmods: dict[str, str]) -> list[str]:
+    """Child sitemaps by their index `lastmod`, newest first; those without one keep their order, after."""
+    dated = [(parse_iso(lastmods.get(u)), i, u) for i, u in enumerate(urls)]
+    known = sorted((d for d in dated if d[0] is not None), key=lambda d: (-d[0].timestamp(), d[1]))
+    return [u for _, _, u in known] + [u for dt, _, u in dated if dt is None]
+
+
+def read_seen(path: str | None) -> set[str]:
+    """Canonical URLs already stored, one per line, taken as they are.
+
+    Not re-canonicalised: the file is written from storage's canonical keys, and canonical_url costs about
+    0.1 ms a URL, which is seconds for a store of 100k pages.
+    """
+    if not path:
+        return set()
+    with open(path, encoding="utf-8") as fh:
+        return {line.strip() for line in fh if line.strip()}
+
+
+def read_state(path: str | None) -> dict[str, dict[str, Any]]:
+    """Conditional-GET validators per listing URL; a missing file is an empty state (first run)."""
+    if not path or not Path(path).exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: state must be a JSON object keyed by listing URL")
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() if value else None
+
+
+class NewsSpider(scrapy.Spider):
+    """One run over the sources file: listings first, then the article pages they list, each fetched once."""
+
+    name = "news"
+
+    def __init__(
+        self,
+        sources: str = "config/sources.toml",
+        only: str | None = None,
+        seen: str | None = None,
+        state: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        all_sources = load_sources(sources)
+        if only:
+            wanted = [n.strip() for n in only.split(",") if n.strip()]
+            known = {s.name for s in all_sources}
+            unknown = [n for n in wanted if n not in known]
+            if unknown:
+                raise ValueError(f"unknown source(s) in only=: {', '.join(unknown)}")
+            self.sources: list[Source] = [s for s in all_sources if s.name in wanted]
+        else:
+            self.sources = [s for s in all_sources if s.enabled]
+        self.by_name = {s.name: s for s in self.sources}
+        self.host_policies = {
+            s.name: HostPolicy.for_source(s.feeds + s.sitemaps, s.allowed_domains) for s in self.sources
+        }
+        self.seen_keys = read_seen(seen)
+        self.state = read_state(state)
+        self.run_keys: set[str] = set()  # canonical URLs already handled this run (requested or refused)
+        self.listings_requested: set[tuple[str, str]] = set()  # (source, listing URL): each fetched once per run
+        self.pages_requested: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()
+
+    # -- start -------------------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for src in self.sources:
+            for url, listing_type in src.listings:
+                request = self._listing_request(src, url, listing_type, depth=0)
+                if request is not None:
+                    yield request
+
+    def _listing_request(self, src: Source, url: str, listing_type: str, depth: int) -> scrapy.Request | None:
+        if (src.name, url) in self.listings_requested:
+            return None
+        self.listings_requested.add((src.name, url))
+        headers = {"Accept": LISTING_ACCEPT}
+        validators = self.state.get(url, {})
+        if validators.get("etag"):
+            headers["If-None-Match"] = str(validators["etag"])
+        if validators.get("last_modified"):
+            headers["If-Modified-Since"] = str(validators["last_modified"])
+        return scrapy.Request(
+            url,
+            callback=self.listing_fetched,
+            errback=self.listing_failed,
+            headers=headers,
+            dont_filter=True,
+            meta={
+                "source": src.name,
+                "listing_type": listing_type,
+                "listing_url": url,
+                "sitemap_depth": depth,
+                "handle_httpstatus_list": [304],
+            },
+        )
+
+    # -- listings ----------------------------------------------------------------------------------------
+
+    def _listing_item(self, request: scrapy.Request, outcome: str, **kw: Any) -> ListingItem:
+        return ListingItem(
+            source=request.meta["source"],
+            url=request.meta["listing_url"],
+            listing_type=request.meta["listing_type"],
+            outcome=outcome,
+            fetched_at=now_iso(),
+            **kw,
+        )
+
+    def listing_fetched(self, response: Response) -> Iterator[Any]:
+        """A feed or sitemap answered: one ListingItem, then refusals and page (or child sitemap) requests."""
+        request = response.request
+        assert request is not None
+        src = self.by_name[request.meta["source"]]
+        etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
+        if response.status == 304:
+            old = self.state.get(request.meta["listing_url"], {})
+            yield self._listing_item(
+                request, "not-modified", status=304,
+                etag=etag or old.get("etag"), last_modified=last_modified or old.get("last_modified"),
+            )
+            return
+        try:
+            listing = parse_listing(response.body, response.url, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except ListingError as exc:
+            yield self._listing_item(request, "failed", status=response.status, reason=str(exc))
+            return
+        requests: list[scrapy.Request] = []
+        items: list[Any] = []
+        if listing.kind == "sitemap-index":
+            requests, items = self._follow_sitemaps(src, listing, request)
+        new = 0
+        last_success = parse_iso(self.state.get(request.meta["listing_url"], {}).get("last_success"))
+        for entry in listing.entries:
+            outcome = self._consider(src, entry, listing, request, last_success)
+            if isinstance(outcome, scrapy.Request):
+                requests.append(outcome)
+                new += 1
+            elif outcome is not None:
+                items.append(outcome)
+        yield self._listing_item(
+            request, "ok", status=response.status, entries=len(listing.entries), new_entries=new,
+            etag=etag, last_modified=last_modified,
+        )
+        yield from items
+        yield from requests
+
+    def _follow_sitemaps(
+        self, src: Source, listing: Listing, request: scrapy.Request
+    ) -> tuple[list[scrapy.Request], list[Any]]:
+        requests: list[scrapy.Request] = []
+        items: list[Any] = []
+        depth = request.meta.get("sitemap_depth", 0) + 1
+        policy = self.host_policies[src.name]
+        children = newest_first(listing.sitemaps, listing.sitemap_lastmods)
+        limit = self.settings.getint("TALKWATCH_MAX_CHILD_SITEMAPS")
+        if limit and len(children) > limit:
+            self.counts["sitemaps_over_limit"] += len(children) - limit
+            children = children[:limit]
+        for child in children:
+            last_success = parse_iso(self.state.get(child, {}).get("last_success"))
+            if lastmod_before(listing.sitemap_lastmods.get(child), last_success):
+                self.counts["sitemaps_unchanged"] += 1
+                continue
+            reason = policy.refusal(child)
+            if reason is None and depth > MAX_SITEMAP_DEPTH:
+                reason = f"sitemap nesting deeper than {MAX_SITEMAP_DEPTH}"
+            if reason:
+                items.append(ListingItem(src.name, child, "sitemap", "failed", now_iso(), reason=f"not followed: {reason}"))
+                continue
+            child_request = self._listing_request(src, child, "sitemap", depth)
+            if child_request is not None:
+                requests.append(child_request)
+        return requests, items
+
+    def _consider(
+        self, src: Source, entry: ListingEntry, listing: Listing, request: scrapy.Request, last_success: datetime | None
+    ) -> scrapy.Request | FailureItem | None:
+        """A page request for a listed URL, a FailureItem when it is refused, or None when it is skipped."""
+        listing_url = request.meta["listing_url"]
+        if entry.date_kind == "sitemap-lastmod" and lastmod_before(entry.date_raw, last_success):
+            self.counts["skipped_unchanged"] += 1
+            return None
+        key = canonical_url(entry.url)
+        if key in self.run_keys:
+            self.counts["skipped_duplicate"] += 1
+            return None
+        self.run_keys.add(key)
+        reason = self.host_policies[src.name].refusal(entry.url)
+        if reason:
+            self.counts["refused"] += 1
+            return FailureItem(src.name, entry.url, "refused", reason, now_iso(), listed_in=listing_url)
+        if key in self.seen_keys:
+            self.counts["skipped_seen"] += 1
+            return None
+        budget = src.max_pages if src.max_pages is not None else self.settings.getint("TALKWATCH_MAX_PAGES_PER_SOURCE")
+        if self.pages_requested[src.name] >= budget:
+            self.counts["skipped_budget"] += 1
+            self.run_keys.discard(key)  # another source may still have budget for it
+            return None
+        self.pages_requested[src.name] += 1
+        return scrapy.Request(
+            entry.url,
+            callback=self.page_fetched,
+            errback=self.page_failed,
+            headers={"Accept": PAGE_ACCEPT},
+            meta={
+                "source": src.name,
+                "listed_url": entry.url,
+                "listed_in": listing_url,
+                "listed_via": listing.listed_via,
+                "listed_title": entry.title,
+                "listed_date": entry.date_raw,
+                "listed_date_kind": entry.date_kind,
+            },
+        )
+
+    def listing_failed(self, failure: Any) -> Iterator[ListingItem]:
+        """A listing could not be fetched: a failed ListingItem; the source's other listings carry on."""
+        request = failure.request
+        _, reason, status = describe_failure(failure, request, self.settings)
+        self.counts["listings_failed"] += 1
+        yield self._listing_item(request, "failed", status=status, reason=reason)
+
+    # -- pages -------------------------------------------------------------------------------------------
+
+    def page_fetched(self, response: Response) -> Iterator[PageItem | FailureItem]:
+        """A 2xx article answer: a PageItem with the raw body, or a refusal when it is not HTML."""
+        meta = response.meta
+        content_type = _header(response, "Content-Type") or ""
+        mime = content_type.split(";")[0].strip().lower()
+        if (mime and mime not in HTML_TYPES) or (not mime and not isinstance(response, TextResponse)):
+            self.counts["refused"] += 1
+            yield FailureItem(
+                meta["source"], meta["listed_url"], "refused", f"not HTML ({mime or 'unknown type'})", now_iso(),
+                status=response.status, listed_in=meta["listed_in"],
+            )
+            return
+        headers = {
+            name: value
+            for name in ("content-type", "content-language", "last-modified", "etag")
+            if (value := _header(response, name)) is not None
+        }
+        self.counts["pages"] += 1
+        yield PageItem(
+            source=meta["source"],
+            url=meta["listed_url"],
+            final_url=response.url,
+            status=response.status,
+            headers=headers,
+            body_b64=base64.b64encode(response.body).decode("ascii"),
+            encoding=response.encoding if isinstance(response, TextResponse) else None,
+            fetched_at=now_iso(),
+            listed_in=meta["listed_in"],
+            listed_via=meta["listed_via"],
+            listed_title=meta["listed_title"],
+            listed_date=meta["listed_date"],
+            listed_date_kind=meta["listed_date_kind"],
+        )
+
+    def page_failed(self, failure: Any) -> Iterator[FailureItem]:
+        """Non-2xx, network error, size cap, robots.txt, offsite redirect: one FailureItem saying why."""
+        request = failure.request
+        outcome, reason, status = describe_failure(failure, request, self.settings)
+        self.counts[f"pages_{outcome}"] += 1
+        yield FailureItem(
+            request.meta["source"], request.meta["listed_url"], outcome, reason, now_iso(),
+            status=status, listed_in=request.meta["listed_in"],
+        )
+
+    def closed(self, reason: str) -> None:
+        for key, value in sorted(self.counts.items()):
+            self.crawler.stats.set_value(f"talkwatch/{key}", value)
+        logger.info("talkwatch run summary: %s", dict(sorted(self.counts.items())))

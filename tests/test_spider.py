@@ -1,0 +1,436 @@
+"""End-to-end tests of the `news` spider: the real `scrapy crawl` in a subprocess against loopback servers."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.urls import canonical_url
+from tests.loopback import LoopbackServer, RequestInfo
+
+REPO = Path(__file__).resolve().parents[1]
+HTML = {"Content-Type": "text/html; charset=utf-8", "Content-Language": "en"}
+FEED_ETAG = '"feed-v1"'
+FEED_LAST_MODIFIED = "Sat, 17 May 2025 10:00:00 GMT"
+
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "WARNING"}
+
+
+def run_crawl(
+    workdir: Path, sources: Path, *args: str, settings: dict[str, str] | None = None, fast: bool = True
+) -> list[dict]:
+    """Run `python -m scrapy crawl news` the way the pipeline does (another cwd, settings via env); return items.
+
+    `fast` turns politeness delays off (loopback servers only); without it the project settings apply as-is.
+    """
+    out = workdir / f"items-{time.monotonic_ns()}.jsonl"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"sources={sources}", *args, "-O", f"{out}:jsonlines"]
+    for key, value in {**(FAST if fast else {}), **(settings or {})}.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SCRAPY_SETTINGS_MODULE": "spiders.settings"}
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def page(title: str, size: int = 0) -> bytes:
+    filler = "<p>" + "x" * size + "</p>" if size else ""
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>Text.</p>{filler}</body></html>".encode()
+
+
+def rss(items: list[tuple[str, str]]) -> bytes:
+    body = "".join(
+        f"<item><title>{t}</title><link>{u}</link><pubDate>Fri, 16 May 2025 10:30:00 +0300</pubDate></item>"
+        for u, t in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}</channel></rss>'.encode()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class World:
+    """Two loopback outlets (127.0.0.1 and 127.0.0.2) and a sources file naming them and a few dead ones."""
+
+    def __init__(self, tmp: Path, a: LoopbackServer, b: LoopbackServer):
+        self.tmp, self.a, self.b = tmp, a, b
+        self.items: list[dict] = []
+
+    def of(self, kind: str, **match: object) -> list[dict]:
+        return [i for i in self.items if i["kind"] == kind and all(i.get(k) == v for k, v in match.items())]
+
+    def one(self, kind: str, **match: object) -> dict:
+        found = self.of(kind, **match)
+        assert len(found) == 1, (kind, match, found)
+        return found[0]
+
+
+def feed_route(body: bytes):
+    def serve(req: RequestInfo):
+        if req.headers.get("if-none-match") == FEED_ETAG:
+            return 304, {"ETag": FEED_ETAG}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": FEED_ETAG, "Last-Modified": FEED_LAST_MODIFIED}, body
+
+    return serve
+
+
+def slow_page(_: RequestInfo):
+    time.sleep(3)
+    return 200, HTML, page("slow")
+
+
+def build(tmp: Path, a: LoopbackServer, b: LoopbackServer) -> World:
+    world = World(tmp, a, b)
+    alpha_feed = rss(
+        [
+            ("/a/good", "Good page"),
+            ("/a/good?utm_source=twitter", "Good page again"),
+            ("/a/missing", "Gone"),
+            ("/a/broken", "Server error"),
+            ("/private/secret", "Robots says no"),
+            ("http://offsite.example/story", "Elsewhere"),
+            ("http://10.1.2.3/admin", "Intranet"),
+            ("http://127.0.0.1:1/admin", "Other port on loopback"),
+            ("ftp://files.example/a.txt", "FTP"),
+            ("javascript:alert(1)", "Script"),
+            ("/a/seen-before", "Stored already"),
+            ("/a/seen-too?utm_medium=rss&utm_source=feed", "Stored already, tracking variant"),
+            ("/a/report.pdf", "A PDF"),
+            ("/a/moved", "Moved"),
+            ("/a/away", "Redirects offsite"),
+            ("/a/big", "Too big"),
+            ("/a/gzbomb", "Small on the wire, huge inflated"),
+        ]
+    )
+    a.route("/robots.txt", (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"))
+    a.route("/feed.xml", feed_route(alpha_feed))
+    a.route("/a/good", (200, {**HTML, "ETag": '"g1"', "Last-Modified": FEED_LAST_MODIFIED}, page("Good")))
+    a.route("/a/broken", (500, HTML, page("boom")))
+    a.route("/a/seen-before", (200, HTML, page("seen")))
+    a.route("/a/seen-too", (200, HTML, page("seen too")))
+    a.route("/a/report.pdf", (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4 fake"))
+    a.route("/a/moved", (301, {"Location": a.url("/a/landed")}, b""))
+    a.route("/a/landed", (200, {"Content-Type": "text/html; charset=windows-1251"}, "<html><body>Привет</body></html>".encode("cp1251")))
+    a.route("/a/away", (302, {"Location": f"http://localhost:{a.port}/a/good"}, b""))
+    a.route("/a/big", (200, HTML, page("big", size=200_000)))
+    a.route("/a/gzbomb", (200, {**HTML, "Content-Encoding": "gzip"}, gzip.compress(page("bomb", size=500_000))))
+    a.route("/notafeed.html", (200, HTML, page("I am a web page")))
+    a.route("/disabled.xml", (200, {"Content-Type": "application/rss+xml"}, rss([("/a/never", "never")])))
+
+    news = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>/b/news1</loc>'
+        "<news:news><news:publication_date>2025-05-16T14:05:00+03:00</news:publication_date>"
+        "<news:title>Prisoner swap</news:title></news:news></url></urlset>"
+    ).encode()
+    b.route(
+        "/sitemap_index.xml",
+        (
+            200,
+            {"Content-Type": "application/xml"},
+            (
+                '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                "<sitemap><loc>/sitemap-plain.xml</loc><lastmod>2025-05-20T00:00:00Z</lastmod></sitemap>"
+                "<sitemap><loc>/sitemap-news.xml.gz</loc><lastmod>2025-05-16T12:00:00Z</lastmod></sitemap>"
+                "<sitemap><loc>http://offsite.example/sitemap.xml</loc></sitemap>"
+                "</sitemapindex>"
+            ).encode(),
+        ),
+    )
+    b.route(
+        "/sitemap-plain.xml",
+        (
+            200,
+            {"Content-Type": "application/xml"},
+            (
+                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                "<url><loc>/b/old</loc><lastmod>2025-05-01T00:00:00Z</lastmod></url>"
+                "<url><loc>/b/new</loc><lastmod>2025-05-20T00:00:00Z</lastmod></url>"
+                "</urlset>"
+            ).encode(),
+        ),
+    )
+    b.route("/sitemap-news.xml.gz", (200, {"Content-Type": "application/x-gzip"}, gzip.compress(news)))
+    b.route(
+        "/atom.xml",
+        (
+            200,
+            {"Content-Type": "application/atom+xml"},
+            (
+                '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>b</title>'
+                '<entry><title>Atom one</title><link href="/b/atom1"/><updated>2025-05-18T07:00:00Z</updated>'
+                "<published>2025-05-15T08:00:00Z</published></entry>"
+                f'<entry><title>Cross-host</title><link href="{a.url("/a/other")}"/></entry>'
+                "</feed>"
+            ).encode(),
+        ),
+    )
+    b.route("/z.xml", (200, {"Content-Type": "application/rss+xml"}, rss([("/z/1", "1"), ("/z/2", "2"), ("/z/3", "3")])))
+    for path in ("/b/old", "/b/new", "/b/news1", "/b/atom1", "/z/1", "/z/2", "/z/3"):
+        b.route(path, (200, HTML, page(path)))
+
+    (tmp / "sources.toml").write_text(
+        f"""
+[[source]]
+name = "alpha"
+language = "en"
+feeds = ["{a.url('/feed.xml')}"]
+
+[[source]]
+name = "beta"
+language = "en"
+feeds = ["{b.url('/atom.xml')}"]
+sitemaps = ["{b.url('/sitemap_index.xml')}"]
+
+[[source]]
+name = "zeta"
+language = "ru"
+feeds = ["{b.url('/z.xml')}"]
+max_pages = 1
+
+[[source]]
+name = "dns"
+language = "en"
+feeds = ["http://nonexistent.invalid/feed.xml"]
+
+[[source]]
+name = "refused"
+language = "en"
+feeds = ["http://127.0.0.1:{closed_port()}/feed.xml"]
+
+[[source]]
+name = "notafeed"
+language = "en"
+feeds = ["{a.url('/notafeed.html')}"]
+
+[[source]]
+name = "off"
+language = "en"
+enabled = false
+feeds = ["{a.url('/disabled.xml')}"]
+""",
+        encoding="utf-8",
+    )
+    (tmp / "seen.txt").write_text(
+        canonical_url(a.url("/a/seen-before")) + "\n" + canonical_url(a.url("/a/seen-too")) + "\n", encoding="utf-8"
+    )
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("crawl")
+    with LoopbackServer() as a, LoopbackServer(host="127.0.0.2") as b:
+        w = build(tmp, a, b)
+        w.items = run_crawl(
+            tmp,
+            tmp / "sources.toml",
+            "-a",
+            f"seen={tmp / 'seen.txt'}",
+            settings={"DOWNLOAD_MAXSIZE": "100000"},
+        )
+        yield w
+
+
+def test_good_page_becomes_a_page_item(world):
+    item = world.one("page", url=world.a.url("/a/good"))
+    assert item["source"] == "alpha"
+    assert item["status"] == 200 and item["final_url"] == item["url"]
+    assert item["listed_in"] == world.a.url("/feed.xml") and item["listed_via"] == "rss"
+    assert item["listed_title"] == "Good page"
+    assert item["listed_date"] == "Fri, 16 May 2025 10:30:00 +0300" and item["listed_date_kind"] == "feed"
+    assert item["headers"]["content-type"] == "text/html; charset=utf-8"
+    assert item["headers"]["content-language"] == "en"
+    assert item["headers"]["etag"] == '"g1"'
+    assert item["headers"]["last-modified"] == FEED_LAST_MODIFIED
+    assert item["encoding"] == "utf-8"
+    assert base64.b64decode(item["body_b64"]) == page("Good")
+
+
+def test_url_listed_twice_is_fetched_once(world):
+    assert world.a.hits("/a/good") == 1
+    assert len(world.of("page", url=world.a.url("/a/good?utm_source=twitter"))) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "outcome", "reason", "status"),
+    [
+        ("/a/missing", "failed", "HTTP 404", 404),
+        ("/a/broken", "failed", "HTTP 500 after 2 retries", 500),
+        ("/private/secret", "refused", "robots.txt disallows", None),
+        ("/a/report.pdf", "refused", "not HTML (application/pdf)", 200),
+        ("/a/big", "failed", "response larger than 100000 bytes", None),
+        ("/a/gzbomb", "failed", "response larger than 100000 bytes (decompressed)", None),
+    ],
+)
+def test_fetch_failures_have_one_line_reasons(world, path, outcome, reason, status):
+    item = world.one("failure", url=world.a.url(path))
+    assert (item["outcome"], item["reason"], item["status"]) == (outcome, reason, status)
+    assert item["source"] == "alpha" and item["listed_in"] == world.a.url("/feed.xml")
+
+
+def test_retries_and_robots_as_seen_by_the_server(world):
+    assert world.a.hits("/a/broken") == 3  # first try + RETRY_TIMES=2
+    assert world.a.hits("/private/secret") == 0
+    assert world.a.hits("/robots.txt") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://offsite.example/story", "offsite host offsite.example"),
+        ("http://10.1.2.3/admin", "private address 10.1.2.3"),
+        ("http://127.0.0.1:1/admin", "private address 127.0.0.1:1"),
+        ("ftp://files.example/a.txt", "unsupported scheme ftp"),
+        ("javascript:alert(1)", "unsupported scheme javascript"),
+    ],
+)
+def test_listed_links_outside_the_source_are_refused(world, url, reason):
+    item = world.one("failure", url=url)
+    assert (item["outcome"], item["reason"], item["source"]) == ("refused", reason, "alpha")
+
+
+def test_link_to_another_outlets_loopback_port_is_refused(world):
+    item = world.one("failure", url=world.a.url("/a/other"))
+    assert (item["source"], item["outcome"]) == ("beta", "refused")
+    assert item["reason"] == f"private address 127.0.0.1:{world.a.port}"
+    assert world.a.hits("/a/other") == 0
+
+
+def test_redirects_are_followed_on_site_and_refused_offsite(world):
+    moved = world.one("page", url=world.a.url("/a/moved"))
+    assert moved["final_url"] == world.a.url("/a/landed")
+    assert moved["encoding"] == "cp1251"
+    away = world.one("failure", url=world.a.url("/a/away"))
+    assert (away["outcome"], away["reason"]) == ("refused", f"redirect to offsite host localhost:{world.a.port}")
+
+
+def test_seen_urls_and_their_tracking_variants_are_not_requested(world):
+    assert world.a.hits("/a/seen-before") == 0
+    assert world.a.hits("/a/seen-too") == 0
+    urls = {i["url"] for i in world.items if i["kind"] != "listing"}
+    assert not any("/a/seen" in u for u in urls)
+
+
+def test_listing_items_count_entries_and_new_entries(world):
+    feed = world.one("listing", url=world.a.url("/feed.xml"))
+    assert (feed["outcome"], feed["status"], feed["listing_type"]) == ("ok", 200, "feed")
+    assert feed["entries"] == 17
+    # requested: good, missing, broken, secret (stopped by robots.txt later), pdf, moved, away, big, gzbomb
+    assert feed["new_entries"] == 9
+    assert (feed["etag"], feed["last_modified"]) == (FEED_ETAG, FEED_LAST_MODIFIED)
+
+
+def test_sitemap_index_children_gzip_and_news_sitemap(world):
+    b = world.b
+    index = world.one("listing", url=b.url("/sitemap_index.xml"))
+    assert (index["outcome"], index["listing_type"], index["entries"]) == ("ok", "sitemap", 0)
+    offsite = world.one("listing", url="http://offsite.example/sitemap.xml")
+    assert offsite["outcome"] == "failed" and offsite["reason"] == "not followed: offsite host offsite.example"
+    assert world.one("listing", url=b.url("/sitemap-plain.xml"))["new_entries"] == 2
+    news = world.one("page", url=b.url("/b/news1"))
+    assert (news["listed_via"], news["listed_title"]) == ("news-sitemap", "Prisoner swap")
+    assert (news["listed_date"], news["listed_date_kind"]) == ("2025-05-16T14:05:00+03:00", "news-sitemap")
+    old = world.one("page", url=b.url("/b/old"))
+    assert (old["listed_via"], old["listed_date_kind"]) == ("sitemap", "sitemap-lastmod")
+    atom = world.one("page", url=b.url("/b/atom1"))
+    assert (atom["listed_via"], atom["listed_date"], atom["source"]) == ("atom", "2025-05-15T08:00:00Z", "beta")
+
+
+def test_per_source_page_budget(world):
+    pages = world.of("page", source="zeta")
+    assert len(pages) == 1
+    assert world.one("listing", source="zeta")["new_entries"] == 1
+    assert sum(world.b.hits(p) for p in ("/z/1", "/z/2", "/z/3")) == 1
+
+
+def test_broken_sources_fail_alone(world):
+    dns = world.one("listing", source="dns")
+    assert (dns["outcome"], dns["reason"]) == ("failed", "DNS lookup failed for nonexistent.invalid")
+    refused = world.one("listing", source="refused")
+    assert (refused["outcome"], refused["reason"]) == ("failed", "connection refused")
+    notafeed = world.one("listing", source="notafeed")
+    assert notafeed["outcome"] == "failed" and notafeed["reason"] == "not a feed or sitemap (root element <html>)"
+    assert world.of("listing", source="off") == [] and world.a.hits("/disabled.xml") == 0
+
+
+def test_every_item_kind_is_one_of_the_contract(world):
+    kinds = {i["kind"] for i in world.items}
+    assert kinds == {"page", "failure", "listing"}
+    assert all(i["fetched_at"].endswith("+00:00") for i in world.items)
+
+
+def test_second_run_uses_conditional_get_and_sitemap_last_success(world):
+    a, b, tmp = world.a, world.b, world.tmp
+    state = {
+        a.url("/feed.xml"): {"etag": FEED_ETAG, "last_modified": FEED_LAST_MODIFIED, "last_success": "2025-05-17T10:00:00+00:00"},
+        b.url("/sitemap-plain.xml"): {"last_success": "2025-05-10T00:00:00+00:00"},
+        b.url("/sitemap-news.xml.gz"): {"last_success": "2025-05-18T00:00:00+00:00"},
+    }
+    (tmp / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    good_before, old_before, new_before = a.hits("/a/good"), b.hits("/b/old"), b.hits("/b/new")
+    news_before = b.hits("/sitemap-news.xml.gz")
+    items = run_crawl(
+        tmp, tmp / "sources.toml", "-a", "only=alpha,beta", "-a", f"state={tmp / 'state.json'}",
+        settings={"TALKWATCH_MAX_CHILD_SITEMAPS": "2"},
+    )
+    feed = [i for i in items if i["kind"] == "listing" and i["url"] == a.url("/feed.xml")]
+    assert len(feed) == 1 and feed[0]["outcome"] == "not-modified" and feed[0]["status"] == 304
+    assert feed[0]["etag"] == FEED_ETAG
+    last = a.requests("/feed.xml")[-1]
+    assert last["if-none-match"] == FEED_ETAG and last["if-modified-since"] == FEED_LAST_MODIFIED
+    assert not [i for i in items if i["source"] == "alpha" and i["kind"] != "listing"]
+    assert a.hits("/a/good") == good_before
+    assert b.hits("/b/old") == old_before  # lastmod older than the sitemap's last success: skipped
+    assert b.hits("/b/new") == new_before + 1
+    # index lastmod older than the child's last success: the child sitemap is not even asked for
+    assert b.hits("/sitemap-news.xml.gz") == news_before
+    # the limit keeps the two newest children; the undated offsite one is dropped before it is considered
+    assert not [i for i in items if i["url"] == "http://offsite.example/sitemap.xml"]
+    assert {i["source"] for i in items} == {"alpha", "beta"}  # only= limits the run
+
+
+def test_offline_run_with_project_settings_gives_one_failed_listing_per_listing(tmp_path):
+    """15 unreachable outlets, real politeness settings: every listing fails alone, nothing else is yielded."""
+    blocks = [
+        f'[[source]]\nname = "s{i}"\nlanguage = "en"\nfeeds = ["https://outlet{i}.invalid/rss"]\n'
+        + (f'sitemaps = ["https://outlet{i}.invalid/sitemap.xml"]\n' if i % 5 == 0 else "")
+        for i in range(15)
+    ]
+    sources = tmp_path / "sources.toml"
+    sources.write_text("\n".join(blocks), encoding="utf-8")
+    items = run_crawl(tmp_path, sources, fast=False, settings={"LOG_LEVEL": "WARNING"})
+    expected = {(f"s{n}", "feed") for n in range(15)} | {(f"s{n}", "sitemap") for n in (0, 5, 10)}
+    assert len(items) == len(expected) == 18
+    assert {i["kind"] for i in items} == {"listing"}
+    assert all(i["outcome"] == "failed" for i in items)
+    assert {(i["source"], i["listing_type"]) for i in items} == expected
+    assert {i["reason"] for i in items if i["source"] == "s5"} == {"DNS lookup failed for outlet5.invalid"}
+
+
+def test_timeout_is_a_failure_with_the_timeout_in_the_reason(tmp_path):
+    """Its own small crawl, so the short timeout cannot hit the other pages of the big fixture on a busy machine."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"}, rss([("/slow", "Slow"), ("/fast", "Fast")])))
+        srv.route("/slow", slow_page)
+        srv.route("/fast", (200, HTML, page("fast")))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nname = "s"\nlanguage = "en"\nfeeds = ["{srv.url("/feed.xml")}"]\n', encoding="utf-8")
+        items = run_crawl(tmp_path, sources, settings={"DOWNLOAD_TIMEOUT": "2", "RETRY_TIMES": "0"})
+        slow = [i for i in items if i["url"] == srv.url("/slow")]
+        assert len(slow) == 1
+        assert (slow[0]["kind"], slow[0]["outcome"], slow[0]["reason"]) == ("failure", "failed", "timeout after 2 s")
+        assert [i["kind"] for i in items if i["url"] == srv.url("/fast")] == ["page"]
+        assert srv.hits("/slow") == 1
