@@ -1,0 +1,365 @@
+"""Decide a page's publication time from all the evidence gathered for it, and say why.
+
+The rule, in order:
+
+1. Gather: JSON-LD, Open Graph and other metas, itemprop, the article's first ``<time>``, the hints (feed,
+   news sitemap, sitemap lastmod, HTTP Last-Modified), a date in the URL, dates written near the headline.
+2. Reject: anything after ``fetched_at`` + 15 minutes (clock skew; a day-only or naive value is compared with the
+   latest local day any time zone could be in), anything before 1995, January 1st from htmldate (its reading of a
+   bare year such as a copyright line), and - the crawl-date trap - a date equal to the fetch day that only
+   header-like evidence supports (a written date above the headline or in page furniture, a ``<time>`` in
+   header/nav/sidebar/footer, htmldate) while real evidence elsewhere points to an older day.
+3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph 3, itemprop, feed and news
+   sitemap 2.5, other date metas, article ``<time>`` and the URL 2, the written date nearest the headline and
+   htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture 0.5, sitemap
+   lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times written in
+   UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late ones: the day
+   after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time: weight >= 2)
+   outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render time). htmldate
+   is asked only when page metadata and hints are missing or disagree and no two weaker kinds agree.
+4. Within the winning day, the strongest evidence gives the value: page metadata beats hints, which beat
+   ``<time>``, the URL and the text; a time beats a bare day, an offset beats none. So page metadata with a time
+   beats a feed time that differs by hours; and when the winner is day-only, a time from the feed, a meta or
+   ``<time>`` on that same day refines it (``date_source`` then names the refining evidence). A naive winning
+   time takes the offset implied by an aware time of the same instant ("7:04 pm ET" beside 00:04Z: -05:00).
+5. ``modified_at`` comes from dateModified/updated_time/lastmod/Last-Modified evidence apart, never from the vote;
+   it is dropped when it is earlier than the publication time.
+6. Confidence: by the winner's tier, scaled by its share of the vote, plus a little per agreeing kind; at most 0.3
+   when only header-like evidence names the fetch day (kept - fresh news is common - but doubted).
+Nothing credible left: ``published_at=None``, ``precision="none"``, ``date_source="none"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+
+from w3lib.encoding import html_to_unicode
+
+from pipelines.dateevidence import gather_evidence, parse_html
+from pipelines.datetext import parse_date_value
+from pipelines.records import DateEvidence, DateHint, DatingResult
+
+# kind -> (tier, weight, date_source name). Lower tier = stronger when choosing within a day.
+_PUBLISHED_KINDS: dict[str, tuple[int, float, str]] = {
+    "jsonld-published": (0, 3.0, "jsonld"),
+    "og-published": (0, 3.0, "opengraph"),
+    "itemprop-published": (0, 2.5, "itemprop"),
+    "feed": (1, 2.5, "feed"),
+    "news-sitemap": (1, 2.5, "news-sitemap"),
+    "meta": (1, 2.0, "meta"),
+    "time": (2, 2.0, "time"),
+    "url": (2, 2.0, "url"),
+    "jsonld-other": (2, 1.0, "jsonld"),
+    "text": (3, 1.5, "text"),
+    "htmldate": (3, 1.5, "htmldate"),
+    "time-outside": (4, 0.5, "time"),
+    "text-outside": (4, 0.5, "text"),
+    "sitemap-lastmod": (5, 0.3, "sitemap-lastmod"),
+}
+# HTTP Last-Modified is not in the vote: dynamic sites send the time they rendered the page, i.e. the fetch time.
+_MODIFIED_KINDS = ["jsonld-modified", "og-modified", "itemprop-modified", "meta-modified", "sitemap-lastmod",
+                   "http-last-modified"]
+_STRONG_TIER = 1  # tiers 0..1: page metadata and hints
+_SKEW = timedelta(minutes=15)
+_EARLIEST = datetime(1995, 1, 1)
+_CONFIDENCE_BY_TIER = {0: 0.92, 1: 0.85, 2: 0.75, 3: 0.6, 4: 0.4, 5: 0.3}
+
+
+def _local_day(ev: DateEvidence) -> date:
+    assert ev.value is not None
+    return ev.value.date()
+
+
+def _is_utc(ev: DateEvidence) -> bool:
+    return ev.precision == "time" and ev.value is not None and ev.value.utcoffset() == timedelta(0)
+
+
+def _days(ev: DateEvidence) -> dict[date, float]:
+    """Days an evidence backs, with the share of its weight each gets.
+
+    Its own local day fully. A time written in UTC is often a server's normalisation, not the newsroom's clock: an
+    early-morning UTC time may be the previous local day (the Americas), a late one the next (Europe, Asia), so it
+    also backs that neighbour at 0.9, and other evidence for the neighbour decides.
+    """
+    assert ev.value is not None
+    days = {ev.value.date(): 1.0}
+    if _is_utc(ev):
+        if ev.value.hour < 10:
+            days[ev.value.date() - timedelta(days=1)] = 0.9
+        elif ev.value.hour >= 14:
+            days[ev.value.date() + timedelta(days=1)] = 0.9
+    return days
+
+
+def _too_late(ev: DateEvidence, fetched_at: datetime) -> bool:
+    value = ev.value
+    assert value is not None
+    if value.tzinfo is not None and ev.precision == "time":
+        return value > fetched_at + _SKEW
+    # naive or day-only: the page's local clock may be up to 14 hours ahead of UTC
+    latest_local = (fetched_at + _SKEW + timedelta(hours=14)).replace(tzinfo=None)
+    if ev.precision == "day":
+        return value.date() > latest_local.date()
+    return value > latest_local
+
+
+def _too_early(ev: DateEvidence) -> bool:
+    assert ev.value is not None
+    return ev.value.replace(tzinfo=None) < _EARLIEST
+
+
+def _reject(ev: DateEvidence, why: str) -> None:
+    """Mark evidence as set aside, keeping what was noted before (where it was found) after the reason."""
+    ev.note = f"rejected: {why}" + (f" ({ev.note})" if ev.note else "")
+
+
+def _reject_implausible(evidence: list[DateEvidence], fetched_at: datetime) -> None:
+    for ev in evidence:
+        if ev.value is None or ev.note.startswith("rejected"):
+            continue
+        if _too_late(ev, fetched_at):
+            _reject(ev, "after fetch time")
+        elif _too_early(ev):
+            _reject(ev, "before 1995")
+
+
+def _usable(ev: DateEvidence) -> bool:
+    return ev.value is not None and not ev.note.startswith("rejected") and ev.kind in _PUBLISHED_KINDS
+
+
+def _header_like(ev: DateEvidence) -> bool:
+    """Evidence a page header, widget or heuristic could have produced: where a 'today' banner ends up."""
+    if ev.kind in ("text-outside", "time-outside", "htmldate"):
+        return True
+    return ev.kind == "text" and "before title" in ev.note
+
+
+def _reject_crawl_date(evidence: list[DateEvidence], fetched_at: datetime) -> None:
+    """A date equal to the fetch day that only header-like evidence supports, against older real evidence, is the
+    page printing today's date (e.g. 'Wednesday, September 24, 2025' above an article of 29 May): not a publication.
+
+    Why so narrow: the flow fetches fresh news, so "published today" is common and a byline after the headline, a
+    URL or page metadata saying today must stand.
+    """
+    fetch_days = {fetched_at.date(), (fetched_at + timedelta(hours=14)).date(),
+                  (fetched_at - timedelta(hours=12)).date()}
+    usable = [ev for ev in evidence if _usable(ev)]
+    todays = [ev for ev in usable if _local_day(ev) in fetch_days]
+    if not todays or not all(_header_like(ev) for ev in todays):
+        return
+    older = [ev for ev in usable if _local_day(ev) < min(fetch_days) and not _header_like(ev)]
+    if not older:
+        return
+    for ev in todays:
+        _reject(ev, "the fetch day, only a header/widget/heuristic says so")
+
+
+def _run_htmldate(html: str, url: str, fetched_at: datetime) -> DateEvidence | None:
+    """htmldate's heuristics (original date, extensive search); slow, so only asked when page metadata is missing."""
+    if html.lstrip()[:4].lower() == "http" and " " not in html:
+        return None  # htmldate would take a bare URL for an address to download
+    try:
+        from htmldate import find_date
+
+        found = find_date(html, extensive_search=True, original_date=True, outputformat="%Y-%m-%d", url=url,
+                          max_date=(fetched_at + timedelta(hours=14)).strftime("%Y-%m-%d"))
+    except Exception:  # htmldate must never take the page down with it
+        return None
+    if not found:
+        return None
+    parsed = parse_date_value(found)
+    if parsed is None:
+        return None
+    ev = DateEvidence("htmldate", found, parsed.value, "day")
+    if (parsed.value.month, parsed.value.day) == (1, 1):
+        # htmldate turns a bare year (a copyright line, "© 2020") into January 1st: not a publication day
+        _reject(ev, "January 1st from htmldate is a year, not a day")
+    return ev
+
+
+def _needs_htmldate(usable: list[DateEvidence]) -> bool:
+    """Ask htmldate only when page metadata and hints are missing or disagree, and no two weaker kinds agree."""
+    strong_days = {_local_day(ev) for ev in usable if _PUBLISHED_KINDS[ev.kind][0] <= _STRONG_TIER}
+    if len(strong_days) == 1:
+        return False
+    if strong_days:
+        return True
+    kinds_by_day: dict[date, set[str]] = {}
+    for ev in usable:
+        if ev.kind in ("url", "time", "text"):
+            kinds_by_day.setdefault(_local_day(ev), set()).add(ev.kind)
+    return not any(len(kinds) >= 2 for kinds in kinds_by_day.values())
+
+
+def _vote(usable: list[DateEvidence]) -> tuple[date, float, float]:
+    """The day with the most weight (each kind once per day), its weight and the total weight.
+
+    Then the UTC correction: when the winning day rests on times written in UTC and the neighbouring day their hour
+    points to (see `_days`) has real local-clock evidence (weight >= 2: a URL, a <time>, a meta, a byline with a
+    time) outweighing the local evidence for the winner, the neighbour is the newsroom's day and wins.
+    """
+    per_kind_day: dict[tuple[str, date], float] = {}
+    local: dict[tuple[str, date], float] = {}
+    # a naive time showing the same clock as a UTC one is that UTC time with its "Z" dropped
+    utc_clocks = {ev.value.replace(tzinfo=None, second=0, microsecond=0) for ev in usable if _is_utc(ev)}
+
+    def utc_like(ev: DateEvidence) -> bool:
+        assert ev.value is not None
+        return _is_utc(ev) or (ev.precision == "time" and ev.value.tzinfo is None
+                               and ev.value.replace(second=0, microsecond=0) in utc_clocks)
+
+    text_seen = False
+    for ev in usable:
+        weight = _weight(ev)
+        if ev.kind == "text":
+            weight = weight if not text_seen else 0.5  # the nearest written date speaks; the rest whisper
+            text_seen = True
+        key = (_PUBLISHED_KINDS[ev.kind][2], _local_day(ev))
+        per_kind_day[key] = max(per_kind_day.get(key, 0.0), weight)
+        if not utc_like(ev):
+            local[key] = max(local.get(key, 0.0), weight)
+    scores: dict[date, float] = {}
+    local_weight: dict[date, float] = {}
+    for (_, day), weight in per_kind_day.items():
+        scores[day] = scores.get(day, 0.0) + weight
+    for (_, day), weight in local.items():
+        local_weight[day] = local_weight.get(day, 0.0) + weight
+    preferred = _local_day(min(usable, key=_rank))
+    # ties go to the strongest evidence's day, then to the day that local-clock evidence backs more
+    day = max(scores, key=lambda d: (round(scores[d], 6), d == preferred, local_weight.get(d, 0.0)))
+    heaviest: dict[str, float] = {}
+    for (source, _), weight in per_kind_day.items():
+        heaviest[source] = max(heaviest.get(source, 0.0), weight)
+    total = sum(heaviest.values())
+    utc_here = [ev for ev in usable if _is_utc(ev) and _local_day(ev) == day]
+    if utc_here and scores[day] - local_weight.get(day, 0.0) > local_weight.get(day, 0.0):
+        strongest = min(utc_here, key=_rank)
+        neighbour = next((d for d in _days(strongest) if d != day), None)
+        there = local_weight.get(neighbour, 0.0) if neighbour else 0.0
+        if neighbour is not None and there >= 2.0 and there > local_weight.get(day, 0.0):
+            return neighbour, there + 0.9 * (scores[day] - local_weight.get(day, 0.0)), total
+    return day, scores[day], max(total, scores[day])
+
+
+def _weight(ev: DateEvidence) -> float:
+    """The kind's weight; a written date with a clock time is a byline more often than a 'today' banner."""
+    weight = _PUBLISHED_KINDS[ev.kind][1]
+    if ev.kind in ("text", "text-outside") and ev.precision == "time":
+        weight += 0.5
+    if "ambiguous" in ev.note:
+        weight *= 0.5  # 05/06/2025: the month may be the day
+    return weight
+
+
+def _rank(ev: DateEvidence) -> tuple:
+    """Sort key: stronger tier first, then a time before a bare day, an offset before none, heavier first."""
+    tier, weight, _ = _PUBLISHED_KINDS[ev.kind]
+    assert ev.value is not None
+    return (tier, ev.precision != "time", ev.value.tzinfo is None, -weight)
+
+
+def _localize(value: datetime, usable: list[DateEvidence]) -> datetime:
+    """Give a naive local time the offset an aware time of the same instant implies ("7:04 pm ET" vs 00:04Z).
+
+    Why: the page's written time names the newsroom's day, the metadata's UTC time the instant; together they
+    give both. Only whole quarter-hour offsets of at most 14 hours count, so a mere coincidence is unlikely.
+    """
+    for ev in usable:
+        if ev.precision != "time" or ev.value is None or ev.value.tzinfo is None:
+            continue
+        instant = ev.value.astimezone(timezone.utc).replace(tzinfo=None)
+        # written times rarely show seconds: compare to the minute
+        delta = value.replace(second=0, microsecond=0) - instant.replace(second=0, microsecond=0)
+        if abs(delta) <= timedelta(hours=14) and delta % timedelta(minutes=15) == timedelta(0):
+            return value.replace(tzinfo=timezone(delta))
+    return value
+
+
+def _decide_modified(evidence: list[DateEvidence], published: datetime | None) -> datetime | None:
+    candidates = [ev for ev in evidence if ev.kind in _MODIFIED_KINDS and ev.value is not None
+                  and not ev.note.startswith("rejected")]
+    candidates.sort(key=lambda ev: (_MODIFIED_KINDS.index(ev.kind), ev.precision != "time"))
+    for ev in candidates:
+        if published is not None and _comparable(ev.value) < _comparable(published):
+            ev.note = "ignored: earlier than the publication time"
+            continue
+        return ev.value
+    return None
+
+
+def _comparable(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def date_page(html: str, url: str, fetched_at: datetime | None = None,
+              hints: Sequence[DateHint] = (), language: str | None = None) -> DatingResult:
+    """Date one page: gather evidence, reject the implausible, vote on the day, take the strongest value in it.
+
+    Never raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when nothing is credible.
+    """
+    if fetched_at is None:
+        fetched_at = datetime.now(timezone.utc)
+    elif fetched_at.tzinfo is None:
+        fetched_at = fetched_at.replace(tzinfo=timezone.utc)
+    try:
+        return _date_page(html, url, fetched_at, hints, language)
+    except Exception:  # a dating bug must not lose the page: it is stored undated
+        return DatingResult(None, "none", "none", 0.0)
+
+
+def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHint],
+               language: str | None) -> DatingResult:
+    if isinstance(html, bytes):  # tolerated: decode as the page declares (meta charset, BOM), else UTF-8
+        html = html_to_unicode(None, html)[1]
+    tree = parse_html(html) if isinstance(html, str) else None
+    if tree is None:
+        return DatingResult(None, "none", "none", 0.0)
+    evidence = gather_evidence(tree, url, hints, language)
+    _reject_implausible(evidence, fetched_at)
+    usable = [ev for ev in evidence if _usable(ev)]
+    if _needs_htmldate(usable):
+        extra = _run_htmldate(html, url, fetched_at)
+        if extra is not None:
+            evidence.append(extra)
+            _reject_implausible([extra], fetched_at)
+    _reject_crawl_date(evidence, fetched_at)
+    usable = [ev for ev in evidence if _usable(ev)]
+    if not usable:
+        return DatingResult(None, "none", "none", 0.0, _decide_modified(evidence, None), evidence)
+    day, weight, total = _vote(usable)
+    backing = sorted((ev for ev in usable if day in _days(ev)), key=_rank)
+    winner = backing[0]
+    # prefer a value whose own local day is the winning day (an aware time may only back it through UTC)
+    local = [ev for ev in backing if _local_day(ev) == day]
+    if local:
+        winner = local[0]
+    value, precision, source = winner.value, winner.precision, _PUBLISHED_KINDS[winner.kind][2]
+    if precision == "day":
+        # a time on the same day refines it: from metadata, a hint or <time>, or a written time that an aware
+        # time of the same instant corroborates ("5:50 PM" beside 01:50Z the next day)
+        refiner, refined = None, None
+        for ev in local:
+            if ev.precision != "time" or ev.value is None:
+                continue
+            if _PUBLISHED_KINDS[ev.kind][0] <= 2:
+                refiner, refined = ev, ev.value
+                break
+            if ev.value.tzinfo is None and _localize(ev.value, usable).tzinfo is not None:
+                refiner, refined = ev, _localize(ev.value, usable)
+                break
+        if refiner is not None and refined is not None:
+            refiner.note = (refiner.note + f"; refines the {source} day").lstrip("; ")
+            value, precision, source = refined, "time", _PUBLISHED_KINDS[refiner.kind][2]
+        else:
+            value = datetime(value.year, value.month, value.day)
+    if precision == "time" and value.tzinfo is None:
+        value = _localize(value, usable)
+    winner.note = (winner.note + "; chosen").lstrip("; ")
+    kinds = {_PUBLISHED_KINDS[ev.kind][2] for ev in backing}
+    confidence = _CONFIDENCE_BY_TIER[_PUBLISHED_KINDS[winner.kind][0]] * (weight / total) ** 0.5
+    confidence = min(0.99, confidence + 0.04 * (len(kinds) - 1))
+    if all(_header_like(ev) for ev in backing) and day >= (fetched_at - timedelta(hours=12)).date():
+        confidence = min(confidence, 0.3)  # only a 'today' banner may be saying this: kept, but doubted
+    assert value is not None
+    return DatingResult(value, precision, source, round(confidence, 3), _decide_modified(evidence, value), evidence)

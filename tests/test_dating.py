@@ -1,0 +1,308 @@
+"""date_page: each kind of evidence, and the traps (crawl-date header, future dates, feed vs page, modified dates)."""
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from pipelines.dating import date_page
+from pipelines.records import DateHint, DatingResult
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dating"
+MSK = timezone(timedelta(hours=3))
+FETCHED = datetime(2025, 9, 24, 8, 0, tzinfo=timezone.utc)
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def page(body: str, head: str = "", lang: str = "en") -> str:
+    return f"<html lang='{lang}'><head><title>Story</title>{head}</head><body>{body}</body></html>"
+
+
+def test_jsonld_graph_picks_the_article_not_the_webpage_or_publisher():
+    result = date_page(fixture("jsonld_graph.html"), "https://news.example/talks", FETCHED)
+    assert result.published_at == datetime(2025, 6, 2, 13, 5, tzinfo=MSK)
+    assert result.precision == "time"
+    assert result.date_source == "jsonld"
+    assert result.modified_at == datetime(2025, 6, 3, 9, 30, tzinfo=MSK)
+    assert result.iso() == "2025-06-02T13:05:00+03:00"
+
+
+def test_jsonld_list_skips_nested_item_lists():
+    result = date_page(fixture("jsonld_list.html"), "https://news.example/exchange", FETCHED)
+    assert result.published_at == datetime(2025, 5, 25, 18, 40, tzinfo=timezone(timedelta(hours=2)))
+    assert result.date_source == "jsonld"
+
+
+def test_sloppy_jsonld_is_still_read():
+    result = date_page(fixture("sloppy_jsonld.html"), "https://news.example/resume", FETCHED)
+    assert result.published_at == datetime(2025, 7, 23, 12, 0, tzinfo=MSK)
+
+
+def test_opengraph_with_newer_modified_date_kept_apart():
+    result = date_page(fixture("opengraph_modified.html"), "https://news.example/memo", FETCHED)
+    assert result.published_at == datetime(2025, 6, 2, 16, 20, tzinfo=MSK)
+    assert result.date_source == "opengraph"
+    assert result.modified_at == datetime(2025, 6, 4, 11, 0, tzinfo=MSK)
+    assert result.modified_at > result.published_at
+
+
+@pytest.mark.parametrize("name", ["pubdate", "publishdate", "date", "dc.date", "sailthru.date", "parsely-pub-date",
+                                  "DC.date.issued", "article:published"])
+def test_other_metas(name):
+    html = page("<h1>Story</h1><p>Text.</p>", f'<meta name="{name}" content="2025-05-16T15:30:00+03:00">')
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.published_at == datetime(2025, 5, 16, 15, 30, tzinfo=MSK)
+
+
+def test_meta_modified_is_not_a_publication_date():
+    html = page("<h1>Story</h1>", '<meta name="pubdate" content="2025-05-16">'
+                                   '<meta name="last-modified" content="2025-06-01T10:00:00Z">')
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.iso() == "2025-05-16"
+    assert result.modified_at == datetime(2025, 6, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def test_itemprop_day_only_is_marked_as_day():
+    result = date_page(fixture("itemprop_day.html"), "https://news.example/hour", FETCHED)
+    assert result.precision == "day"
+    assert result.published_at == datetime(2025, 6, 2)
+    assert result.published_at.tzinfo is None
+    assert result.iso() == "2025-06-02"
+    assert result.date_source == "itemprop"
+
+
+def test_time_inside_the_article_beats_header_sidebar_and_footer():
+    result = date_page(fixture("time_in_article.html"), "https://news.example/ceasefire", FETCHED)
+    assert result.published_at == datetime(2025, 5, 19, 21, 15, tzinfo=MSK)
+    assert result.date_source == "time"
+    outside = [ev for ev in result.evidence if ev.kind == "time-outside"]
+    assert outside and all(ev.note for ev in outside)
+
+
+def test_crawl_date_in_the_page_header_is_not_the_publication_date():
+    # the header prints the fetch day above the headline; the URL says the story is from 29 May
+    result = date_page(fixture("crawl_header.html"), "https://daily.example/2025/05/29/delegation", FETCHED)
+    assert result.iso() == "2025-05-29"
+    assert result.date_source == "url"
+    rejected = [ev for ev in result.evidence if ev.value and ev.value.date().isoformat() == "2025-09-24"]
+    assert rejected and all(ev.note.startswith("rejected") for ev in rejected)
+
+
+def test_crawl_date_header_against_an_older_byline():
+    html = fixture("crawl_header.html").replace(
+        "<p>The ministry said", "<p class='byline'>29.05.2025 14:05</p><p>The ministry said")
+    result = date_page(html, "https://daily.example/delegation", FETCHED)
+    assert result.published_at == datetime(2025, 5, 29, 14, 5)
+    assert result.date_source == "text"
+
+
+def test_header_date_alone_is_kept_when_nothing_contradicts_it_but_doubted():
+    # maybe published the day it was fetched: no older evidence, so today's date is the best we have
+    result = date_page(fixture("crawl_header.html"), "https://daily.example/delegation", FETCHED)
+    assert result.iso() == "2025-09-24"
+    assert result.confidence <= 0.3
+
+
+def test_fresh_article_dated_today_by_its_byline_is_not_taken_for_the_crawl_date():
+    html = page("<div class='top'>Wednesday, September 24, 2025</div><h1>Talks</h1>"
+                "<p class='byline'>September 24, 2025 06:40</p><p>Text.</p>"
+                "<p>The first round was held on 16 May 2025 in Istanbul.</p>")
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.published_at == datetime(2025, 9, 24, 6, 40)
+    assert result.confidence > 0.3
+
+
+def test_future_and_pre_1995_dates_are_rejected():
+    result = date_page(fixture("future_jsonld.html"), "https://news.example/round-three", FETCHED)
+    assert result.published_at == datetime(2025, 7, 23, 18, 45)
+    assert result.date_source == "text"
+    notes = {ev.kind: ev.note for ev in result.evidence}
+    assert notes["jsonld-published"].startswith("rejected: after fetch")
+    assert notes["meta"].startswith("rejected: before 1995")
+
+
+def test_clock_skew_of_a_few_minutes_is_tolerated():
+    html = page("<h1>Story</h1>", '<meta property="article:published_time" content="2025-09-24T08:10:00+00:00">')
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.published_at == datetime(2025, 9, 24, 8, 10, tzinfo=timezone.utc)
+    late = page("<h1>Story</h1>", '<meta property="article:published_time" content="2025-09-24T09:10:00+00:00">')
+    assert date_page(late, "https://news.example/story", FETCHED).date_source != "opengraph"
+
+
+def test_page_time_beats_a_feed_time_hours_apart_in_another_zone():
+    hints = [DateHint("feed", "Thu, 29 May 2025 09:00:00 GMT")]
+    result = date_page(fixture("feed_page_time.html"), "https://news.example/kremlin", FETCHED, hints)
+    assert result.published_at == datetime(2025, 5, 29, 14, 5, tzinfo=MSK)
+    assert result.date_source == "jsonld"
+    assert any(ev.kind == "feed" for ev in result.evidence)
+
+
+def test_feed_time_refines_a_day_only_page_date():
+    hints = [DateHint("feed", "Mon, 02 Jun 2025 17:36:00 +0300")]
+    result = date_page(fixture("itemprop_day.html"), "https://news.example/hour", FETCHED, hints)
+    assert result.published_at == datetime(2025, 6, 2, 17, 36, tzinfo=MSK)
+    assert result.precision == "time"
+    assert result.date_source == "feed"
+
+
+def test_feed_on_another_day_does_not_refine():
+    hints = [DateHint("feed", "Wed, 04 Jun 2025 08:00:00 +0300")]
+    result = date_page(fixture("itemprop_day.html"), "https://news.example/hour", FETCHED, hints)
+    assert result.iso() == "2025-06-02"
+
+
+def test_news_sitemap_hint_dates_a_bare_page():
+    hints = [DateHint("news-sitemap", "2025-06-02T12:00:00+03:00")]
+    result = date_page(fixture("no_date.html"), "https://news.example/about", FETCHED, hints)
+    assert result.published_at == datetime(2025, 6, 2, 12, 0, tzinfo=MSK)
+    assert result.date_source == "news-sitemap"
+
+
+def test_http_last_modified_is_only_a_modified_date():
+    hints = [DateHint("http-last-modified", "Wed, 24 Sep 2025 07:59:00 GMT")]
+    result = date_page(fixture("no_date.html"), "https://news.example/about", FETCHED, hints)
+    assert result.published_at is None
+    assert result.modified_at == datetime(2025, 9, 24, 7, 59, tzinfo=timezone.utc)
+
+
+def test_sitemap_lastmod_is_a_last_resort():
+    hints = [DateHint("sitemap-lastmod", "2025-06-03T10:00:00+03:00")]
+    bare = date_page(fixture("no_date.html"), "https://news.example/about", FETCHED, hints)
+    assert bare.date_source == "sitemap-lastmod"
+    assert bare.confidence < 0.5
+    dated = date_page(fixture("itemprop_day.html"), "https://news.example/hour", FETCHED, hints)
+    assert dated.iso() == "2025-06-02"
+    assert dated.modified_at == datetime(2025, 6, 3, 10, 0, tzinfo=MSK)
+
+
+@pytest.mark.parametrize(
+    "url, day",
+    [
+        ("https://news.example/2025/05/29/talks-resume", "2025-05-29"),
+        ("https://news.example/world/2025-06-02-istanbul-round", "2025-06-02"),
+        ("https://news.example/a/20250716/story.html", "2025-07-16"),
+    ],
+)
+def test_url_dates(url, day):
+    result = date_page(fixture("no_date.html"), url, FETCHED)
+    assert result.iso() == day
+    assert result.date_source == "url"
+    assert result.precision == "day"
+
+
+@pytest.mark.parametrize(
+    "lang, byline, expected",
+    [
+        ("en", "By Jane Doe | May 28, 2025", datetime(2025, 5, 28)),
+        ("ru", "Опубликовано 29 мая 2025, 14:05", datetime(2025, 5, 29, 14, 5)),
+        ("uk", "29 травня 2025 р., 09:12", datetime(2025, 5, 29, 9, 12)),
+        ("tr", "Mayıs 29, 2025 - 20:36", datetime(2025, 5, 29, 20, 36)),
+        ("tr", "29 Mayıs 2025 Perşembe", datetime(2025, 5, 29)),
+        ("de", "Veröffentlicht am 29. Mai 2025", datetime(2025, 5, 29)),
+        ("fr", "Publié le 29 mai 2025 à 14h05", datetime(2025, 5, 29, 14, 5)),
+        ("es", "Publicado el 29 de mayo de 2025", datetime(2025, 5, 29)),
+    ],
+)
+def test_written_byline_in_each_language(lang, byline, expected):
+    html = page(f"<h1>Переговоры в Стамбуле</h1><div class='meta'>{byline}</div><p>Text of the story.</p>", lang=lang)
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.published_at == expected
+    assert result.date_source == "text"
+
+
+def test_body_dates_far_from_the_title_do_not_win_over_the_byline():
+    filler = "".join(f"<p>Paragraph {i} about the negotiations.</p>" for i in range(5))
+    html = page(f"<h1>Talks</h1><p class='date'>2 June 2025</p>{filler}<p>The first round was on 16 May 2025.</p>")
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.iso() == "2025-06-02"
+
+
+def test_no_date_at_all_gives_none():
+    result = date_page(fixture("no_date.html"), "https://news.example/about", FETCHED)
+    assert result.published_at is None
+    assert result.precision == "none"
+    assert result.date_source == "none"
+    assert result.confidence == 0.0
+    assert result.iso() is None
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<<<>>>", "\x00\x01\x02", "<html><body></body></html>",
+                                  "<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>",
+                                  "https://news.example/2025/05/29/story"])
+def test_bad_html_never_raises(html):
+    result = date_page(html, "https://news.example/x", FETCHED)
+    assert isinstance(result, DatingResult)
+    if not html.strip().startswith("http"):
+        assert result.published_at is None
+        assert result.date_source == "none"
+
+
+def test_strong_agreement_gives_higher_confidence_than_a_lone_text_date():
+    strong = date_page(fixture("opengraph_modified.html"), "https://news.example/2025/06/02/memo", FETCHED)
+    weak = date_page(page("<h1>Story</h1><p>29 May 2025</p>"), "https://news.example/story", FETCHED)
+    assert 0.0 < weak.confidence < strong.confidence <= 1.0
+
+
+def test_fetched_at_defaults_to_now_and_naive_is_taken_as_utc():
+    html = page("<h1>Story</h1>", '<meta property="article:published_time" content="2025-05-16T15:30:00+03:00">')
+    assert date_page(html, "https://news.example/story").iso() == "2025-05-16T15:30:00+03:00"
+    naive = date_page(html, "https://news.example/story", datetime(2025, 9, 24, 8, 0))
+    assert naive.iso() == "2025-05-16T15:30:00+03:00"
+
+
+def test_written_local_time_takes_the_offset_of_the_same_instant_in_utc():
+    # the byline says 7:04 pm (New York), the metadata 00:04 UTC the next day: the newsroom's day wins, with -05:00
+    html = page("<article><h1>Talks</h1><time>Nov. 18, 2019 7:04 pm ET</time><p>Text.</p></article>",
+                '<meta property="article:published_time" content="2019-11-19T00:04:00.000Z">')
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.published_at == datetime(2019, 11, 18, 19, 4, tzinfo=timezone(timedelta(hours=-5)))
+    assert result.published_at.astimezone(timezone.utc) == datetime(2019, 11, 19, 0, 4, tzinfo=timezone.utc)
+
+
+def test_bytes_are_decoded_as_the_page_declares():
+    html = page("<h1>Переговоры</h1><p>29 мая 2025, 14:05</p>", '<meta charset="windows-1251">', lang="ru")
+    result = date_page(html.encode("cp1251"), "https://news.example/story", FETCHED)
+    assert result.published_at == datetime(2025, 5, 29, 14, 5)
+
+
+def test_htmldate_is_asked_when_nothing_near_the_title_or_in_metadata_dates_the_page():
+    filler = "<p>Paragraph about the talks.</p>" * 40
+    html = page(f"<h1>Story</h1>{filler}<p class='date'>Posted on 2025/05/29</p>")
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.iso() == "2025-05-29"
+    assert result.date_source == "htmldate"
+    assert result.precision == "day"
+
+
+def test_a_bare_copyright_year_is_not_a_publication_day():
+    html = page("<h1>About</h1><p>Text.</p><footer>&copy; 2024 Example News</footer>")
+    result = date_page(html, "https://news.example/about", FETCHED)
+    assert result.published_at is None
+    assert all(ev.note.startswith("rejected") for ev in result.evidence if ev.value is not None)
+
+
+def test_htmldate_is_not_asked_when_page_metadata_agrees():
+    meta = '<meta property="article:published_time" content="2025-05-16T15:30:00+03:00">'
+    result = date_page(page("<h1>Story</h1><p>Text.</p>", meta), "https://news.example/story", FETCHED)
+    assert all(ev.kind != "htmldate" for ev in result.evidence)
+
+
+def test_utc_metadata_yields_to_the_newsrooms_day_when_local_evidence_says_so():
+    # 01:50 UTC on the 20th is the evening of the 19th in Los Angeles: the URL and the byline say the 19th
+    html = page("<article><h1>Talks</h1><p class='byline'>Nov. 19, 2019 5:50 PM</p><p>Text.</p></article>",
+                '<meta property="article:published_time" content="2019-11-20T01:50:59.403Z">')
+    result = date_page(html, "https://news.example/story/2019-11-19/talks", FETCHED)
+    assert result.published_at == datetime(2019, 11, 19, 17, 50, tzinfo=timezone(timedelta(hours=-8)))
+    assert result.date_source == "text"
+
+
+def test_utc_metadata_keeps_its_day_against_a_lone_stray_written_day():
+    # an early UTC time with only a day-only date elsewhere on the page (a related story): the metadata stands
+    html = page("<article><h1>Talks</h1><p>Text.</p><p>See also: 28 May 2025</p></article>",
+                '<meta property="article:published_time" content="2025-05-29T07:00:00Z">')
+    result = date_page(html, "https://news.example/story", FETCHED)
+    assert result.published_at == datetime(2025, 5, 29, 7, 0, tzinfo=timezone.utc)
+    assert result.date_source == "opengraph"

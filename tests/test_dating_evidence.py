@@ -1,0 +1,110 @@
+"""Evidence gathering: what each source yields, and what is set aside as page furniture."""
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pipelines.dateevidence import (
+    gather_evidence,
+    hint_evidence,
+    jsonld_evidence,
+    meta_evidence,
+    page_language,
+    parse_html,
+    text_evidence,
+    time_evidence,
+    url_evidence,
+)
+from pipelines.records import DateHint
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dating"
+MSK = timezone(timedelta(hours=3))
+
+
+def tree_of(name: str):
+    return parse_html((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_jsonld_graph_evidence_kinds():
+    evidence = jsonld_evidence(tree_of("jsonld_graph.html"))
+    kinds = {ev.kind: ev for ev in evidence}
+    assert kinds["jsonld-published"].value == datetime(2025, 6, 2, 13, 5, tzinfo=MSK)
+    assert kinds["jsonld-modified"].value == datetime(2025, 6, 3, 9, 30, tzinfo=MSK)
+    # the WebPage date is kept, but only as weaker evidence; the publisher's dateCreated is not read at all
+    assert [ev.value.date().isoformat() for ev in evidence if ev.kind == "jsonld-other"] == ["2025-05-20"]
+    assert all(ev.value.year != 2001 for ev in evidence)
+
+
+def test_jsonld_list_ignores_item_list_members():
+    evidence = jsonld_evidence(tree_of("jsonld_list.html"))
+    assert all(ev.value.year == 2025 for ev in evidence)
+
+
+def test_meta_kinds():
+    html = """<html><head>
+    <meta property="article:published_time" content="2025-05-16T10:00:00Z">
+    <meta property="article:modified_time" content="2025-05-17T10:00:00Z">
+    <meta name="sailthru.date" content="2025-05-16 10:00:00">
+    <meta itemprop="datePublished" content="2025-05-16">
+    <meta name="description" content="A story from 2024-01-01">
+    </head><body><span itemprop="dateModified" datetime="2025-05-18">18 May</span></body></html>"""
+    kinds = sorted(ev.kind for ev in meta_evidence(parse_html(html)))
+    assert kinds == ["itemprop-modified", "itemprop-published", "meta", "og-modified", "og-published"]
+
+
+def test_time_evidence_notes_furniture_and_stops_at_the_article():
+    evidence = time_evidence(tree_of("time_in_article.html"))
+    assert [ev.kind for ev in evidence] == ["time-outside", "time-outside", "time"]
+    assert "header" in evidence[0].note
+    assert "aside" in evidence[1].note
+    assert evidence[-1].value == datetime(2025, 5, 19, 21, 15, tzinfo=MSK)
+
+
+def test_hints_keep_their_kind_and_offset():
+    evidence = hint_evidence([DateHint("feed", "Thu, 29 May 2025 09:00:00 GMT"),
+                              DateHint("news-sitemap", "2025-05-29T12:00:00+03:00"),
+                              DateHint("feed", "garbage")])
+    assert [ev.kind for ev in evidence] == ["feed", "news-sitemap", "feed"]
+    assert evidence[0].value == datetime(2025, 5, 29, 9, 0, tzinfo=timezone.utc)
+    assert evidence[1].value == datetime(2025, 5, 29, 12, 0, tzinfo=MSK)
+    assert evidence[2].value is None and evidence[2].note == "unparseable"
+
+
+def test_url_evidence_patterns_and_non_dates():
+    assert url_evidence("https://x.example/2025/05/29/story")[0].value == datetime(2025, 5, 29)
+    assert url_evidence("https://x.example/2025/5/9/story")[0].value == datetime(2025, 5, 9)
+    assert url_evidence("https://x.example/news_2025_06_02_talks.html")[0].value == datetime(2025, 6, 2)
+    assert url_evidence("https://x.example/article/79591842.cms") == []
+    assert url_evidence("https://x.example/2025/13/45/story") == []
+    assert url_evidence("https://20250529.example/story") == []  # the host is not a date
+
+
+def test_text_evidence_prefers_the_dateline_next_to_the_headline():
+    html = """<html><body><div class="ticker">Markets 24.09.2025</div>
+    <h1>Talks in Istanbul</h1><div class="byline">Reporter, <span>2 June 2025</span> 16:20</div>
+    <p>On 16 May 2025 the first round took place.</p></body></html>"""
+    evidence = text_evidence(parse_html(html))
+    assert evidence[0].value.date().isoformat() == "2025-06-02"
+    assert evidence[0].kind == "text"
+    ticker = [ev for ev in evidence if ev.value.date().isoformat() == "2025-09-24"]
+    assert ticker and ticker[0].kind == "text-outside"
+
+
+def test_page_language_from_html_lang_or_meta():
+    assert page_language(parse_html("<html lang='uk-UA'><body></body></html>")) == "uk"
+    assert page_language(parse_html(
+        "<html><head><meta property='og:locale' content='tr_TR'></head><body></body></html>")) == "tr"
+    assert page_language(parse_html("<html><body><p>x</p></body></html>")) is None
+
+
+def test_gather_evidence_collects_every_source():
+    html = (FIXTURES / "opengraph_modified.html").read_text(encoding="utf-8")
+    evidence = gather_evidence(parse_html(html), "https://x.example/2025/06/02/memo",
+                               [DateHint("feed", "Mon, 02 Jun 2025 13:20:00 GMT")])
+    kinds = {ev.kind for ev in evidence}
+    assert {"og-published", "og-modified", "feed", "url", "text"} <= kinds
+
+
+def test_parse_html_handles_junk():
+    assert parse_html("") is None
+    assert parse_html("   ") is None
+    assert parse_html("<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>") is not None

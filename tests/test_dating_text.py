@@ -1,0 +1,106 @@
+"""Written and machine dates: localized month names with their cases, numeric forms, ISO/RFC strings."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pipelines.datetext import find_written_dates, parse_date_value
+
+MSK = timezone(timedelta(hours=3))
+
+
+@pytest.mark.parametrize(
+    "text, expected, precision",
+    [
+        # English
+        ("Published May 28, 2025", datetime(2025, 5, 28), "day"),
+        ("Posted 2:05 pm May 28th, 2025", datetime(2025, 5, 28, 14, 5), "time"),
+        ("28 May 2025 at 09:30", datetime(2025, 5, 28, 9, 30), "time"),
+        # Russian: genitive case
+        ("29 мая 2025", datetime(2025, 5, 29), "day"),
+        ("14:05, 29 мая 2025", datetime(2025, 5, 29, 14, 5), "time"),
+        ("2 июня 2025 г., 16:20", datetime(2025, 6, 2, 16, 20), "time"),
+        ("16 декабря 2024 года", datetime(2024, 12, 16), "day"),
+        # Ukrainian: genitive case
+        ("29 травня 2025", datetime(2025, 5, 29), "day"),
+        ("2 червня 2025 р., 10:15", datetime(2025, 6, 2, 10, 15), "time"),
+        ("11 листопада 2024", datetime(2024, 11, 11), "day"),
+        # Turkish, with the dotless i and in capitals
+        ("29 Mayıs 2025", datetime(2025, 5, 29), "day"),
+        ("Mayıs 29, 2025 - 20:36", datetime(2025, 5, 29, 20, 36), "time"),
+        ("02 HAZİRAN 2025 PAZARTESİ", datetime(2025, 6, 2), "day"),
+        ("16 Ağustos 2024", datetime(2024, 8, 16), "day"),
+        # German
+        ("29. Mai 2025, 14:05 Uhr", datetime(2025, 5, 29, 14, 5), "time"),
+        ("3. März 2025", datetime(2025, 3, 3), "day"),
+        # French
+        ("le 29 mai 2025 à 14h05", datetime(2025, 5, 29, 14, 5), "time"),
+        ("1er février 2025", datetime(2025, 2, 1), "day"),
+        ("17 août 2024", datetime(2024, 8, 17), "day"),
+        # Spanish
+        ("29 de mayo de 2025", datetime(2025, 5, 29), "day"),
+        ("2 de junio de 2025 a las 18:40", datetime(2025, 6, 2, 18, 40), "time"),
+        # numeric
+        ("28.05.2025 14:05", datetime(2025, 5, 28, 14, 5), "time"),
+        ("Updated: 2025-06-02 09:00", datetime(2025, 6, 2, 9, 0), "time"),
+    ],
+)
+def test_written_dates_in_each_language(text, expected, precision):
+    found = find_written_dates(text)
+    assert found, text
+    assert found[0].value == expected
+    assert found[0].precision == precision
+
+
+def test_written_date_keeps_a_written_offset():
+    found = find_written_dates("29 Mayıs 2025 - 10:43 +03:00")
+    assert found[0].value == datetime(2025, 5, 29, 10, 43, tzinfo=MSK)
+
+
+def test_slash_dates_follow_the_language_and_are_marked_ambiguous():
+    english = find_written_dates("05/06/2025", language="en")[0]
+    french = find_written_dates("05/06/2025", language="fr")[0]
+    assert english.value == datetime(2025, 5, 6)
+    assert french.value == datetime(2025, 6, 5)
+    assert english.ambiguous and french.ambiguous
+    clear = find_written_dates("25/06/2025", language="en")[0]
+    assert clear.value == datetime(2025, 6, 25)
+    assert not clear.ambiguous
+
+
+def test_no_false_dates_in_plain_numbers_and_words():
+    assert find_written_dates("Room 12 may hold 2025 people") == []
+    assert find_written_dates("1,000 to 1,000 prisoners; 30-day ceasefire") == []
+    assert find_written_dates("32 May 2025") == []  # not a calendar day
+
+
+def test_several_dates_in_reading_order():
+    found = find_written_dates("Created 1 June 2025, updated 3 June 2025 10:00")
+    assert [f.value.date().isoformat() for f in found] == ["2025-06-01", "2025-06-03"]
+
+
+@pytest.mark.parametrize(
+    "raw, expected, precision",
+    [
+        ("2025-05-29T14:05:00+03:00", datetime(2025, 5, 29, 14, 5, tzinfo=MSK), "time"),
+        ("2025-05-29T11:05:00.000Z", datetime(2025, 5, 29, 11, 5, tzinfo=timezone.utc), "time"),
+        ("2025-05-29T23:15:0Z", datetime(2025, 5, 29, 23, 15, tzinfo=timezone.utc), "time"),
+        ("2025-05-29 14:05", datetime(2025, 5, 29, 14, 5), "time"),
+        ("2025-05-29", datetime(2025, 5, 29), "day"),
+        ("20250529", datetime(2025, 5, 29), "day"),
+        ("Thu, 29 May 2025 09:00:00 GMT", datetime(2025, 5, 29, 9, 0, tzinfo=timezone.utc), "time"),
+        ("Thu, 29 May 2025 17:36:00 +0300", datetime(2025, 5, 29, 17, 36, tzinfo=MSK), "time"),
+        ("1748527200", datetime(2025, 5, 29, 14, 0, tzinfo=timezone.utc), "time"),
+        ("29 мая 2025", datetime(2025, 5, 29), "day"),
+    ],
+)
+def test_machine_date_values(raw, expected, precision):
+    found = parse_date_value(raw)
+    assert found is not None
+    assert found.value == expected
+    assert found.precision == precision
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "yesterday", "2025-13-45", "n/a", "x" * 500])
+def test_unreadable_values_give_none(raw):
+    assert parse_date_value(raw) is None
