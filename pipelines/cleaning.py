@@ -1,0 +1,364 @@
+"""From one page's HTML to a CleanedPage: trafilatura extraction, paragraph blocks, link cards and residue removed."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lxml.etree import _Element
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+
+from pipelines.decoding import decode_html
+from pipelines.metadata import PageMetadata, detect_language, read_metadata
+from pipelines.records import CleanedPage
+from pipelines.residue import remove_residue
+
+LOGGER = logging.getLogger(__name__)
+
+# Extraction settings chosen with bench/extraction_eval.py on ../shared/corpus/extraction (181 pages), each with our
+# post-processing: fast=True beat fast=False (F1 .9735 vs .9694, and ~1.5x quicker: the readability/justext
+# fallbacks brought more boilerplate than text), favor_precision lost recall (F1 .9505), favor_recall changed
+# little (.9726), include_tables=False lost recall (.9703). include_links=True made trafilatura pick a different
+# (wrong) region on some pages, so link cards are recognised from the page's <a> texts instead (_measure_links).
+EXTRACTION_SETTINGS: dict = {
+    "fast": True,
+    "favor_precision": False,
+    "favor_recall": False,
+    "include_tables": True,
+    "include_comments": False,
+    "include_links": False,
+    "include_images": False,
+    "deduplicate": False,
+}
+
+# a linked block longer than this that ends like a sentence is prose wrapped in a link, not a card
+LINK_CARD_MAX_WORDS = 20
+_SENTENCE_END = re.compile(r"[.!?…][\"'”»’)]*$")
+# a body shorter than this is not an article (a teaser, a video page, a paywall stub)
+MIN_WORDS = 40
+# share of a block's text inside links above which the block is a link card, not prose
+LINK_CARD_SHARE = 0.8
+# pages larger than this are cut before parsing: trafilatura has no timeout and huge trees can run for minutes
+MAX_HTML_CHARS = 3_000_000
+# a listing page: many link cards and they outnumber the prose blocks
+LISTING_MIN_CARDS = 8
+
+_WS = re.compile(r"\s+")
+# invisible characters that only glue or split words in the source (zero-width space, word joiner, BOM, soft hyphen);
+# ZWJ/ZWNJ are kept: they carry meaning in some scripts and in emoji
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_INLINE_SKIP = {"graphic"}
+_CONTAINERS = {"list", "quote", "div", "table", "body", "section", "article"}
+
+
+@dataclass
+class Block:
+    """One paragraph-level unit of the extracted body."""
+
+    text: str
+    kind: str  # "p", "head", "item", "quote", "row", ...
+    link_share: float  # share of the text that sits inside links
+
+
+def _inline(el: _Element, parts: list[str], linked: list[int], in_link: bool = False) -> None:
+    """Collect the text under `el` in reading order; <lb/> becomes a newline; tallies link characters."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _INLINE_SKIP:
+        if el.tail:
+            parts.append(el.tail)
+            if in_link:
+                linked[0] += len(el.tail.strip())
+        return
+    here = in_link or tag == "ref"
+    if tag == "lb":
+        parts.append("\n")
+    elif tag in ("item", "row", "p", "head") and parts and not parts[-1].endswith("\n"):
+        parts.append("\n")
+    elif tag == "cell" and parts:
+        parts.append(" | ")
+    if el.text:
+        parts.append(el.text)
+        if here:
+            linked[0] += len(el.text.strip())
+    for child in el:
+        _inline(child, parts, linked, here)
+    if el.tail:
+        parts.append(el.tail)
+        if in_link:
+            linked[0] += len(el.tail.strip())
+
+
+def _text_of(el: _Element) -> tuple[list[str], float]:
+    """The lines of an element (split on <lb/>), whitespace collapsed, and its share of linked characters."""
+    parts: list[str] = []
+    linked = [0]
+    if el.text:
+        parts.append(el.text)
+        if el.tag == "ref":
+            linked[0] += len(el.text.strip())
+    for child in el:
+        _inline(child, parts, linked, el.tag == "ref")
+    raw = _INVISIBLE.sub("", "".join(parts))
+    lines = [_WS.sub(" ", ln).strip() for ln in raw.split("\n")]
+    lines = [ln for ln in lines if ln]
+    total = sum(len(ln) for ln in lines) or 1
+    return lines, min(1.0, linked[0] / total)
+
+
+def body_blocks(body: _Element) -> list[Block]:
+    """Walk trafilatura's XML body: one <p>/<head>/<item>/table row is one block; containers are opened up.
+
+    Working on the element tree (not the flattened text) keeps paragraph boundaries exact: headings stay their own
+    lines and nothing is glued to its neighbour.
+    """
+    blocks: list[Block] = []
+
+    def visit(el: _Element) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _INLINE_SKIP or not tag:
+            return
+        if tag == "table":
+            for row in el.iter("row"):
+                cells = []
+                linked_chars = total_chars = 0
+                for cell in row.iter("cell"):
+                    lines, share = _text_of(cell)
+                    text = " ".join(lines)
+                    if text:
+                        cells.append(text)
+                        linked_chars += share * len(text)
+                        total_chars += len(text)
+                if cells:
+                    blocks.append(Block(" | ".join(cells), "row", linked_chars / (total_chars or 1)))
+            return
+        has_block_children = any(
+            isinstance(c.tag, str) and c.tag in ("p", "head", "list", "item", "quote", "table", "div") for c in el
+        )
+        if tag in _CONTAINERS or (tag in ("item", "quote") and has_block_children):
+            # text sitting directly in the container before its first block child
+            if el.text and el.text.strip():
+                blocks.append(Block(_WS.sub(" ", el.text).strip(), "item" if tag == "item" else "p", 0.0))
+            for child in el:
+                if isinstance(child.tag, str) and child.tag in ("p", "head", "list", "item", "quote", "table", "div"):
+                    visit(child)
+                elif isinstance(child.tag, str):
+                    lines, share = _text_of_single(child)
+                    for line in lines:
+                        blocks.append(Block(line, "p", share))
+                if child.tail and child.tail.strip():
+                    blocks.append(Block(_WS.sub(" ", child.tail).strip(), "p", 0.0))
+            return
+        lines, share = _text_of(el)
+        kind = tag if tag in ("p", "head", "item", "quote", "code") else "p"
+        for line in lines:
+            text = f"- {line}" if kind == "item" and line == lines[0] else line
+            blocks.append(Block(text, kind, share))
+
+    visit(body)
+    return blocks
+
+
+def _text_of_single(el: _Element) -> tuple[list[str], float]:
+    """Inline element met directly inside a container (a stray <hi> or <ref>): its own text plus its children."""
+    parts: list[str] = []
+    linked = [0]
+    _inline(el, parts, linked, False)
+    # _inline appended the tail too; the caller handles tails itself
+    if el.tail:
+        parts.pop()
+        if el.tag == "ref":
+            linked[0] -= len(el.tail.strip())
+    raw = _INVISIBLE.sub("", "".join(parts))
+    lines = [ln for ln in (_WS.sub(" ", x).strip() for x in raw.split("\n")) if ln]
+    total = sum(len(ln) for ln in lines) or 1
+    return lines, max(0.0, min(1.0, linked[0] / total))
+
+
+def _anchor_texts(tree) -> tuple[set[str], list[str]]:
+    """Normalised texts of the page's links: all of them (exact lookups) and the long ones (substring lookups)."""
+    exact: set[str] = set()
+    for a in tree.iter("a"):
+        text = _WS.sub(" ", a.text_content()).strip().casefold()
+        if len(text) >= 2:
+            exact.add(text)
+    long_ones = sorted((t for t in exact if len(t) >= 15), key=len, reverse=True)
+    return exact, long_ones
+
+
+def _measure_links(blocks: list[Block], tree) -> None:
+    """Set each block's link share from the original page's <a> texts.
+
+    Extraction runs without include_links (keeping <ref> changed which region trafilatura picked on some pages),
+    so link cards are recognised by their text: a block that is one link's text, or mostly made of long link texts.
+    """
+    exact, long_ones = _anchor_texts(tree)
+    if not exact:
+        return
+    for block in blocks:
+        text = block.text[2:] if block.kind == "item" and block.text.startswith("- ") else block.text
+        key = text.casefold()
+        if key in exact:
+            block.link_share = 1.0
+            continue
+        covered = 0
+        for anchor in long_ones:
+            if len(anchor) > len(key):
+                continue
+            if anchor in key:
+                covered += len(anchor) * key.count(anchor)
+                key = key.replace(anchor, " ")
+                if covered >= 0.8 * len(text):
+                    break
+        block.link_share = min(1.0, covered / (len(text) or 1))
+
+
+def _is_link_card(block: Block) -> bool:
+    """A block that is (nearly) all link text and reads like a headline: a related-story card or a menu entry.
+
+    A long linked block that ends like a sentence is kept: some sites wrap whole paragraphs in a link.
+    """
+    if block.link_share < LINK_CARD_SHARE:
+        return False
+    words = len(block.text.split())
+    return words <= LINK_CARD_MAX_WORDS or not _SENTENCE_END.search(block.text)
+
+
+def _looks_binary(html: str) -> bool:
+    """Whether decoded "HTML" is really binary: NUL bytes or a high share of replacement characters."""
+    head = html[:4096]
+    if not head:
+        return False
+    if head.count("\x00") > 2:
+        return True
+    return head.count("\ufffd") / len(head) > 0.1
+
+
+def _root_like(url: str) -> bool:
+    """A site's home or section root ("/", "/news/", "/ru/"): where listings live, not articles."""
+    path = urlsplit(url).path.strip("/")
+    return path == "" or (len(path.split("/")) == 1 and len(path) <= 3)
+
+
+def _not_article(url: str, reason: str, meta: PageMetadata | None = None, hint: str | None = None) -> CleanedPage:
+    return CleanedPage(
+        url=url,
+        title=meta.title if meta else None,
+        authors=meta.authors if meta else [],
+        language=(meta.declared_language if meta else None) or hint,
+        paragraphs=[],
+        canonical_url=meta.canonical_url if meta else None,
+        og_url=meta.og_url if meta else None,
+        description=meta.description if meta else None,
+        sitename=meta.sitename if meta else None,
+        is_article=False,
+        reason=reason,
+    )
+
+
+def clean_html(html: str, url: str, language_hint: str | None = None) -> CleanedPage:
+    """Make a CleanedPage of one page. Never raises: what cannot be an article comes back with is_article=False
+    and a reason ("empty page", "binary content", "no body text", "too short: N words", "listing page", ...)."""
+    try:
+        return _clean(html, url, language_hint)
+    except Exception as err:  # noqa: BLE001 - one bad page must not stop a run
+        LOGGER.warning("cleaning failed for %s: %r", url, err)
+        return _not_article(url, f"cleaning failed: {type(err).__name__}", hint=language_hint)
+
+
+def _clean(html: str, url: str, language_hint: str | None) -> CleanedPage:
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    if not html or not html.strip():
+        return _not_article(url, "empty page", hint=language_hint)
+    if _looks_binary(html):
+        return _not_article(url, "binary content, not HTML", hint=language_hint)
+    if len(html) > MAX_HTML_CHARS:
+        html = html[:MAX_HTML_CHARS]
+    tree = load_html(html)
+    if tree is None:
+        return _not_article(url, "not HTML", hint=language_hint)
+    meta = read_metadata(tree, url)
+    lines, cards = _body_lines(tree, url, meta, EXTRACTION_SETTINGS)
+    if EXTRACTION_SETTINGS.get("fast") and _word_count("\n".join(lines)) < MIN_WORDS and not _root_like(url):
+        # the quick pass found no article: trafilatura's fallbacks (readability, justext) sometimes do
+        retry_lines, retry_cards = _body_lines(tree, url, meta, {**EXTRACTION_SETTINGS, "fast": False})
+        if _word_count("\n".join(retry_lines)) > _word_count("\n".join(lines)):
+            lines, cards = retry_lines, retry_cards
+
+    text = "\n".join(lines)
+    language = detect_language(text, meta.declared_language, language_hint)
+    page = CleanedPage(
+        url=url,
+        title=meta.title,
+        authors=meta.authors,
+        language=language,
+        paragraphs=lines,
+        canonical_url=meta.canonical_url,
+        og_url=meta.og_url,
+        description=meta.description,
+        sitename=meta.sitename,
+    )
+    words = _word_count(text)
+    listing_like = _root_like(url) or meta.page_type not in (None, "article") or words < MIN_WORDS
+    if cards >= LISTING_MIN_CARDS and cards > 2 * len(lines) and listing_like:
+        page.is_article, page.reason = False, f"looks like a listing page ({cards} link blocks, {len(lines)} text blocks)"
+    elif words == 0:
+        page.is_article, page.reason = False, "no body text"
+    elif _root_like(url) and meta.page_type != "article":
+        page.is_article, page.reason = False, "looks like an index page (site or section root)"
+    elif words < MIN_WORDS:
+        page.is_article, page.reason = False, f"too short: {words} words (< {MIN_WORDS})"
+    return page
+
+
+def _body_lines(tree, url: str, meta: PageMetadata, settings: dict) -> tuple[list[str], int]:
+    """Extract with `settings` and clean: (the body's lines, how many link cards were dropped)."""
+    doc = bare_extraction(tree, url=url, with_metadata=False, **settings)
+    if doc is None or doc.body is None or (len(doc.body) == 0 and not (doc.body.text or "").strip()):
+        return [], 0
+    blocks = body_blocks(doc.body)
+    if not settings.get("include_links"):
+        _measure_links(blocks, tree)
+    prose = [b for b in blocks if not _is_link_card(b)]
+    cards = len(blocks) - len(prose)
+    prose = _drop_standfirst(prose, meta)
+    lines, _dropped = remove_residue([b.text for b in prose], title=meta.title, title_variants=meta.title_variants)
+    lines = [ln for i, ln in enumerate(lines) if i == 0 or ln != lines[i - 1]]  # a block repeated back to back
+    return lines, cards
+
+
+def _word_count(text: str) -> int:
+    """Words in `text`; for scripts written without spaces (CJK), two characters count as one word."""
+    words = len(text.split())
+    cjk = sum(1 for c in text if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af")
+    return max(words, cjk // 2)
+
+
+def _squash(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _drop_standfirst(prose: list[Block], meta: PageMetadata) -> list[Block]:
+    """Drop a heading-styled standfirst at the top of the body that repeats the page's description.
+
+    The dek is a summary set as a sub-heading; it is kept in CleanedPage.description, and the benchmark's truth
+    leaves it out of the body. A first *paragraph* equal to the description is the lede itself and is kept.
+    """
+    if not meta.description:
+        return prose
+    desc = _squash(meta.description)
+    if len(desc) < 30:
+        return prose
+    for idx, block in enumerate(prose[:3]):
+        if block.kind != "head":
+            continue
+        key = _squash(block.text)
+        if len(key) >= 30 and (key == desc or key in desc or desc in key):
+            return prose[:idx] + prose[idx + 1:]
+    return prose
+
+
+__all__ = ["EXTRACTION_SETTINGS", "Block", "body_blocks", "clean_html"]

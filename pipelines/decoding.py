@@ -1,0 +1,87 @@
+"""Turn fetched page bytes into text, picking the encoding the way a browser would and never raising."""
+
+from __future__ import annotations
+
+import codecs
+
+from w3lib.encoding import http_content_type_encoding, html_to_unicode, read_bom, resolve_encoding
+
+# Share of Cyrillic letters among all letters above which undeclared 8-bit bytes are read as windows-1251.
+_CYRILLIC_SHARE = 0.5
+
+
+def _known_encoding(name: str | None) -> str | None:
+    """The codec Python knows for `name` (WHATWG aliases included), or None when it names nothing usable."""
+    if not name:
+        return None
+    resolved = resolve_encoding(name.strip().strip("\"'"))
+    if resolved is None:
+        return None
+    try:
+        return codecs.lookup(resolved).name
+    except LookupError:
+        return None
+
+
+def _detect(body: bytes) -> str | None:
+    """Guess the encoding of bytes that declare none: UTF-8 when they are valid UTF-8, else a Cyrillic or Latin
+    single-byte code page.
+
+    Kept small on purpose: the pages we follow are UTF-8, windows-1251 (older Russian/Ukrainian outlets) or
+    windows-1252, and an HTML page without any declaration is rare.
+    """
+    sample = body[:65536]
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as err:
+        # a multi-byte sequence cut by the sample's end is still UTF-8
+        if err.start >= len(sample) - 3 and len(body) > len(sample):
+            return "utf-8"
+    text = sample.decode("cp1251", errors="replace")
+    letters = [c for c in text if c.isalpha() and ord(c) > 127]
+    if letters:
+        cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+        if cyrillic / len(letters) >= _CYRILLIC_SHARE:
+            return "cp1251"
+    return "cp1252"
+
+
+def _valid_utf8(body: bytes) -> bool:
+    """Whether `body` has non-ASCII bytes and all of them form valid UTF-8."""
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_html(body: bytes, content_type: str | None = None, encoding: str | None = None) -> str:
+    """Decode a page body to text.
+
+    Order of trust: the encoding the crawler already settled on (`encoding`), then the HTTP content-type
+    charset, a byte-order mark, bytes that are valid UTF-8, a `<meta charset>` / `http-equiv` declaration, then
+    detection. A page that is
+    windows-1251 and says so only in its HTTP header comes out right because the header is read before any
+    sniffing. Undecodable bytes become U+FFFD; this function never raises.
+    """
+    if not body:
+        return ""
+    if isinstance(body, str):  # tolerate callers that already decoded
+        return body
+    known = _known_encoding(encoding)
+    if known is not None:
+        if body.startswith(codecs.BOM_UTF8) and known.replace("_", "-") in ("utf-8", "utf8"):
+            body = body[len(codecs.BOM_UTF8):]
+        return body.decode(known, errors="replace")
+    if not http_content_type_encoding(content_type) and read_bom(body)[0] is None and _valid_utf8(body):
+        # valid multi-byte UTF-8 is almost never legacy text; pages that moved to UTF-8 often keep an old
+        # <meta charset=euc-kr/windows-1251> in their template, and browsers get them right via the HTTP header
+        return body.decode("utf-8")
+    try:
+        _, text = html_to_unicode(content_type, body, default_encoding="utf-8", auto_detect_fun=_detect)
+    except Exception:  # noqa: BLE001 - decoding must never fail the pipeline
+        text = body.decode("utf-8", errors="replace")
+    return text.lstrip("\ufeff")

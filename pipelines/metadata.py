@@ -1,0 +1,345 @@
+"""Page metadata for the cleaner: title without the outlet suffix, a clean author list, language, declared URLs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
+
+# ---------------------------------------------------------------------------------------------------------------
+# title
+
+# separators an outlet puts between the headline and its own name ("Headline | Reuters", "Headline - RT World News")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/)\s+")
+# a trailing part this short (in words) can be an outlet name even when it matches nothing we know
+_SUFFIX_MAX_WORDS = 5
+
+
+def _squash(text: str) -> str:
+    """Lower-case letters and digits only, for comparing names written differently ("Anadolu Ajansı" ~ "anadoluajansi")."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _host_labels(url: str | None) -> set[str]:
+    """The meaningful labels of a host name ("www.rt.com" -> {"rt"}; "meduza.io" -> {"meduza"})."""
+    if not url:
+        return set()
+    host = (urlsplit(url).hostname or "").lower()
+    parts = [p for p in host.split(".") if p not in ("www", "m", "amp", "mobile", "news", "en", "ru", "uk", "tr")]
+    if len(parts) > 1:
+        parts = parts[:-1]  # the top-level domain says nothing about the outlet
+    return {p.replace("-", "") for p in parts if len(p) >= 2}
+
+
+def _is_outlet_name(part: str, sitename: str | None, url: str | None) -> bool:
+    """Whether a title segment names the outlet: it is, starts with, or is the start of the site name or a host
+    label ("RT World News" ~ site "RT"; "Reuters" ~ reuters.com). Host labels under three letters must match whole."""
+    squashed = _squash(part)
+    if not squashed:
+        return True
+    site = _squash(sitename) if sitename else ""
+    if site and (squashed == site or squashed.startswith(site) or site.startswith(squashed)):
+        return True
+    for label in _host_labels(url):
+        if squashed == label:
+            return True
+        if len(label) >= 3 and (squashed.startswith(label) or label.startswith(squashed)):
+            return True
+        if len(label) >= 4 and label in squashed:
+            return True
+    return False
+
+
+def strip_outlet(title: str | None, sitename: str | None = None, url: str | None = None) -> str | None:
+    """Remove the outlet's name around a headline (" | Reuters", " - RT World News", " — Meduza", "Reuters: ").
+
+    Only a segment that names the outlet (site name or host) is removed, and only from either end, so a headline
+    that itself contains a dash ("Talks resume - Kremlin") keeps its words unless the last segment is the outlet.
+    """
+    if not title:
+        return title
+    title = " ".join(title.split())
+    for _ in range(2):  # "Headline - World - RT" style: at most two segments
+        seps = list(_TITLE_SEPARATORS.finditer(title))
+        if not seps:
+            break
+        last = title[seps[-1].end():]
+        first = title[: seps[0].start()]
+        if len(last.split()) <= _SUFFIX_MAX_WORDS and _is_outlet_name(last, sitename, url):
+            title = title[: seps[-1].start()]
+            continue
+        if len(first.split()) <= _SUFFIX_MAX_WORDS and _is_outlet_name(first, sitename, url):
+            title = title[seps[0].end():]
+            continue
+        break
+    return title.strip() or None
+
+
+def _h1_texts(tree: HtmlElement) -> list[str]:
+    """Texts of the page's <h1> elements, whitespace collapsed."""
+    out = []
+    for h1 in tree.iterfind(".//h1"):
+        text = " ".join(h1.text_content().split())
+        if text:
+            out.append(text)
+    return out
+
+
+def _title_tag(tree: HtmlElement) -> str | None:
+    element = tree.find(".//title")
+    if element is None:
+        return None
+    text = " ".join(element.text_content().split())
+    return text or None
+
+
+def choose_title(
+    tree: HtmlElement, meta_title: str | None, sitename: str | None, url: str | None
+) -> str | None:
+    """The headline: the article's <h1> when it agrees with the declared title, else og:title/JSON-LD headline,
+    else <title> or the first <h1>; outlet names stripped. Never empty when the page has a <title> or <h1>.
+    """
+    h1s = _h1_texts(tree)
+    declared = strip_outlet(meta_title, sitename, url) if meta_title else None
+    tag = _title_tag(tree)
+    if declared:
+        squashed = _squash(declared)
+        for h1 in h1s:  # the visible heading is the truest form when it says the same thing
+            if _squash(h1) == squashed or (len(h1) > 15 and _squash(h1) in squashed):
+                return h1
+        return declared
+    if len(h1s) == 1:
+        return strip_outlet(h1s[0], sitename, url) or h1s[0]
+    if tag:
+        return strip_outlet(tag, sitename, url) or tag
+    return h1s[0] if h1s else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# authors
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\||/|\band\b|\bи\b|\bі\b|\bта\b|\bve\b|\bund\b|\bet\b)\s*", re.IGNORECASE)
+_AUTHOR_PREFIX = re.compile(
+    r"^(?:by|from|written by|reporting by|text|автор(?:ы)?|автори|текст|yazan|yazar|muhabir|von|par)\s*:?\s+",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = {
+    "staff", "writer", "reporter", "editor", "correspondent", "contributor", "columnist", "journalist", "desk",
+    "team", "newsroom", "editorial", "staffer", "freelance", "senior", "chief", "political", "special",
+    "корреспондент", "редактор", "редакция", "журналист", "обозреватель", "кореспондент", "редакція",
+    "журналіст", "оглядач", "muhabiri", "muhabir", "editörü", "editör", "yazarı", "haber", "merkezi",
+}
+
+
+def _is_role(word: str) -> bool:
+    """Whether a word of a byline is a job title ("Staff", "Writers", "корреспондент") rather than a name."""
+    w = word.casefold().strip(".,:")
+    return w in _ROLE_WORDS or (w.endswith("s") and w[:-1] in _ROLE_WORDS)
+
+
+_AGENCIES = {
+    "reuters", "afp", "ap", "associatedpress", "tass", "тасс", "riaновости", "риановости", "интерфакс", "interfax",
+    "ukrinform", "укрінформ", "anadolu", "anadoluajansı", "aa", "dpa", "bloomberg", "sputnik", "efe", "ansa",
+    "unian", "уніан", "rt", "bbc", "cnn", "admin", "administrator", "guest", "anonymous", "unknown",
+}
+_URL_OR_EMAIL_TOKEN = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+", re.IGNORECASE)
+_EMAIL_OR_URL = re.compile(r"@|https?://|www\.|\.(?:com|ru|ua|org|net|io)\b", re.IGNORECASE)
+
+
+def clean_authors(raw: str | list[str] | None, sitename: str | None = None, url: str | None = None) -> list[str]:
+    """A de-duplicated list of person names out of what pages put in author fields.
+
+    Drops "By", roles ("Staff Writer"), outlet and agency names, emails and URLs; splits on and / , / & / и / і
+    / ve. A name must have letters and at most five words, so stray sentences are not taken for authors.
+    """
+    if not raw:
+        return []
+    chunks = raw if isinstance(raw, list) else [raw]
+    names: list[str] = []
+    seen: set[str] = set()
+    for chunk in chunks:
+        chunk = _URL_OR_EMAIL_TOKEN.sub(" ", chunk or "")
+        for piece in _AUTHOR_SPLIT.split(chunk):
+            name = " ".join(piece.split()).strip(" .:-–—()[]\"'«»")
+            name = _AUTHOR_PREFIX.sub("", name).strip(" .:-–—")
+            if not name or _EMAIL_OR_URL.search(name):
+                continue
+            words = [w for w in name.split() if not _is_role(w)]
+            if len(words) != len(name.split()):
+                # "John Smith, Staff Writer" splits on the comma; "Staff Writer John Smith" keeps the name
+                name = " ".join(words)
+            if not name or not any(c.isalpha() for c in name) or len(name.split()) > 5:
+                continue
+            squashed = _squash(name)
+            if squashed in _AGENCIES or _is_outlet_name(name, sitename, None) and sitename:
+                continue
+            if url and squashed in _host_labels(url):
+                continue
+            if squashed in seen:
+                continue
+            seen.add(squashed)
+            names.append(name)
+    return names
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# language
+
+_LANG_IDENTIFIER = None
+# below this many letters a detector is guessing; the page's own declaration is trusted instead
+_MIN_LETTERS_FOR_DETECTION = 60
+# characters of body text given to the detector: enough to be sure, and detection cost grows with the length
+_DETECTION_SAMPLE = 1200
+
+
+def _identifier():
+    """The py3langid model, loaded once (it takes a noticeable moment) with normalised probabilities."""
+    global _LANG_IDENTIFIER
+    if _LANG_IDENTIFIER is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _LANG_IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _LANG_IDENTIFIER
+
+
+def primary_subtag(code: str | None) -> str | None:
+    """"en-US" / "uk_UA" / "RU" -> "en" / "uk" / "ru"; None for empty or malformed codes."""
+    if not code:
+        return None
+    sub = re.split(r"[-_]", code.strip())[0].lower()
+    return sub if re.fullmatch(r"[a-z]{2,3}", sub) else None
+
+
+def detect_language(text: str, declared: str | None = None, hint: str | None = None) -> str | None:
+    """The language of `text`, as an ISO 639-1 code.
+
+    Detection decides when the text is long enough; the page's declaration is kept when detection agrees or the
+    text is too short to judge (pages copy templates, so `<html lang>` often lies); `hint` (the source's
+    configured language) is the last resort.
+    """
+    declared = primary_subtag(declared)
+    hint = primary_subtag(hint)
+    sample = text[:_DETECTION_SAMPLE]
+    letters = sum(1 for c in sample if c.isalpha())
+    if letters < _MIN_LETTERS_FOR_DETECTION:
+        return declared or hint
+    detected, prob = _identifier().classify(sample)
+    if declared and detected == declared:
+        return declared
+    if prob >= 0.5:
+        return detected
+    return declared or hint or detected
+
+
+def declared_language(tree: HtmlElement) -> str | None:
+    """What the page says its language is: <html lang>, then content-language / og:locale meta."""
+    root = tree.getroottree().getroot()
+    lang = root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if lang and primary_subtag(lang):
+        return primary_subtag(lang)
+    for meta in tree.iterfind(".//meta[@content]"):
+        key = (meta.get("http-equiv") or meta.get("property") or meta.get("name") or "").lower()
+        if key in ("content-language", "og:locale", "language", "dc.language"):
+            code = primary_subtag(meta.get("content", "").split(",")[0])
+            if code:
+                return code
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# declared URLs and the bundle
+
+
+def _absolute(href: str | None, base: str) -> str | None:
+    """`href` resolved against the page URL; None when empty or not http(s)."""
+    if not href or not href.strip():
+        return None
+    try:
+        resolved = urljoin(base, href.strip())
+    except ValueError:
+        return None
+    return resolved if urlsplit(resolved).scheme in ("http", "https") else None
+
+
+def declared_urls(tree: HtmlElement, url: str) -> tuple[str | None, str | None]:
+    """(<link rel=canonical>, og:url) as absolute URLs, exactly as the page declares them."""
+    canonical = og = None
+    for link in tree.iterfind(".//link[@href]"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            canonical = _absolute(link.get("href"), url)
+            break
+    for meta in tree.iterfind(".//meta[@content]"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:url":
+            og = _absolute(meta.get("content"), url)
+            break
+    return canonical, og
+
+
+@dataclass
+class PageMetadata:
+    """What the page says about itself, before its text is looked at."""
+
+    title: str | None
+    authors: list[str]
+    declared_language: str | None
+    canonical_url: str | None
+    og_url: str | None
+    description: str | None
+    sitename: str | None
+    page_type: str | None  # og:type ("article", "website", ...)
+    title_variants: tuple[str, ...] = ()  # other spellings of the headline the page shows (og:title, <title>, <h1>)
+
+
+def read_metadata(tree: HtmlElement, url: str) -> PageMetadata:
+    """Collect title, authors, declared language and URLs from meta tags, JSON-LD and the visible headings."""
+    doc = examine_meta(tree)
+    try:
+        doc = extract_meta_json(tree, doc)
+    except Exception:  # noqa: BLE001 - broken JSON-LD must not cost us the page
+        pass
+    if not doc.author:
+        try:
+            doc.author = extract_author(tree)
+        except Exception:  # noqa: BLE001
+            doc.author = None
+    sitename = doc.sitename.lstrip("@") if doc.sitename else None
+    title = choose_title(tree, doc.title, sitename, url)
+    authors = clean_authors(doc.author.split("; ") if doc.author else None, sitename, url)
+    canonical, og = declared_urls(tree, url)
+    page_type = None
+    for meta in tree.iterfind(".//meta[@content]"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:type":
+            page_type = meta.get("content", "").strip().lower() or None
+            break
+    description = " ".join(doc.description.split()) if doc.description else None
+    variants = [v for v in (doc.title, _title_tag(tree), *_h1_texts(tree)[:2]) if v]
+    variants += [part for v in list(variants) for part in _TITLE_SEPARATORS.split(v) if len(part.split()) >= 4]
+    return PageMetadata(
+        title=title,
+        authors=authors,
+        declared_language=declared_language(tree),
+        canonical_url=canonical,
+        og_url=og,
+        description=description,
+        sitename=sitename,
+        page_type=page_type,
+        title_variants=tuple(dict.fromkeys(variants)),
+    )
+
+
+__all__ = [
+    "PageMetadata",
+    "choose_title",
+    "clean_authors",
+    "declared_language",
+    "declared_urls",
+    "detect_language",
+    "primary_subtag",
+    "read_metadata",
+    "strip_outlet",
+]
