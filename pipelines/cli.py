@@ -136,7 +136,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     if p.page is None:
         print(f"talkwatch clean: {p.reason}", file=sys.stderr)
         return 1
-    print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url))
+    print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url), end="")
     return 0
 
 

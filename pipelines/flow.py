@@ -24,6 +24,7 @@ from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noq
 from pipelines.dedupe import is_near_duplicate, similarity  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.records import DateHint  # noqa: E402
+from pipelines.urls import canonical_url  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import load_sources  # noqa: E402
@@ -178,7 +179,8 @@ def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureI
         elif p.outcome == "duplicate":
             aid = article_id_for(p.canonical_url)
         batch.pages.append(PageRow(url=inp.url, source=inp.source, outcome=p.outcome, reason=p.reason,
-                                   fetched_at=inp.fetched_at, status=inp.status, canonical_url=p.canonical_url,
+                                   fetched_at=inp.fetched_at, status=inp.status, url_key=canonical_url(inp.url),
+                                   canonical_url=p.canonical_url,
                                    final_url=inp.final_url, listed_in=inp.listed_in, article_id=aid))
         batch.raw_pages.append(RawPageRow(
             url=inp.url, source=inp.source, fetched_at=inp.fetched_at, status=inp.status,
@@ -191,7 +193,8 @@ def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureI
             continue
         known.add(f.url)
         batch.pages.append(PageRow(url=f.url, source=f.source, outcome=f.outcome, reason=f.reason,
-                                   fetched_at=_parse_time(f.fetched_at), status=f.status, listed_in=f.listed_in))
+                                   fetched_at=_parse_time(f.fetched_at), status=f.status,
+                                   url_key=canonical_url(f.url), listed_in=f.listed_in))
     for li in listings:
         batch.listings.append(ListingRow(url=li.url, source=li.source, listing_type=li.listing_type,
                                          outcome=li.outcome, fetched_at=_parse_time(li.fetched_at),

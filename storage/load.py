@@ -263,7 +263,7 @@ def _count_new_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
 
 
 def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunRow) -> None:
-    rows = [[p.url, p.canonical_url, p.final_url, p.source, p.status, p.outcome, p.reason, p.fetched_at,
+    rows = [[p.url, p.url_key, p.canonical_url, p.final_url, p.source, p.status, p.outcome, p.reason, p.fetched_at,
              run.run_id, p.article_id, p.listed_in, p.fetched_at] for p in pages]
     if rows:
         con.executemany(sql("queries/upsert_page"), rows)
@@ -292,7 +292,7 @@ def _write_run(con: duckdb.DuckDBPyConnection, run: RunRow) -> None:
 
 
 def seen_urls(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every URL the spiders must not fetch again."""
+    """The URL keys (canonical forms) the spiders must not fetch again."""
     return [r[0] for r in con.execute(sql("queries/seen_urls")).fetchall() if r[0]]
 
 

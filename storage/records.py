@@ -45,6 +45,7 @@ class PageRow:
     reason: str | None
     fetched_at: datetime
     status: int | None = None
+    url_key: str | None = None  # canonical form of `url`: the key the spider skips by
     canonical_url: str | None = None
     final_url: str | None = None
     listed_in: str | None = None

@@ -17,7 +17,8 @@ CREATE TABLE runs (
 -- Every URL the spiders fetched or refused: its latest outcome. One row per URL as listed.
 CREATE TABLE pages (
     url            VARCHAR PRIMARY KEY,
-    canonical_url  VARCHAR,
+    url_key        VARCHAR,                  -- canonical form of `url` itself: what the spider compares
+    canonical_url  VARCHAR,                  -- the page's canonical (rel=canonical when trusted)
     final_url      VARCHAR,
     source         VARCHAR NOT NULL,
     status         INTEGER,

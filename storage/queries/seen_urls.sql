@@ -1,7 +1,9 @@
--- URLs the spiders must not fetch again: every stored article (its URL and canonical form) and every page whose
+-- The URL keys (canonical forms) the spiders must not fetch again: every stored article and every page whose
 -- outcome is final. Failed pages are tried again (a 5xx, a timeout) up to 3 attempts; 404 and 410 are final.
-SELECT url FROM pages WHERE outcome <> 'failed' OR attempts >= 3 OR status IN (404, 410)
-UNION SELECT canonical_url FROM pages
-WHERE canonical_url IS NOT NULL AND (outcome <> 'failed' OR attempts >= 3 OR status IN (404, 410))
-UNION SELECT url FROM article_store
+WITH final AS (
+    SELECT url_key, canonical_url FROM pages
+    WHERE outcome <> 'failed' OR attempts >= 3 OR status IN (404, 410)
+)
+SELECT url_key FROM final WHERE url_key IS NOT NULL
+UNION SELECT canonical_url FROM final WHERE canonical_url IS NOT NULL
 UNION SELECT canonical_url FROM article_store

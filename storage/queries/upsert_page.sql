@@ -1,8 +1,9 @@
 -- A URL seen again keeps its first_seen_at and counts the attempt; a re-listed stored page stays "loaded".
-INSERT INTO pages (url, canonical_url, final_url, source, status, outcome, reason, fetched_at, run_id, article_id,
+INSERT INTO pages (url, url_key, canonical_url, final_url, source, status, outcome, reason, fetched_at, run_id, article_id,
                    listed_in, attempts, first_seen_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
 ON CONFLICT (url) DO UPDATE SET
+    url_key       = coalesce(excluded.url_key, pages.url_key),
     canonical_url = coalesce(excluded.canonical_url, pages.canonical_url),
     final_url     = coalesce(excluded.final_url, pages.final_url),
     status        = excluded.status,
