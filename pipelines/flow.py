@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process  # noqa: E402
 from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noqa: E402
+from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.dedupe import is_near_duplicate, similarity  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.records import DateHint  # noqa: E402
@@ -29,7 +30,7 @@ from pipelines.relevance import Topic, load_topic  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import load_sources  # noqa: E402
 from storage.db import connect  # noqa: E402
-from storage.load import LoadReport, article_id_for, listing_state, load_batch, seen_urls  # noqa: E402
+from storage.load import LoadReport, article_id_for, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow  # noqa: E402
 
 DEFAULT_SOURCES = "config/sources.toml"
@@ -73,11 +74,12 @@ def judge_duplicate(new_text: str, other_text: str) -> float | None:
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
-def prepare(db: str) -> tuple[list[str], dict]:
-    """Migrate the database and read what the spider must skip (stored URLs) and send (feed validators)."""
+def prepare(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
+    """Migrate the database and read what the spider must skip (stored URLs), send (feed validators), and which
+    sources are due for a poll."""
     con = connect(db)
     try:
-        return seen_urls(con), listing_state(con)
+        return seen_urls(con), listing_state(con), poll_state(con)
     finally:
         con.close()
 
@@ -147,7 +149,7 @@ def date(pages: list[ProcessedPage]) -> list[ProcessedPage]:
 
 @task(name="load", cache_policy=NO_CACHE)
 def load(db: str, batch: RunBatch) -> LoadReport:
-    return load_batch(db, batch, judge_duplicate)
+    return load_batch(db, batch, judge_duplicate, poll=next_interval)
 
 
 def _article_row(p: ProcessedPage) -> ArticleRow:
@@ -267,8 +269,13 @@ def _markdown(summary: RunSummary) -> str:
 @flow(name="ingest", log_prints=False)
 def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str = DEFAULT_DB,
            only: list[str] | None = None, trigger: str = "flow",
-           spider_settings: dict[str, str] | None = None, work_dir: str | None = None) -> dict:
-    """One run: every configured source crawled for new coverage, cleaned, deduplicated, dated and loaded."""
+           spider_settings: dict[str, str] | None = None, work_dir: str | None = None,
+           due_only: bool = False) -> dict:
+    """One run: every configured source crawled for new coverage, cleaned, deduplicated, dated and loaded.
+
+    `due_only` (the scheduled deployment sets it) crawls only the sources whose adaptive poll interval has
+    passed; a manual run crawls them all.
+    """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
@@ -278,16 +285,24 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     topic_obj = load_topic(topic)
     work = Path(work_dir) if work_dir else Path(db).resolve().parent / "runs" / run_id
 
-    seen, state = prepare(db)
-    logger.info("run %s (%s): %d sources, %d stored URLs to skip", run_id, trig, len(source_list), len(seen))
-    result = crawl(sources, str(work), seen, state, only, spider_settings)
-    pages, failures, listings = clean(str(result.items_path), topic_obj, languages)
+    seen, state, due_at = prepare(db)
+    chosen = [s for s in source_list if s.name in only] if only else [s for s in source_list if s.enabled]
+    if due_only:
+        now = datetime.now(timezone.utc)
+        skipped = [s.name for s in chosen if s.name in due_at and due_at[s.name] > now]
+        chosen = [s for s in chosen if s.name not in skipped]
+        if skipped:
+            logger.info("not due for a poll yet: %s", ", ".join(skipped))
+    names = [s.name for s in chosen]
+    logger.info("run %s (%s): %d of %d sources, %d stored URLs to skip", run_id, trig, len(names),
+                len(source_list), len(seen))
+    result = crawl(sources, str(work), seen, state, names, spider_settings) if names else None
+    pages, failures, listings = clean(str(result.items_path), topic_obj, languages) if result else ([], [], [])
     pages = deduplicate(pages)
     pages = date(pages)
 
-    names = [s.name for s in source_list if not only or s.name in only]
     stage, per_source, errors = _counts(pages, failures, listings, names)
-    if result.error:
+    if result and result.error:
         errors.insert(0, {"source": "*", "url": "", "reason": result.error})
     for e in errors:
         if e["url"] in {li.url for li in listings}:
@@ -297,6 +312,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
                  sources_file=str(sources), topic_file=str(topic), flow_run_id=str(flow_run_id or "") or None,
                  counts={**stage, "sources": per_source}, errors=errors)
     batch = build_batch(run, pages, failures, listings)
+    batch.crawled_sources = {s.name: float(s.extra.get("poll_minutes", DEFAULT_POLL_MINUTES)) for s in chosen}
     run.ended_at = datetime.now(timezone.utc)
     report = load(db, batch)
     stage["load"] = {"articles_new": report.articles_new, "copies": report.copies, "same_page": report.same_page,
@@ -308,7 +324,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
                                  description=f"talkwatch run {run_id}")
     except Exception as exc:  # noqa: BLE001 - a summary we cannot publish is no reason to fail a loaded run
         logger.warning("could not publish the run artifact: %s", exc)
-    if result.error is None:
+    if result is None or result.error is None:
         shutil.rmtree(work, ignore_errors=True)  # the raw pages are in the database now
     logger.info("run %s %s: %s", run_id, status, json.dumps(stage["load"]))
     return summary.to_dict()

@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import duckdb
@@ -30,6 +30,13 @@ class DuplicateJudge(Protocol):
     def __call__(self, new_text: str, other_text: str) -> float | None: ...
 
 
+class PollPolicy(Protocol):
+    """The next poll interval (minutes) of a source from what its crawl brought; storage only records it."""
+
+    def __call__(self, base: float, current: float | None, new_originals: int, copies: int,
+                 failed: bool) -> float: ...
+
+
 @dataclass
 class LoadReport:
     articles_new: int = 0
@@ -38,6 +45,7 @@ class LoadReport:
     groups_touched: int = 0
     pages: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    per_source: dict[str, dict[str, int]] = field(default_factory=dict)  # source -> originals, copies (new ones)
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -47,20 +55,22 @@ def article_id_for(canonical_url: str) -> str:
 
 def load_batch(db_path: str | os.PathLike, batch: RunBatch, judge: DuplicateJudge,
                timeout: float | None = None,
-               before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> LoadReport:
+               before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+               poll: PollPolicy | None = None) -> LoadReport:
     """Open the file, load the batch in one transaction, close. The run is all in or all out.
 
     `before_commit` is a hook for fault-injection tests (kill or fail between the writes and COMMIT).
     """
     con = connect(db_path, timeout=timeout)
     try:
-        return load_into(con, batch, judge, before_commit=before_commit)
+        return load_into(con, batch, judge, before_commit=before_commit, poll=poll)
     finally:
         con.close()
 
 
 def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJudge,
-              before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> LoadReport:
+              before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+              poll: PollPolicy | None = None) -> LoadReport:
     report = LoadReport()
     con.execute("BEGIN TRANSACTION")
     try:
@@ -70,9 +80,12 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         _insert_articles(con, new, groups, batch.run)
         _repoint(con, {g for g, _, _ in groups.values()})
         report.copies = _count_new_copies(con, [a.article_id for a in new])
+        report.per_source = _per_source(con, new)
         _write_pages(con, list(pages.values()), batch.run)
         _write_raw(con, batch.raw_pages, batch.run)
         _write_listings(con, batch.listings, batch.run)
+        if poll is not None:
+            _write_source_state(con, batch, report, poll)
         report.pages = len(pages)
         for p in pages.values():
             report.outcomes[p.outcome] = report.outcomes.get(p.outcome, 0) + 1
@@ -255,6 +268,31 @@ def _repoint(con: duckdb.DuckDBPyConnection, group_ids: set[str]) -> None:
     con.execute(sql("queries/repoint_groups"))
 
 
+def _per_source(con: duckdb.DuckDBPyConnection, new: list[ArticleRow]) -> dict[str, dict[str, int]]:
+    if not new:
+        return {}
+    return {src: {"originals": o, "copies": c}
+            for src, o, c in con.execute(sql("queries/source_new_counts")).fetchall()}
+
+
+def _write_source_state(con: duckdb.DuckDBPyConnection, batch: RunBatch, report: LoadReport,
+                        poll: PollPolicy) -> None:
+    current = {src: minutes for src, minutes, _ in con.execute(sql("queries/source_state")).fetchall()}
+    outcomes: dict[str, set[str]] = {}
+    for li in batch.listings:
+        outcomes.setdefault(li.source, set()).add(li.outcome)
+    now = datetime.now(timezone.utc)
+    rows = []
+    for src, base in sorted(batch.crawled_sources.items()):
+        counts = report.per_source.get(src, {})
+        failed = outcomes.get(src) == {"failed"}
+        minutes = poll(base, current.get(src), counts.get("originals", 0), counts.get("copies", 0), failed)
+        rows.append([src, minutes, now + timedelta(minutes=minutes), now, counts.get("originals", 0),
+                     counts.get("copies", 0), failed, batch.run.run_id])
+    if rows:
+        con.executemany(sql("queries/upsert_source_state"), rows)
+
+
 def _count_new_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
     if not ids:
         return 0
@@ -294,6 +332,11 @@ def _write_run(con: duckdb.DuckDBPyConnection, run: RunRow) -> None:
 def seen_urls(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The URL keys (canonical forms) the spiders must not fetch again."""
     return [r[0] for r in con.execute(sql("queries/seen_urls")).fetchall() if r[0]]
+
+
+def poll_state(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    """When each source is next due for a poll."""
+    return {src: due for src, _, due in con.execute(sql("queries/source_state")).fetchall()}
 
 
 def listing_state(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:

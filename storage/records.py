@@ -110,3 +110,4 @@ class RunBatch:
     pages: list[PageRow] = field(default_factory=list)
     raw_pages: list[RawPageRow] = field(default_factory=list)
     listings: list[ListingRow] = field(default_factory=list)
+    crawled_sources: dict[str, float] = field(default_factory=dict)  # source -> configured poll minutes

@@ -69,10 +69,12 @@ WITH last_ok AS (
     SELECT source, count(*) AS articles_24h FROM article_store
     WHERE relevant AND first_seen_at >= now() - INTERVAL 24 HOUR GROUP BY source
 ), names AS (
-    SELECT source FROM listings UNION SELECT source FROM pages
+    SELECT source FROM listings UNION SELECT source FROM pages UNION SELECT source FROM source_state
 )
-SELECT n.source, l.last_success_at, e.last_error_at, e.last_error, coalesce(r.articles_24h, 0) AS articles_24h
+SELECT n.source, l.last_success_at, e.last_error_at, e.last_error, coalesce(r.articles_24h, 0) AS articles_24h,
+       st.next_poll_at, st.poll_minutes
 FROM names n
 LEFT JOIN last_ok l USING (source)
 LEFT JOIN last_err e USING (source)
-LEFT JOIN recent r USING (source);
+LEFT JOIN recent r USING (source)
+LEFT JOIN source_state st USING (source);

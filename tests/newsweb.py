@@ -85,6 +85,16 @@ def article_html(title: str, paragraphs: list[str], published: str, canonical: s
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
+def conditional(content_type: str, body: bytes, etag: str = '"v1"'):
+    """A route that answers 304 to a request carrying its ETag, as a well-behaved feed server does."""
+    def serve(req):
+        if req.headers.get("if-none-match") == etag:
+            return 304, {"ETag": etag}, b""
+        return 200, {"Content-Type": content_type, "ETag": etag,
+                     "Last-Modified": "Tue, 03 Jun 2025 08:00:00 GMT"}, body
+    return serve
+
+
 def rss(base: str, items: list[tuple[str, str, str]]) -> bytes:
     entries = "".join(f"<item><title>{t}</title><link>{base}{path}</link><pubDate>{d}</pubDate></item>"
                       for path, t, d in items)
@@ -132,7 +142,7 @@ def start_newsweb(tmp: Path) -> NewsWeb:
     alpha.route("/news/gone.html", (404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>"))
     alpha.route("/news/server-error.html", (500, {"Content-Type": "text/html"}, b"<html>oops</html>"))
     alpha.route("/private/leak.html", (200, HTML, article_html("Private", TALKS, "2025-06-02T10:00:00Z").encode()))
-    alpha.route("/rss.xml", (200, {"Content-Type": "application/rss+xml"}, rss(a, [
+    alpha.route("/rss.xml", conditional("application/rss+xml", rss(a, [
         ("/news/istanbul-second-round.html", "Second round in Istanbul", "Mon, 02 Jun 2025 11:05:00 GMT"),
         ("/news/prisoner-exchange.html?utm_source=rss&amp;utm_medium=feed", "Prisoner exchange",
          "Fri, 06 Jun 2025 15:20:00 GMT"),

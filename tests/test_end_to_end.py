@@ -119,6 +119,10 @@ def test_second_run_fetches_no_article_again(world):
     second = json.loads(runs[1][2])
     assert second["load"]["articles_new"] == 0
     assert rows(world["db"], "SELECT count(*) FROM raw_pages WHERE url LIKE '%istanbul-second-round%'")[0][0] == 1
+    # the unchanged feed cost a conditional GET and nothing more
+    feed_requests = web.alpha.requests("/rss.xml")
+    assert len(feed_requests) == 2 and feed_requests[1].get("if-none-match") == '"v1"'
+    assert rows(world["db"], "SELECT last_outcome FROM listings WHERE url LIKE '%/rss.xml'") == [("not-modified",)]
 
 
 def test_query_command_formats(world):

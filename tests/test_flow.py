@@ -1,0 +1,95 @@
+"""The `ingest` flow in-process against loopback outlets: duplicates across runs, adaptive polling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.flow import ingest
+from pipelines.polling import next_interval
+from storage.db import connect
+from tests.newsweb import start_newsweb
+
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "RETRY_TIMES": "0"}
+
+
+@pytest.fixture
+def web(tmp_path):
+    w = start_newsweb(tmp_path)
+    yield w
+    w.alpha.stop()
+    w.bravo.stop()
+
+
+def run(web, db: Path, **kw) -> dict:
+    return ingest(sources=str(web.sources_file), topic=str(web.topic_file), db=str(db), trigger="test",
+                  spider_settings=FAST, **kw)
+
+
+def groups(db: Path) -> dict[str, str | None]:
+    """url path -> path of its original (None for originals)."""
+    con = connect(db, read_only=True)
+    try:
+        got = con.execute("SELECT a.url, o.url FROM articles a LEFT JOIN articles o ON o.article_id = a.duplicate_of"
+                          ).fetchall()
+    finally:
+        con.close()
+    path = lambda u: u.split("/", 3)[3] if u else None  # noqa: E731
+    return {path(u): path(o) for u, o in got}
+
+
+ORIGINAL = "news/istanbul-second-round.html"
+COPY = "world/2025/06/02/talks-istanbul.html"
+
+
+def test_copy_arriving_in_a_later_run_points_at_the_original(prefect_api, web, tmp_path):
+    db = tmp_path / "a.duckdb"
+    run(web, db, only=["alpha"])
+    assert groups(db)[ORIGINAL] is None
+    summary = run(web, db, only=["bravo"])
+    g = groups(db)
+    assert g[COPY] == ORIGINAL and g[ORIGINAL] is None
+    assert summary["counts"]["load"]["copies"] == 1
+
+
+def test_copy_crawled_first_but_dated_later_is_repointed(prefect_api, web, tmp_path):
+    db = tmp_path / "b.duckdb"
+    run(web, db, only=["bravo"])
+    assert groups(db)[COPY] is None  # alone, the copy is its own original for now
+    run(web, db, only=["alpha"])
+    g = groups(db)
+    assert g[ORIGINAL] is None and g[COPY] == ORIGINAL  # the earlier-dated story took over the group
+    con = connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5  # nothing deleted
+        assert con.execute("SELECT copies, outlets FROM syndication").fetchall() == [(1, ["bravo"])]
+    finally:
+        con.close()
+
+
+def test_due_only_skips_sources_polled_recently(prefect_api, web, tmp_path):
+    db = tmp_path / "c.duckdb"
+    run(web, db)
+    listings_before = web.alpha.hits("/rss.xml") + web.bravo.hits("/sitemap_index.xml")
+    summary = run(web, db, due_only=True)
+    assert web.alpha.hits("/rss.xml") + web.bravo.hits("/sitemap_index.xml") == listings_before
+    assert summary["counts"]["crawl"]["listings"] == 0
+    con = connect(db, read_only=True)
+    try:
+        state = dict(con.execute("SELECT source, poll_minutes FROM source_state").fetchall())
+    finally:
+        con.close()
+    # both sources brought new originals in the first run: their interval halved from the default 60 minutes
+    assert state == {"alpha": 30.0, "bravo": 30.0}
+
+
+@pytest.mark.parametrize("current,new,copies,failed,expected", [
+    (None, 3, 0, False, 30.0),     # new stories: poll twice as often
+    (20.0, 1, 0, False, 15.0),     # but not more often than a quarter of the configured interval
+    (60.0, 0, 5, False, 90.0),     # only copies of stories seen elsewhere: poll less
+    (400.0, 0, 0, False, 480.0),   # nothing new: up to 8x the configured interval
+    (90.0, 0, 0, True, 90.0),      # a dead server says nothing about the news rate
+])
+def test_poll_interval_rule(current, new, copies, failed, expected):
+    assert next_interval(60.0, current, new, copies, failed) == expected
