@@ -1,0 +1,107 @@
+"""The CLI's offline commands: clean (one page, a manifest), status, export safety, read-only query under a lock."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from storage.load import load_batch
+from tests.newsweb import TALKS, article_html
+from tests.storagerows import OTHER, STORY, article, batch, words_judge
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def talkwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=REPO, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_clean_prints_seed_style_text(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(article_html("Russia and Ukraine hold second round of talks in Istanbul", TALKS,
+                                 "2025-06-02T14:05:00+03:00"), encoding="utf-8")
+    proc = talkwatch("clean", str(page), "--url", "https://alpha.example/news/round-two")
+    assert proc.returncode == 0, proc.stderr
+    blocks = proc.stdout.rstrip("\n").split("\n\n")
+    assert blocks[0] == "Russia and Ukraine hold second round of talks in Istanbul"
+    assert blocks[1] == "2025-06-02T14:05:00+03:00"
+    assert blocks[2:-1] == TALKS
+    assert blocks[-1] == "Original url: https://alpha.example/news/round-two"
+
+
+def test_clean_manifest_one_line_per_page_and_errors_do_not_stop_it(tmp_path):
+    good = tmp_path / "good.html"
+    good.write_text(article_html("Kremlin says memorandum is ready", TALKS, "2025-05-29T11:00:00+03:00"),
+                    encoding="utf-8")
+    day_only = tmp_path / "day.html"
+    day_only.write_text("<html><head><title>Talks resume</title></head><body><article><h1>Talks resume</h1>"
+                        "<p>29 мая 2025</p>" + "".join(f"<p>{p}</p>" for p in TALKS) + "</article></body></html>",
+                        encoding="utf-8")
+    manifest = "\n".join(json.dumps(x) for x in [
+        {"path": str(good), "url": "https://alpha.example/a"},
+        {"path": str(tmp_path / "missing.html"), "url": "https://alpha.example/missing"},
+        {"path": str(day_only), "url": "https://alpha.example/b"},
+    ]) + "\n"
+    proc = talkwatch("clean", "--manifest", "-", stdin=manifest)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert len(lines) == 3
+    assert lines[0]["title"] == "Kremlin says memorandum is ready"
+    assert lines[0]["published_at"] == "2025-05-29T11:00:00+03:00" and lines[0]["language"] == "en"
+    assert lines[0]["text"].split("\n\n") == TALKS and lines[0]["authors"] == ["Anna Example"]
+    assert set(lines[0]) >= {"path", "url", "title", "published_at", "date_source", "language", "authors", "text"}
+    assert "error" in lines[1] and lines[1]["url"] == "https://alpha.example/missing"
+    assert lines[2]["published_at"] == "2025-05-29"  # only the day is known: no invented midnight
+
+
+def test_status_and_export_names_stay_inside_the_folder(tmp_path):
+    db = tmp_path / "t.duckdb"
+    evil = article("http://a.test/evil", STORY)
+    evil.title = "../../../etc/passwd\n/tmp/x"
+    load_batch(db, batch("r1", [evil, article("http://a.test/2", OTHER)]), words_judge)
+    out = tmp_path / "out"
+    proc = talkwatch("export", "--format", "text", "--out", str(out), "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    files = list(out.iterdir())
+    assert len(files) == 2 and all(f.parent == out and f.name[:3].isdigit() for f in files)
+    assert not (tmp_path / "etc").exists()
+    proc = talkwatch("status", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    assert "Last runs" in proc.stdout and "r1" in proc.stdout and "Sources" in proc.stdout
+
+
+def _hold_write_lock(path: str, seconds: float, ready) -> None:
+    con = duckdb.connect(path)
+    ready.set()
+    time.sleep(seconds)
+    con.close()
+
+
+def test_query_waits_for_a_writer_then_answers_and_cannot_write(tmp_path):
+    db = tmp_path / "t.duckdb"
+    load_batch(db, batch("r1", [article("http://a.test/1", STORY)]), words_judge)
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_write_lock, args=(str(db), 3.0, ready))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        proc = talkwatch("query", "SELECT count(*) AS n FROM articles", "--db", str(db), "--format", "csv")
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == ["n", "1"]
+    finally:
+        holder.join(30)
+    for sql in ("DELETE FROM pages", "CREATE TABLE x (a INT)",
+                f"COPY (SELECT 1) TO '{tmp_path / 'leak.csv'}'", f"ATTACH '{tmp_path / 'other.duckdb'}' AS o"):
+        proc = talkwatch("query", sql, "--db", str(db))
+        assert proc.returncode != 0, sql
+    assert not (tmp_path / "leak.csv").exists() and not (tmp_path / "other.duckdb").exists()
