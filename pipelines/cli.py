@@ -8,7 +8,7 @@ import io
 import json
 import os
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -196,6 +196,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from pipelines.reprocess import reprocess
+    from storage.db import DatabaseBusy
+
+    since = None
+    if args.since:
+        since = datetime.fromisoformat(args.since)
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+    try:
+        r = reprocess(args.db, args.topic, args.sources, since=since, source=args.source)
+    except DatabaseBusy as exc:
+        print(f"talkwatch: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    print(f"reprocessed {r.pages} stored pages (run {r.run_id}): {r.changed} articles changed "
+          f"({r.articles_before} before, {r.articles_after} after)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="talkwatch", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -228,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True)
     e.add_argument("--db", default=DEFAULT_DB)
     e.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser("reprocess", help="clean the stored raw pages again with the current code, fetching nothing")
+    rp.add_argument("--since", help="only pages fetched since this date/time (ISO 8601; UTC when no offset)")
+    rp.add_argument("--source", help="only the pages of this source")
+    rp.add_argument("--topic", default=DEFAULT_TOPIC)
+    rp.add_argument("--sources", default=DEFAULT_SOURCES, help="for the sources' languages (optional)")
+    rp.add_argument("--db", default=DEFAULT_DB)
+    rp.set_defaults(func=cmd_reprocess)
 
     s = sub.add_parser("status", help="last runs and per-source health")
     s.add_argument("--db", default=DEFAULT_DB)

@@ -20,18 +20,17 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process  # noqa: E402
+from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time  # noqa: E402
 from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
-from pipelines.dedupe import is_near_duplicate, similarity  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.records import DateHint  # noqa: E402
-from pipelines.urls import canonical_url  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import load_sources  # noqa: E402
 from storage.db import connect  # noqa: E402
-from storage.load import LoadReport, article_id_for, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
-from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow  # noqa: E402
+from storage.load import LoadReport, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
+from storage.records import RunBatch, RunRow  # noqa: E402
 
 DEFAULT_SOURCES = "config/sources.toml"
 DEFAULT_TOPIC = "config/topic.toml"
@@ -53,24 +52,6 @@ class RunSummary:
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "trigger": self.trigger, "status": self.status, "counts": self.counts,
                 "sources": self.per_source, "errors": self.errors, "db": self.db}
-
-
-def _parse_time(value: str | None) -> datetime:
-    if value:
-        try:
-            t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-        except ValueError:
-            pass
-    return datetime.now(timezone.utc)
-
-
-def judge_duplicate(new_text: str, other_text: str) -> float | None:
-    """The storage loader's DuplicateJudge: a confirmed near-duplicate gives its similarity."""
-    if not is_near_duplicate(new_text, other_text):
-        return None
-    s = similarity(new_text, other_text)
-    return max(s.jaccard, s.containment)
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -114,7 +95,8 @@ def _page_input(item: PageItem, languages: dict[str, str]) -> PageInput:
     if item.headers.get("last-modified"):
         hints.append(DateHint("http-last-modified", item.headers["last-modified"]))
     return PageInput(url=item.url, final_url=item.final_url or item.url, source=item.source, body=page_body(item),
-                     fetched_at=_parse_time(item.fetched_at), status=item.status,
+                     headers=dict(item.headers),
+                     fetched_at=parse_time(item.fetched_at), status=item.status,
                      content_type=item.headers.get("content-type"), encoding=item.encoding,
                      language_hint=languages.get(item.source), hints=hints, listed_title=item.listed_title,
                      listed_in=item.listed_in)
@@ -122,21 +104,8 @@ def _page_input(item: PageItem, languages: dict[str, str]) -> PageInput:
 
 @task(name="deduplicate", cache_policy=NO_CACHE)
 def deduplicate(pages: list[ProcessedPage]) -> list[ProcessedPage]:
-    """Keys for exact and near copies; URL variants inside this batch collapse onto their first page.
-
-    Matching against everything already stored happens inside the load transaction, so that a run's view of the
-    database and its writes cannot disagree.
-    """
-    first: dict[str, ProcessedPage] = {}
-    for p in pages:
-        if p.outcome != "loaded":
-            continue
-        if p.canonical_url in first:
-            p.outcome, p.reason = "duplicate", f"same page as {first[p.canonical_url].input.url}"
-            continue
-        first[p.canonical_url] = p
-        process.dedupe_keys(p)
-    return pages
+    """Keys for exact and near copies, URL variants collapsed; matching against the store happens in the load."""
+    return collapse_url_variants(pages)
 
 
 @task(name="date", cache_policy=NO_CACHE)
@@ -150,59 +119,6 @@ def date(pages: list[ProcessedPage]) -> list[ProcessedPage]:
 @task(name="load", cache_policy=NO_CACHE)
 def load(db: str, batch: RunBatch) -> LoadReport:
     return load_batch(db, batch, judge_duplicate, poll=next_interval)
-
-
-def _article_row(p: ProcessedPage) -> ArticleRow:
-    page, d, r = p.page, p.dating, p.relevance
-    assert page is not None
-    return ArticleRow(
-        article_id=article_id_for(p.canonical_url), url=process.public_url(p.input.final_url or p.input.url),
-        canonical_url=p.canonical_url, source=p.input.source, title=page.title,
-        published_at=d.published_at if d else None, published_precision=d.precision if d else "none",
-        date_source=d.date_source if d else "none", date_confidence=d.confidence if d else 0.0,
-        modified_at=d.modified_at if d else None, date_evidence=process.evidence_json(d),
-        language=page.language, authors=list(page.authors), text=page.text, word_count=page.word_count,
-        fetched_at=p.input.fetched_at, exact_key=p.exact_key, band_keys=list(p.band_keys),
-        relevance_score=r.score if r else 0.0, matched_terms=list(r.matched_terms) if r else [],
-        relevant=True, description=page.description, listed_title=p.input.listed_title,
-    )
-
-
-def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureItem],
-                listings: list[ListingItem]) -> RunBatch:
-    batch = RunBatch(run=run)
-    for p in pages:
-        inp = p.input
-        aid = None
-        if p.outcome == "loaded":
-            row = _article_row(p)
-            batch.articles.append(row)
-            aid = row.article_id
-        elif p.outcome == "duplicate":
-            aid = article_id_for(p.canonical_url)
-        batch.pages.append(PageRow(url=inp.url, source=inp.source, outcome=p.outcome, reason=p.reason,
-                                   fetched_at=inp.fetched_at, status=inp.status, url_key=canonical_url(inp.url),
-                                   canonical_url=p.canonical_url,
-                                   final_url=inp.final_url, listed_in=inp.listed_in, article_id=aid))
-        batch.raw_pages.append(RawPageRow(
-            url=inp.url, source=inp.source, fetched_at=inp.fetched_at, status=inp.status,
-            headers=json.dumps({"content-type": inp.content_type}), encoding=inp.encoding, body=inp.body,
-            listed_title=inp.listed_title, listed_date=inp.hints[0].value if inp.hints else None,
-            listed_date_kind=inp.hints[0].kind if inp.hints else None))
-    known = {p.url for p in batch.pages}
-    for f in failures:
-        if f.url in known:
-            continue
-        known.add(f.url)
-        batch.pages.append(PageRow(url=f.url, source=f.source, outcome=f.outcome, reason=f.reason,
-                                   fetched_at=_parse_time(f.fetched_at), status=f.status,
-                                   url_key=canonical_url(f.url), listed_in=f.listed_in))
-    for li in listings:
-        batch.listings.append(ListingRow(url=li.url, source=li.source, listing_type=li.listing_type,
-                                         outcome=li.outcome, fetched_at=_parse_time(li.fetched_at),
-                                         status=li.status, reason=li.reason, entries=li.entries,
-                                         new_entries=li.new_entries, etag=li.etag, last_modified=li.last_modified))
-    return batch
 
 
 def _counts(pages: list[ProcessedPage], failures: list[FailureItem], listings: list[ListingItem],

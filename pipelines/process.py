@@ -27,6 +27,7 @@ class PageInput:
     status: int = 200
     content_type: str | None = None
     encoding: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names, as the crawler kept them
     language_hint: str | None = None
     hints: list[DateHint] = field(default_factory=list)
     listed_title: str | None = None

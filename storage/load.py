@@ -15,7 +15,7 @@ from typing import Protocol
 import duckdb
 
 from storage.db import connect
-from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow
+from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, StoredPage
 from storage.sqlfiles import sql
 
 log = logging.getLogger(__name__)
@@ -70,15 +70,22 @@ def load_batch(db_path: str | os.PathLike, batch: RunBatch, judge: DuplicateJudg
 
 def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJudge,
               before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-              poll: PollPolicy | None = None) -> LoadReport:
+              poll: PollPolicy | None = None, replace: list[str] | None = None) -> LoadReport:
+    """Load a batch in one transaction.
+
+    `replace` names stored articles that this batch re-derives (re-processing): they are taken out inside the
+    same transaction and come back through the same path as new ones, so their duplicate groups are recomputed
+    and a group that lost its original gets a new one.
+    """
     report = LoadReport()
     con.execute("BEGIN TRANSACTION")
     try:
+        old_groups = _take_out(con, replace or [])
         pages = {p.url: p for p in batch.pages}
         new = _new_articles(con, batch.articles, pages, report)
         groups = _group(con, new, judge, report)
         _insert_articles(con, new, groups, batch.run)
-        _repoint(con, {g for g, _, _ in groups.values()})
+        _repoint(con, {g for g, _, _ in groups.values()} | old_groups)
         report.copies = _count_new_copies(con, [a.article_id for a in new])
         report.per_source = _per_source(con, new)
         _write_pages(con, list(pages.values()), batch.run)
@@ -102,6 +109,17 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
             pass
         raise
     return report
+
+
+def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    """Remove articles about to be re-derived; their groups are returned so the rest get a fresh original."""
+    if not ids:
+        return set()
+    groups = {g for (g,) in con.execute("SELECT DISTINCT group_id FROM article_store WHERE article_id IN "
+                                         "(SELECT unnest(?))", [ids]).fetchall()}
+    con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT unnest(?))", [ids])
+    con.execute("DELETE FROM article_store WHERE article_id IN (SELECT unnest(?))", [ids])
+    return groups
 
 
 def _new_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRow], pages: dict[str, PageRow],
@@ -237,7 +255,7 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
             a.published_precision, a.date_source, a.date_confidence, a.modified_at, a.date_evidence, a.language,
             a.authors, a.text, a.word_count, a.description, a.listed_title, a.relevance_score, a.matched_terms,
             a.relevant, a.exact_key, hashlib.sha256(a.text.encode("utf-8")).hexdigest(), gid, dkind, sim,
-            a.fetched_at, a.fetched_at, run.run_id, now,
+            a.fetched_at, a.first_seen_at or a.fetched_at, run.run_id, now,
         ])
     if rows:
         con.executemany(sql("queries/insert_article"), rows)
@@ -312,6 +330,23 @@ def _write_raw(con: duckdb.DuckDBPyConnection, raw: list[RawPageRow], run: RunRo
              r.listed_title, r.listed_date, r.listed_date_kind, run.run_id] for r in raw]
     if rows:
         con.executemany(sql("queries/upsert_raw_page"), rows)
+
+
+def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source: str | None) -> list[StoredPage]:
+    """Stored raw pages (decompressed) fetched since `since`, of `source`: the input of re-processing."""
+    out = []
+    for row in con.execute(sql("queries/raw_for_reprocess"), [since, since, source, source]).fetchall():
+        url, src, fetched, status, headers, encoding, body, title, ldate, lkind, final_url, listed_in = row
+        raw = RawPageRow(url=url, source=src, fetched_at=fetched, status=status, headers=headers or "{}",
+                         encoding=encoding, body=gzip.decompress(body), listed_title=title, listed_date=ldate,
+                         listed_date_kind=lkind)
+        out.append(StoredPage(raw, final_url, listed_in))
+    return out
+
+
+def article_snapshot(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple]:
+    """Per page URL, the article derived from it as stored now (id, title, text, date, language, original)."""
+    return {row[0]: row[1:] for row in con.execute(sql("queries/article_snapshot"), [urls]).fetchall()}
 
 
 def _write_listings(con: duckdb.DuckDBPyConnection, listings: list[ListingRow], run: RunRow) -> None:

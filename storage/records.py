@@ -33,6 +33,7 @@ class ArticleRow:
     relevant: bool = True
     description: str | None = None
     listed_title: str | None = None
+    first_seen_at: datetime | None = None  # kept when an article is re-derived from its stored page
 
 
 @dataclass
@@ -66,6 +67,15 @@ class RawPageRow:
     listed_title: str | None = None
     listed_date: str | None = None
     listed_date_kind: str | None = None
+
+
+@dataclass
+class StoredPage:
+    """A raw page read back from the store for re-processing, with what `pages` knows of it."""
+
+    raw: RawPageRow
+    final_url: str | None
+    listed_in: str | None
 
 
 @dataclass

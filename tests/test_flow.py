@@ -93,3 +93,36 @@ def test_due_only_skips_sources_polled_recently(prefect_api, web, tmp_path):
 ])
 def test_poll_interval_rule(current, new, copies, failed, expected):
     assert next_interval(60.0, current, new, copies, failed) == expected
+
+
+def test_reprocess_recleans_stored_pages_without_fetching(prefect_api, web, tmp_path):
+    from pipelines.reprocess import reprocess
+
+    db = tmp_path / "r.duckdb"
+    run(web, db)
+    hits = web.article_hits()
+    con = connect(db, read_only=True)
+    try:
+        before = con.execute("SELECT url, title, text, duplicate_of, first_seen_at FROM articles ORDER BY url"
+                             ).fetchall()
+    finally:
+        con.close()
+    # same code, same pages: nothing changes, nothing is fetched
+    report = reprocess(db, str(web.topic_file), str(web.sources_file))
+    assert report.changed == 0 and report.articles_before == report.articles_after == 5
+    assert web.article_hits() == hits
+    # a broader topic: the off-topic derby page becomes an article, the rest stay as they were
+    broad = tmp_path / "broad.toml"
+    broad.write_text('name = "all"\nkeep_all = true\n\n[terms]\nen = ["talks"]\n', encoding="utf-8")
+    report = reprocess(db, str(broad), str(web.sources_file), source="alpha")
+    assert report.changed == 1 and report.articles_after == 4  # alpha: 3 articles + the derby
+    con = connect(db, read_only=True)
+    try:
+        after = con.execute("SELECT url, title, text, duplicate_of, first_seen_at FROM articles ORDER BY url"
+                            ).fetchall()
+        trig = con.execute("SELECT trigger FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    assert [r for r in after if "derby" not in r[0]] == before
+    assert any("derby" in r[0] for r in after) and trig == "reprocess"
+    assert web.article_hits() == hits
