@@ -59,8 +59,9 @@ def _print_summary(s: dict) -> None:
     print(f"  listings fetched {crawl.get('listings', 0)} (failed {crawl.get('listings_failed', 0)}, "
           f"not modified {crawl.get('listings_not_modified', 0)}); pages fetched {crawl.get('pages_fetched', 0)}, "
           f"failed {crawl.get('pages_failed', 0)}, refused {crawl.get('pages_refused', 0)}")
+    outcomes = ", ".join(f"{k[6:]}={v}" for k, v in load.items() if k.startswith("pages_")) or "none"
     print(f"  articles new {load.get('articles_new', 0)} (of which copies {load.get('copies', 0)}); "
-          f"pages: " + ", ".join(f"{k[6:]}={v}" for k, v in load.items() if k.startswith("pages_")))
+          f"page outcomes: {outcomes}")
     failed_sources = {}
     for e in s["errors"]:
         failed_sources.setdefault(e["source"], e)
