@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import duckdb
+import pyarrow as pa
 
 from storage.db import connect
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, StoredPage
@@ -46,6 +47,27 @@ class LoadReport:
     pages: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)  # source -> originals, copies (new ones)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, pa.Array]) -> None:
+    """Make `name` a temp table of these columns. Arrow batches go in at memory speed where `executemany`
+    costs a statement per row (measured: 133 ms of database time per article with its 56 band rows)."""
+    view = f"_incoming_{name}"
+    con.register(view, pa.table(columns))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _utc(t: datetime | None) -> datetime | None:
+    """Aware UTC for TIMESTAMPTZ columns; a naive time from a page is taken as UTC (it said no better)."""
+    if t is None:
+        return None
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+
+
+_TS = pa.timestamp("us", tz="UTC")
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -171,12 +193,13 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
     """Group id, duplicate kind and similarity for every new article; merges stored groups a new copy bridges."""
     if not new:
         return {}
-    con.execute("CREATE OR REPLACE TEMP TABLE new_articles (article_id VARCHAR, exact_key VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE new_bands (article_id VARCHAR, band SMALLINT, key BIGINT)")
-    con.executemany("INSERT INTO new_articles VALUES (?, ?)", [[a.article_id, a.exact_key] for a in new])
-    band_rows = [[a.article_id, i, k] for a in new for i, k in enumerate(a.band_keys)]
-    if band_rows:
-        con.executemany("INSERT INTO new_bands VALUES (?, ?, ?)", band_rows)
+    _stage(con, "new_articles", {"article_id": pa.array([a.article_id for a in new], pa.string()),
+                                 "exact_key": pa.array([a.exact_key for a in new], pa.string())})
+    _stage(con, "new_bands", {
+        "article_id": pa.array([a.article_id for a in new for _ in a.band_keys], pa.string()),
+        "band": pa.array([i for a in new for i in range(len(a.band_keys))], pa.int16()),
+        "key": pa.array([k for a in new for k in a.band_keys], pa.int64()),
+    })
 
     by_id = {a.article_id: a for a in new}
     exact_pairs = set(con.execute(sql("queries/exact_matches")).fetchall())
@@ -245,22 +268,46 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
 
 def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
                      groups: dict[str, tuple[str, str | None, float | None]], run: RunRow) -> None:
+    if not new:
+        return
     now = datetime.now(timezone.utc)
-    rows = []
-    for a in new:
-        gid, dkind, sim = groups.get(a.article_id, (a.article_id, None, None))
-        published, offset, local = _published(a)
-        rows.append([
-            a.article_id, a.url, a.canonical_url, a.source, a.title, published, offset, local,
-            a.published_precision, a.date_source, a.date_confidence, a.modified_at, a.date_evidence, a.language,
-            a.authors, a.text, a.word_count, a.description, a.listed_title, a.relevance_score, a.matched_terms,
-            a.relevant, a.exact_key, hashlib.sha256(a.text.encode("utf-8")).hexdigest(), gid, dkind, sim,
-            a.fetched_at, a.first_seen_at or a.fetched_at, run.run_id, now,
-        ])
-    if rows:
-        con.executemany(sql("queries/insert_article"), rows)
-        con.executemany("INSERT INTO article_bands VALUES (?, ?, ?)",
-                        [[a.article_id, i, k] for a in new for i, k in enumerate(a.band_keys)])
+    published = [_published(a) for a in new]
+    group = [groups.get(a.article_id, (a.article_id, None, None)) for a in new]
+    _stage(con, "incoming_articles", {
+        "article_id": pa.array([a.article_id for a in new], pa.string()),
+        "url": pa.array([a.url for a in new], pa.string()),
+        "canonical_url": pa.array([a.canonical_url for a in new], pa.string()),
+        "source": pa.array([a.source for a in new], pa.string()),
+        "title": pa.array([a.title for a in new], pa.string()),
+        "published_at": pa.array([p[0] for p in published], _TS),
+        "published_offset": pa.array([p[1] for p in published], pa.string()),
+        "published_local": pa.array([p[2] for p in published], pa.string()),
+        "published_precision": pa.array([a.published_precision for a in new], pa.string()),
+        "date_source": pa.array([a.date_source for a in new], pa.string()),
+        "date_confidence": pa.array([a.date_confidence for a in new], pa.float64()),
+        "modified_at": pa.array([_utc(a.modified_at) for a in new], _TS),
+        "date_evidence": pa.array([a.date_evidence for a in new], pa.string()),
+        "language": pa.array([a.language for a in new], pa.string()),
+        "authors": pa.array([list(a.authors) for a in new], pa.list_(pa.string())),
+        "text": pa.array([a.text for a in new], pa.string()),
+        "word_count": pa.array([a.word_count for a in new], pa.int32()),
+        "description": pa.array([a.description for a in new], pa.string()),
+        "listed_title": pa.array([a.listed_title for a in new], pa.string()),
+        "relevance_score": pa.array([a.relevance_score for a in new], pa.float64()),
+        "matched_terms": pa.array([list(a.matched_terms) for a in new], pa.list_(pa.string())),
+        "relevant": pa.array([a.relevant for a in new], pa.bool_()),
+        "exact_key": pa.array([a.exact_key for a in new], pa.string()),
+        "content_hash": pa.array([hashlib.sha256(a.text.encode("utf-8")).hexdigest() for a in new], pa.string()),
+        "group_id": pa.array([g[0] for g in group], pa.string()),
+        "duplicate_kind": pa.array([g[1] for g in group], pa.string()),
+        "similarity": pa.array([g[2] for g in group], pa.float64()),
+        "fetched_at": pa.array([_utc(a.fetched_at) for a in new], _TS),
+        "first_seen_at": pa.array([_utc(a.first_seen_at or a.fetched_at) for a in new], _TS),
+        "run_id": pa.array([run.run_id] * len(new), pa.string()),
+        "updated_at": pa.array([now] * len(new), _TS),
+    })
+    con.execute(sql("queries/insert_article"))
+    con.execute("INSERT INTO article_bands SELECT article_id, band, key FROM new_bands")
 
 
 def _published(a: ArticleRow) -> tuple[datetime | None, str | None, str | None]:
@@ -319,34 +366,44 @@ def _count_new_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
 
 
 def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunRow) -> None:
-    rows = [[p.url, p.url_key, p.canonical_url, p.final_url, p.source, p.status, p.outcome, p.reason, p.fetched_at,
-             run.run_id, p.article_id, p.listed_in, p.fetched_at] for p in pages]
-    if rows:
-        con.executemany(sql("queries/upsert_page"), rows)
+    if not pages:
+        return
+    _stage(con, "incoming_pages", {
+        "url": pa.array([p.url for p in pages], pa.string()),
+        "url_key": pa.array([p.url_key for p in pages], pa.string()),
+        "canonical_url": pa.array([p.canonical_url for p in pages], pa.string()),
+        "final_url": pa.array([p.final_url for p in pages], pa.string()),
+        "source": pa.array([p.source for p in pages], pa.string()),
+        "status": pa.array([p.status for p in pages], pa.int32()),
+        "outcome": pa.array([p.outcome for p in pages], pa.string()),
+        "reason": pa.array([p.reason for p in pages], pa.string()),
+        "fetched_at": pa.array([_utc(p.fetched_at) for p in pages], _TS),
+        "run_id": pa.array([run.run_id] * len(pages), pa.string()),
+        "article_id": pa.array([p.article_id for p in pages], pa.string()),
+        "listed_in": pa.array([p.listed_in for p in pages], pa.string()),
+    })
+    con.execute(sql("queries/upsert_page"))
 
 
 def _write_raw(con: duckdb.DuckDBPyConnection, raw: list[RawPageRow], run: RunRow) -> None:
-    rows = [[r.url, r.source, r.fetched_at, r.status, r.headers, r.encoding, gzip.compress(r.body, 6), len(r.body),
-             r.listed_title, r.listed_date, r.listed_date_kind, run.run_id] for r in raw]
-    if rows:
-        con.executemany(sql("queries/upsert_raw_page"), rows)
-
-
-def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source: str | None) -> list[StoredPage]:
-    """Stored raw pages (decompressed) fetched since `since`, of `source`: the input of re-processing."""
-    out = []
-    for row in con.execute(sql("queries/raw_for_reprocess"), [since, since, source, source]).fetchall():
-        url, src, fetched, status, headers, encoding, body, title, ldate, lkind, final_url, listed_in = row
-        raw = RawPageRow(url=url, source=src, fetched_at=fetched, status=status, headers=headers or "{}",
-                         encoding=encoding, body=gzip.decompress(body), listed_title=title, listed_date=ldate,
-                         listed_date_kind=lkind)
-        out.append(StoredPage(raw, final_url, listed_in))
-    return out
-
-
-def article_snapshot(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple]:
-    """Per page URL, the article derived from it as stored now (id, title, text, date, language, original)."""
-    return {row[0]: row[1:] for row in con.execute(sql("queries/article_snapshot"), [urls]).fetchall()}
+    unique = list({r.url: r for r in raw}.values())  # one row per key and statement: DuckDB keeps the first
+    if not unique:
+        return
+    _stage(con, "incoming_raw", {
+        "url": pa.array([r.url for r in unique], pa.string()),
+        "source": pa.array([r.source for r in unique], pa.string()),
+        "fetched_at": pa.array([_utc(r.fetched_at) for r in unique], _TS),
+        "status": pa.array([r.status for r in unique], pa.int32()),
+        "headers": pa.array([r.headers for r in unique], pa.string()),
+        "encoding": pa.array([r.encoding for r in unique], pa.string()),
+        "body_gzip": pa.array([gzip.compress(r.body, 6) for r in unique], pa.binary()),
+        "body_size": pa.array([len(r.body) for r in unique], pa.int32()),
+        "listed_title": pa.array([r.listed_title for r in unique], pa.string()),
+        "listed_date": pa.array([r.listed_date for r in unique], pa.string()),
+        "listed_date_kind": pa.array([r.listed_date_kind for r in unique], pa.string()),
+        "run_id": pa.array([run.run_id] * len(unique), pa.string()),
+    })
+    con.execute(sql("queries/upsert_raw_page"))
 
 
 def _write_listings(con: duckdb.DuckDBPyConnection, listings: list[ListingRow], run: RunRow) -> None:

@@ -71,13 +71,13 @@ CREATE INDEX article_store_exact_key ON article_store (exact_key);
 CREATE INDEX article_store_group ON article_store (group_id);
 
 -- LSH band keys of each article's MinHash signature: near-duplicate candidates are a join on (band, key).
+-- No key and no index: the candidate join runs as a hash join either way, and an ART index here doubled the
+-- file and made commits 5x slower at 100k articles (bench/dedupe_scale.py).
 CREATE TABLE article_bands (
     article_id  VARCHAR NOT NULL,
     band        SMALLINT NOT NULL,
-    key         BIGINT NOT NULL,
-    PRIMARY KEY (article_id, band)
+    key         BIGINT NOT NULL
 );
-CREATE INDEX article_bands_key ON article_bands (band, key);
 
 -- The raw bytes of every page fetched with a 2xx status, gzip-compressed.
 CREATE TABLE raw_pages (
