@@ -20,6 +20,7 @@ DEFAULT_TOPIC = "config/topic.toml"
 DEFAULT_DB = os.environ.get("TALKWATCH_DB", "data/talkwatch.duckdb")
 
 EXIT_BUSY = 3
+EXIT_FAILED = 4
 
 
 def _jsonable(v):
@@ -31,6 +32,8 @@ def _jsonable(v):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import duckdb
+
     from pipelines.flow import ingest
     from storage.db import DatabaseBusy
 
@@ -44,6 +47,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except DatabaseBusy as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except (OSError, duckdb.Error) as exc:  # disk full, unwritable file: the load transaction rolled back
+        print(f"talkwatch: run failed, nothing was stored: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
         return 0

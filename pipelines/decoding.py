@@ -58,6 +58,22 @@ def _valid_utf8(body: bytes) -> bool:
     return True
 
 
+_MISLABEL_MIN_ERRORS = 8
+
+
+def _mislabelled_utf8(body: bytes, text: str) -> str:
+    """Text decoded as the declared UTF-8, unless the bytes are plainly another encoding.
+
+    Old Cyrillic sites behind a server whose default header says utf-8 send windows-1251 bytes: decoding them as
+    UTF-8 turns every letter into U+FFFD. A stray invalid byte or two in a real UTF-8 page is not that, so the
+    switch needs several replacement characters and a detector that names another encoding.
+    """
+    if text.count("\ufffd") < _MISLABEL_MIN_ERRORS:
+        return text
+    guess = _detect(body)
+    return body.decode(guess, errors="replace") if guess and guess != "utf-8" else text
+
+
 def decode_html(body: bytes, content_type: str | None = None, encoding: str | None = None) -> str:
     """Decode a page body to text.
 
@@ -73,15 +89,19 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
         return body
     known = _known_encoding(encoding)
     if known is not None:
-        if body.startswith(codecs.BOM_UTF8) and known.replace("_", "-") in ("utf-8", "utf8"):
+        is_utf8 = known.replace("_", "-") in ("utf-8", "utf8")
+        if is_utf8 and body.startswith(codecs.BOM_UTF8):
             body = body[len(codecs.BOM_UTF8):]
-        return body.decode(known, errors="replace")
+        text = body.decode(known, errors="replace")
+        return _mislabelled_utf8(body, text) if is_utf8 else text
     if not http_content_type_encoding(content_type) and read_bom(body)[0] is None and _valid_utf8(body):
         # valid multi-byte UTF-8 is almost never legacy text; pages that moved to UTF-8 often keep an old
         # <meta charset=euc-kr/windows-1251> in their template, and browsers get them right via the HTTP header
         return body.decode("utf-8")
     try:
-        _, text = html_to_unicode(content_type, body, default_encoding="utf-8", auto_detect_fun=_detect)
+        declared, text = html_to_unicode(content_type, body, default_encoding="utf-8", auto_detect_fun=_detect)
     except Exception:  # noqa: BLE001 - decoding must never fail the pipeline
-        text = body.decode("utf-8", errors="replace")
+        declared, text = "utf-8", body.decode("utf-8", errors="replace")
+    if declared.replace("_", "-").lower() in ("utf-8", "utf8"):
+        text = _mislabelled_utf8(body, text)
     return text.lstrip("\ufeff")

@@ -9,6 +9,7 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
@@ -37,6 +38,30 @@ def _one_line(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _inner_errors(exc: BaseException) -> list[BaseException]:
+    """The Twisted errors a wrapped download failure carries (ResponseFailed/ResponseNeverReceived keep a list)."""
+    cause = exc.__cause__ or exc
+    reasons = getattr(cause, "reasons", None) or []
+    return [getattr(r, "value", r) for r in reasons if isinstance(getattr(r, "value", r), BaseException)]
+
+
+def _network_reason(exc: BaseException) -> str:
+    """One line for a connection that broke before a complete response (reset, closed, cut short)."""
+    inner = _inner_errors(exc)
+    names = {type(e).__name__ for e in inner} | {type(exc).__name__}
+    text = str(exc)
+    if "_DataLoss" in names or "_DataLoss" in text:
+        return "response truncated (data loss)"
+    if any(isinstance(e, txerror.ConnectionLost) for e in inner) or "ConnectionLost" in text:
+        return "connection lost: closed or reset by the server before a complete response"
+    if any(isinstance(e, txerror.ConnectionDone) for e in inner) or "ConnectionDone" in text:
+        return "connection closed by the server before a complete response"
+    if any(isinstance(e, txerror.ConnectionAborted) for e in inner):
+        return "connection aborted"
+    detail = "; ".join(f"{type(e).__name__}: {e}" for e in inner) or text
+    return _one_line(f"download failed: {detail}")
+
+
 def describe_failure(failure: Any, request: Any, settings: Any) -> tuple[str, str, int | None]:
     """(outcome, reason, status) for an errback failure; outcome is "failed" or "refused"."""
     exc = failure.value
@@ -51,6 +76,9 @@ def describe_failure(failure: Any, request: Any, settings: Any) -> tuple[str, st
     if isinstance(exc, RefusedRequest):
         return "refused", exc.reason, None
     if isinstance(exc, IgnoreRequest):
+        if "max redirections" in str(exc):  # RedirectMiddleware gave up: a loop, or a chain too long to follow
+            limit = meta.get("redirect_max_times") or settings.getint("REDIRECT_MAX_TIMES")
+            return "failed", f"redirect loop: more than {limit} redirects (max redirections reached)", None
         if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: a Content-Encoding bomb
             limit = meta.get("download_maxsize") or settings.getint("DOWNLOAD_MAXSIZE")
             return "failed", f"response larger than {_size_text(int(limit))} (decompressed)", None
@@ -71,6 +99,8 @@ def describe_failure(failure: Any, request: Any, settings: Any) -> tuple[str, st
         return "failed", _one_line(f"download cancelled: {exc}"), None
     if isinstance(exc, ResponseDataLossError):
         return "failed", "response truncated (data loss)", None
+    if isinstance(exc, DownloadFailedError):
+        return "failed", _network_reason(exc), None
     if isinstance(exc, (txerror.ConnectionLost, txerror.ConnectionDone)):
         return "failed", "connection lost", None
     return "failed", _one_line(f"{type(exc).__name__}: {exc}"), None

@@ -406,6 +406,23 @@ def _write_raw(con: duckdb.DuckDBPyConnection, raw: list[RawPageRow], run: RunRo
     con.execute(sql("queries/upsert_raw_page"))
 
 
+def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source: str | None) -> list[StoredPage]:
+    """Stored raw pages (decompressed) fetched since `since`, of `source`: the input of re-processing."""
+    out = []
+    for row in con.execute(sql("queries/raw_for_reprocess"), [since, since, source, source]).fetchall():
+        url, src, fetched, status, headers, encoding, body, title, ldate, lkind, final_url, listed_in = row
+        raw = RawPageRow(url=url, source=src, fetched_at=fetched, status=status, headers=headers or "{}",
+                         encoding=encoding, body=gzip.decompress(body), listed_title=title, listed_date=ldate,
+                         listed_date_kind=lkind)
+        out.append(StoredPage(raw, final_url, listed_in))
+    return out
+
+
+def article_snapshot(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple]:
+    """Per page URL, the article derived from it as stored now (id, title, text, date, language, original)."""
+    return {row[0]: row[1:] for row in con.execute(sql("queries/article_snapshot"), [urls]).fetchall()}
+
+
 def _write_listings(con: duckdb.DuckDBPyConnection, listings: list[ListingRow], run: RunRow) -> None:
     rows = [[l.url, l.source, l.listing_type, l.outcome, l.status, l.reason, l.fetched_at, l.outcome, l.fetched_at,
              l.etag, l.last_modified, l.entries, l.new_entries, run.run_id] for l in listings]

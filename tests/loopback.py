@@ -9,10 +9,15 @@ A route value is `(status, headers, body)` or a callable `(RequestInfo) -> (stat
 can be added after start with `srv.route(path, value)`. Unknown paths answer 404 (and are counted too).
 Paths are matched without the query string; `srv.hits` counts by path. `host="127.0.0.2"` gives a second,
 distinct loopback host (Linux routes all of 127/8 to lo).
+
+For faults below HTTP (a reset, a truncated body, a stall), a route or a route callable may give a `Raw`
+instead: its `write(sock)` gets the connected socket, writes what it wants (or nothing), and the server then
+drops the connection without adding a byte.
 """
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 from collections import Counter
@@ -47,7 +52,14 @@ class RequestInfo:
     headers: dict[str, str]
 
 
-Route = Union[Response, Callable[[RequestInfo], Response]]
+@dataclass
+class Raw:
+    """A route answer written straight to the socket (`write(sock)`); the connection is closed after it."""
+
+    write: Callable[[socket.socket], None]
+
+
+Route = Union[Response, Raw, Callable[[RequestInfo], Union[Response, Raw]]]
 
 
 class LoopbackServer:
@@ -112,11 +124,19 @@ class LoopbackServer:
                     route = server._routes.get(path)
                 info = RequestInfo(self.command, path, self.path, headers)
                 if route is None:
-                    status, out_headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
+                    answer: Response | Raw = (404, {"Content-Type": "text/plain"}, b"not found")
                 elif callable(route):
-                    status, out_headers, body = route(info)
+                    answer = route(info)
                 else:
-                    status, out_headers, body = route
+                    answer = route
+                if isinstance(answer, Raw):
+                    self.close_connection = True
+                    try:
+                        answer.write(self.connection)
+                    except OSError:
+                        pass  # the client gave up first: fine for a test server
+                    return
+                status, out_headers, body = answer
                 self.send_response(status)
                 names = {k.lower() for k in out_headers}
                 for name, value in out_headers.items():

@@ -66,3 +66,11 @@ def test_valid_utf8_beats_a_stale_meta_charset_but_not_the_http_header() -> None
     # the HTTP header is the server's word: kept even when the bytes would also read as UTF-8
     latin = "<html><body><p>Caf\u00e9</p></body></html>".encode("utf-8")
     assert "CafÃ©" in decode_html(latin, content_type="text/html; charset=iso-8859-1")
+
+
+def test_cp1251_bytes_declared_utf8_are_redetected():
+    body = ('<html><head><meta charset="utf-8"></head><body><p>Делегации России и Украины провели переговоры '
+            'в Стамбуле</p></body></html>').encode("cp1251")
+    for kwargs in ({"content_type": "text/html; charset=utf-8"}, {}, {"encoding": "utf-8"}):
+        text = decode_html(body, **kwargs)
+        assert "переговоры в Стамбуле" in text and "\ufffd" not in text, kwargs

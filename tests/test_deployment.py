@@ -5,26 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
 from datetime import timezone
 from pathlib import Path
 
-import httpx
 import pytest
 
 from storage.db import connect
 from tests.newsweb import start_newsweb
+from tests.prefectserver import start_prefect_server, stop_prefect_server
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prefect(*args: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -34,44 +27,26 @@ def prefect(*args: str, env: dict, timeout: float = 180) -> subprocess.Completed
     return proc
 
 
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "prefect server exited"
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise AssertionError("prefect server did not become healthy")
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deploy")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_API_URL": api,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_UI_ENABLED": "false",
-           "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "2",
-           "PYTHONPATH": str(REPO)}
-    server_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port), "--no-ui"], cwd=tmp, env=server_env,
-                              stdout=open(tmp / "server.log", "w"), stderr=subprocess.STDOUT)
-    procs = [server]
+    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "2",
+           "PREFECT_WORKER_PREFETCH_SECONDS": "2", "PYTHONPATH": str(REPO)}
+    env.pop("PREFECT_API_URL", None)
+    server, api = start_prefect_server(tmp, env)
+    env["PREFECT_API_URL"] = api
+    procs: list[subprocess.Popen] = []
     try:
-        wait_healthy(api, server)
         yield {"tmp": tmp, "env": env, "api": api, "procs": procs}
     finally:
         for p in reversed(procs):
             p.terminate()
-        for p in procs:
             try:
                 p.wait(30)
             except subprocess.TimeoutExpired:
                 p.kill()
+        stop_prefect_server(server)
 
 
 async def _deployment_runs(api: str, name: str):

@@ -15,6 +15,8 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from pipelines.urls import canonical_url
+from spiders.binary import binary_kind
+from spiders.charset import fitting_encoding
 from spiders.failures import describe_failure
 from spiders.items import FailureItem, ListingItem, PageItem
 from spiders.listings import Listing, ListingEntry, ListingError, parse_listing
@@ -271,11 +273,15 @@ class NewsSpider(scrapy.Spider):
             self.run_keys.discard(key)  # another source may still have budget for it
             return None
         self.pages_requested[src.name] += 1
+        # dont_filter: `run_keys` already makes each listed URL one request; Scrapy's dupefilter would also drop
+        # redirect hops it has seen (a loop, or two listed URLs redirecting to one target) without any errback,
+        # and the listed URL would end the run with no record at all.
         return scrapy.Request(
             entry.url,
             callback=self.page_fetched,
             errback=self.page_failed,
             headers={"Accept": PAGE_ACCEPT},
+            dont_filter=True,
             meta={
                 "source": src.name,
                 "listed_url": entry.url,
@@ -308,6 +314,15 @@ class NewsSpider(scrapy.Spider):
                 status=response.status, listed_in=meta["listed_in"],
             )
             return
+        binary = binary_kind(response.body)
+        if binary is not None:
+            self.counts["refused"] += 1
+            yield FailureItem(
+                meta["source"], meta["listed_url"], "refused",
+                f"not HTML ({binary} served as {mime or 'unknown type'})", now_iso(),
+                status=response.status, listed_in=meta["listed_in"],
+            )
+            return
         headers = {
             name: value
             for name in ("content-type", "content-language", "last-modified", "etag")
@@ -321,7 +336,8 @@ class NewsSpider(scrapy.Spider):
             status=response.status,
             headers=headers,
             body_b64=base64.b64encode(response.body).decode("ascii"),
-            encoding=response.encoding if isinstance(response, TextResponse) else None,
+            encoding=(fitting_encoding(response.body, response.encoding)
+                      if isinstance(response, TextResponse) else None),
             fetched_at=now_iso(),
             listed_in=meta["listed_in"],
             listed_via=meta["listed_via"],
