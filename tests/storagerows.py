@@ -1,10 +1,16 @@
-"""Rows for storage-level tests: synthetic articles and batches, and a stand-in duplicate judge."""
+"""Helpers for tests on DuckDB files: synthetic articles and batches, a stand-in duplicate judge, reading rows back,
+and a process that holds the write lock."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
+import duckdb
+
+from storage.db import connect
 from storage.load import article_id_for
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow
 
@@ -49,3 +55,20 @@ STORY = ("Russia proposed holding the next round of talks with Ukraine on June 2
          "said on Wednesday, adding that a memorandum had been prepared for the delegation.")
 OTHER = ("Turkish officials said the venue at the palace was ready for the delegations, while the ministry "
          "declined to comment on the agenda or the expected duration of the meeting.")
+
+
+def rows(db: Path, query: str, params: list | None = None) -> list[tuple]:
+    """Read rows back through a short read-only connection, as any reader of the file would."""
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def hold_write_lock(path: str, seconds: float, ready) -> None:
+    """Run in another process: keep the file open for writing a while, as a running load does."""
+    con = duckdb.connect(path)
+    ready.set()
+    time.sleep(seconds)
+    con.close()

@@ -7,14 +7,12 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import duckdb
 
 from storage.load import load_batch
 from tests.newsweb import TALKS, article_html
-from tests.storagerows import OTHER, STORY, article, batch, words_judge
+from tests.storagerows import OTHER, STORY, article, batch, hold_write_lock, words_judge
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -79,19 +77,12 @@ def test_status_and_export_names_stay_inside_the_folder(tmp_path):
     assert "Last runs" in proc.stdout and "r1" in proc.stdout and "Sources" in proc.stdout
 
 
-def _hold_write_lock(path: str, seconds: float, ready) -> None:
-    con = duckdb.connect(path)
-    ready.set()
-    time.sleep(seconds)
-    con.close()
-
-
 def test_query_waits_for_a_writer_then_answers_and_cannot_write(tmp_path):
     db = tmp_path / "t.duckdb"
     load_batch(db, batch("r1", [article("http://a.test/1", STORY)]), words_judge)
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Event()
-    holder = ctx.Process(target=_hold_write_lock, args=(str(db), 3.0, ready))
+    holder = ctx.Process(target=hold_write_lock, args=(str(db), 3.0, ready))
     holder.start()
     try:
         assert ready.wait(30)

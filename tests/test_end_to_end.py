@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import connect
+from tests.storagerows import rows
 from tests.newsweb import start_newsweb
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,14 +38,6 @@ def world(tmp_path_factory):
            "hits_after_first": hits_after_first}
     web.alpha.stop()
     web.bravo.stop()
-
-
-def rows(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = connect(db, read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_runs_succeed_and_print_a_summary(world):

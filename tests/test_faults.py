@@ -17,7 +17,7 @@ import pytest
 
 from spiders.binary import binary_kind
 from spiders.charset import fitting_encoding
-from storage.db import connect
+from tests.storagerows import rows
 from tests.faultweb import (DOWNLOAD_TIMEOUT, FAULTS, FLAKY, LISTING_FAULTS, NO_CHARSET, RECOVERED_ARTICLE,
                             RUSSIAN_WORD, WRONG_CHARSET, good_paths, start_faultweb)
 from tests.prefectserver import start_prefect_server, stop_prefect_server
@@ -48,14 +48,6 @@ def world(tmp_path_factory):
         yield {"web": web, "db": db, "proc": proc, "crawl_log": crawl_log}
     finally:
         web.close()
-
-
-def rows(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = connect(db, read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_run_is_not_aborted(world):

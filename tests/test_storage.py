@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from datetime import datetime, timedelta, timezone
 
-import duckdb
 import pytest
 
 from storage.db import DatabaseBusy, connect
 from storage.load import load_batch, seen_urls
-from tests.storagerows import OTHER, STORY, T0, article, batch, words_judge
+from tests.storagerows import OTHER, STORY, T0, article, batch, hold_write_lock, words_judge
 
 def counts(db) -> dict[str, int]:
     con = connect(db, read_only=True)
@@ -129,19 +127,12 @@ def test_failed_load_leaves_database_as_it_was(tmp_path):
     assert counts(db) == before
 
 
-def _hold_lock(path: str, seconds: float, ready) -> None:
-    con = duckdb.connect(path)
-    ready.set()
-    time.sleep(seconds)
-    con.close()
-
-
 def test_second_writer_waits_then_fails_clearly(tmp_path):
     db = tmp_path / "t.duckdb"
     connect(db).close()
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Event()
-    holder = ctx.Process(target=_hold_lock, args=(str(db), 4.0, ready))
+    holder = ctx.Process(target=hold_write_lock, args=(str(db), 4.0, ready))
     holder.start()
     try:
         assert ready.wait(30)
