@@ -37,6 +37,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.flow import ingest
     from storage.db import DatabaseBusy
 
+    from pipelines.relevance import load_topic
+    from spiders.sources import load_sources
+
+    try:  # a bad config file is said at once, before a Prefect server is started for nothing
+        names = {s.name for s in load_sources(args.sources)}
+        load_topic(args.topic)
+        unknown = sorted(set(args.only.split(",")) - names) if args.only else []
+        if unknown:
+            raise ValueError(f"no source named {', '.join(unknown)} in {args.sources}")
+    except (ValueError, OSError) as exc:
+        print(f"talkwatch: {exc}", file=sys.stderr)
+        return 2
     settings = dict(kv.split("=", 1) for kv in args.set or [])
     if args.lock_timeout is not None:
         os.environ["TALKWATCH_LOCK_TIMEOUT"] = str(args.lock_timeout)
@@ -47,6 +59,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except DatabaseBusy as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except (ValueError, FileNotFoundError) as exc:  # a bad sources or topic file, an unknown --only name
+        print(f"talkwatch: {exc}", file=sys.stderr)
+        return 2
     except (OSError, duckdb.Error) as exc:  # disk full, unwritable file: the load transaction rolled back
         print(f"talkwatch: run failed, nothing was stored: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -201,6 +201,9 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     topic_obj = load_topic(topic)
     work = Path(work_dir) if work_dir else Path(db).resolve().parent / "runs" / run_id
 
+    unknown = sorted(set(only or []) - {s.name for s in source_list})
+    if unknown:
+        raise ValueError(f"no source named {', '.join(unknown)} in {sources}")
     seen, state, due_at = prepare(db)
     chosen = [s for s in source_list if s.name in only] if only else [s for s in source_list if s.enabled]
     if due_only:
@@ -220,8 +223,9 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     stage, per_source, errors = _counts(pages, failures, listings, names)
     if result and result.error:
         errors.insert(0, {"source": "*", "url": "", "reason": result.error})
+    listing_urls = {li.url for li in listings}
     for e in errors:
-        if e["url"] in {li.url for li in listings}:
+        if e["url"] in listing_urls:
             logger.warning("source %s failed: %s: %s", e["source"], e["url"], e["reason"])
     status = "completed-with-errors" if errors else "completed"
     run = RunRow(run_id=run_id, trigger=trig, started_at=started, ended_at=None, status=status,
