@@ -96,3 +96,15 @@ def test_query_waits_for_a_writer_then_answers_and_cannot_write(tmp_path):
         proc = talkwatch("query", sql, "--db", str(db))
         assert proc.returncode != 0, sql
     assert not (tmp_path / "leak.csv").exists() and not (tmp_path / "other.duckdb").exists()
+
+
+def test_run_refuses_bad_configuration_at_once(tmp_path):
+    proc = talkwatch("run", "--sources", str(tmp_path / "missing.toml"), "--db", str(tmp_path / "x.duckdb"))
+    assert proc.returncode == 2 and "missing.toml" in proc.stderr
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[source]]\nname = "a"\nlanguage = "en"\nfeeds = ["ftp://a.test/feed"]\n', encoding="utf-8")
+    proc = talkwatch("run", "--sources", str(bad), "--db", str(tmp_path / "x.duckdb"))
+    assert proc.returncode == 2 and "source 'a'" in proc.stderr
+    proc = talkwatch("run", "--only", "nosuch", "--db", str(tmp_path / "x.duckdb"))
+    assert proc.returncode == 2 and "no source named nosuch" in proc.stderr
+    assert not (tmp_path / "x.duckdb").exists()
