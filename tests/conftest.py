@@ -18,3 +18,13 @@ def prefect_api(tmp_path_factory):
     os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_prefect_at_exit():
+    """Prefect stops its temporary servers from an atexit hook, after pytest has closed the captured streams its
+    console handler writes to; silence that last log line instead of printing a logging traceback."""
+    yield
+    import logging
+
+    logging.getLogger("prefect").disabled = True
