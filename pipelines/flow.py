@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -246,6 +247,9 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
         logger.warning("could not publish the run artifact: %s", exc)
     if result is None or result.error is None:
         shutil.rmtree(work, ignore_errors=True)  # the raw pages are in the database now
+        if not work_dir:
+            with contextlib.suppress(OSError):
+                work.parent.rmdir()  # data/runs goes too once no failed run's files are kept in it
     logger.info("run %s %s: %s", run_id, status, json.dumps(stage["load"]))
     return summary.to_dict()
 
