@@ -32,7 +32,8 @@ def connect(path: str | os.PathLike, read_only: bool = False, timeout: float | N
 
     DuckDB allows one writing process per file and, while it writes, no reader either: the scheduled run and a
     manual one, or a reader during a run, wait here (with backoff) up to `timeout` seconds, then fail clearly.
-    A writable open creates the file, applies pending migrations and refreshes the views.
+    A writable open creates the file, applies pending migrations and refreshes the views; a read-only open of a
+    file an older talkwatch wrote migrates it first, or its views would name columns it lacks.
     """
     path = Path(path)
     timeout = LOCK_TIMEOUT_S if timeout is None else timeout
@@ -40,12 +41,23 @@ def connect(path: str | os.PathLike, read_only: bool = False, timeout: float | N
         raise FileNotFoundError(f"no database at {path}: run `talkwatch run` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only, timeout)
+    if read_only and _behind(con):
+        con.close()
+        connect(path, timeout=timeout).close()  # migrates
+        con = _open(path, True, timeout)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
+            return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise
@@ -56,10 +68,15 @@ def connect(path: str | os.PathLike, read_only: bool = False, timeout: float | N
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-    con.execute("SET TimeZone = 'UTC'")
-    if not read_only:
-        migrate(con)
-    return con
+
+
+def _behind(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file lacks migrations this version ships."""
+    try:
+        done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    except duckdb.CatalogException:
+        done = set()
+    return any(version not in done for version, _, _ in migrations())
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:

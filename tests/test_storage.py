@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from datetime import datetime, timedelta, timezone
 
+import duckdb
 import pytest
 
 from storage.db import DatabaseBusy, connect
@@ -143,3 +144,19 @@ def test_second_writer_waits_then_fails_clearly(tmp_path):
         con.close()
     finally:
         holder.join(30)
+
+
+def test_read_only_open_of_an_older_file_migrates_it_first(tmp_path):
+    db = tmp_path / "old.duckdb"
+    connect(db).close()
+    raw = duckdb.connect(str(db))  # make it look like a file written before migration 002
+    raw.execute("DROP VIEW source_health")
+    raw.execute("DROP TABLE source_state")
+    raw.execute("DELETE FROM schema_migrations WHERE version = 2")
+    raw.close()
+    con = connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] >= 2
+        assert con.execute("SELECT * FROM source_health").fetchall() == []
+    finally:
+        con.close()
