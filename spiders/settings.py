@@ -53,6 +53,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # talkwatch's own
-TALKWATCH_MAX_PAGES_PER_SOURCE = 200  # page requests per source and run; a source's max_pages overrides it
+# page requests per source and run (what is left waits for the next run); a source's max_pages overrides it
+TALKWATCH_MAX_PAGES_PER_SOURCE = 500
 TALKWATCH_MAX_CHILD_SITEMAPS = 25  # per sitemap index, newest lastmod first: archive indexes list years of sitemaps
 TALKWATCH_MAX_CRAWL_DELAY = 30.0  # robots.txt Crawl-delay is honoured up to this many seconds
