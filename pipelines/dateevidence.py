@@ -9,7 +9,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from pipelines.datetext import FoundDate, find_written_dates, parse_date_value
+from pipelines.datetext import FoundDate, find_written_dates, find_yearless_dates, parse_date_value
 from pipelines.records import DateEvidence, DateHint
 
 # Meta names/properties (lowercased) that name the publication time, by kind. Order does not matter.
@@ -42,6 +42,7 @@ _OUTSIDE_TAGS = {"header", "nav", "footer", "aside"}
 _OUTSIDE_CLASS = re.compile(
     r"sidebar|side-bar|related|footer|(?<![a-z])nav|menu|widget|comment|recommend|popular|trending|most-?read|"
     r"teaser|promo|breaking|ticker|topbar|top-bar|masthead|weather|(?<![\w-])header(?![\w-])|site-header|"
+    r"(?<![a-z])today(?![a-z])|current-?date|"
     r"page-header|global-header|main-header|top-header|header-top", re.I)
 
 # URL dates: /2025/05/29/, /2025-05-29, /20250529/, _2025_05_29
@@ -267,6 +268,8 @@ def url_evidence(url: str) -> list[DateEvidence]:
 def _title_element(tree: etree._Element) -> etree._Element | None:
     """The article's headline: the h1 inside article/main, else the h1 that resembles <title>, else the first h1."""
     h1s = [h for h in tree.iter("h1") if (text_of(h) or "").strip()]
+    # an h1 that is itself page furniture (the site's name: <h1 class="masthead">Daily News</h1>) is no headline
+    h1s = [h for h in h1s if not _OUTSIDE_CLASS.search(f"{h.get('class') or ''} {h.get('id') or ''}")]
     if not h1s:
         return None
     for h in h1s:
@@ -309,6 +312,18 @@ def _text_blocks(body: etree._Element, title: etree._Element | None,
     return blocks, max(index, 0)
 
 
+YEARLESS = "yearless"  # the note of a written day without a year: its year (2000 until then) is the decision's job
+
+
+def _yearless_evidence(text: str, language: str | None, distance: float, before: bool) -> list[DateEvidence]:
+    """A byline's day and time without a year ("29 мая, 14:05"), right at the headline; the year is left open."""
+    for d in find_yearless_dates(text, language)[:1]:
+        value = datetime(2000, d.month, d.day, d.hour, d.minute, tzinfo=d.tz)
+        where = "before" if before else "from"
+        return [DateEvidence("text", d.raw, value, "time", f"{YEARLESS}; {int(distance)} blocks {where} title")]
+    return []
+
+
 def text_evidence(tree: etree._Element, language: str | None = None,
                   before: int = 12, after: int = 30) -> list[DateEvidence]:
     """Dates written near the headline (byline, dateline), in the supported languages; the nearest ones first.
@@ -335,12 +350,14 @@ def text_evidence(tree: etree._Element, language: str | None = None,
         # a written date can be split across sibling inline elements: read a little of what follows too
         joined = " ".join(t for _, t in blocks[i:i + 3])[:300]
         if not _YEAR.search(joined):
+            if title is not None and index - 2 <= i <= index + 3 and not _is_outside_article(el):
+                out += _yearless_evidence(text, language, distance, i < index)
             continue
         dates = find_written_dates(joined, language, limit=2)
         dates = [d for d in dates if d.start < len(text)]
         for d in dates[:1]:
             reason = _is_outside_article(el)
-            if reason and not reason.startswith("inside <") and index <= i <= index + 3:
+            if reason and not reason.startswith("inside <") and title is not None and index <= i <= index + 3:
                 reason = ""  # a dateline right under the headline, whatever its container is called
             ev = DateEvidence("text" if not reason else "text-outside", d.raw, d.value, d.precision, reason)
             where = "before" if i < index else "from"
@@ -351,6 +368,30 @@ def text_evidence(tree: etree._Element, language: str | None = None,
         if len(out) >= 4:
             break
     return out
+
+
+# the publication date a page's own data layer or app state names (analytics, CMS state), in inline scripts
+_SCRIPT_PUBLISHED = re.compile(
+    r"""(?:datePublished|date_published|publishDate|publish_date|publishedDate|published_date|"""
+    r"""publicationDate|publication_date|pubDate|pub_date|DateCreation|dateCreated|firstPublished(?:Date|At)?|"""
+    r"""publishedAt|published_at|articlePublishDate)["']?\s*[:=]\s*["']([^"'\n]{8,40})["']""")
+_SCRIPT_HINTS = ("ublish", "ublication", "ubDate", "ub_date", "DateCreation", "dateCreated")  # cheap test before the regex
+
+
+def script_evidence(tree: etree._Element, language: str | None = None) -> list[DateEvidence]:
+    """The first publication date named in an inline script that is not JSON-LD (a data layer, the app's state)."""
+    for script in tree.iter("script"):
+        if "ld+json" in (script.get("type") or "").lower() or script.get("src"):
+            continue
+        text = script.text or ""
+        if not any(hint in text for hint in _SCRIPT_HINTS):
+            continue
+        m = _SCRIPT_PUBLISHED.search(text)
+        if m:
+            found = parse_date_value(m.group(1), language)
+            if found is not None:
+                return [DateEvidence("script", m.group(0)[:200], found.value, found.precision)]
+    return []
 
 
 def page_language(tree: etree._Element) -> str | None:
@@ -375,5 +416,6 @@ def gather_evidence(tree: etree._Element, url: str, hints: Sequence[DateHint] = 
     evidence += time_evidence(tree, language)
     evidence += hint_evidence(hints, language)
     evidence += url_evidence(url)
+    evidence += script_evidence(tree, language)
     evidence += text_evidence(tree, language)
     return evidence

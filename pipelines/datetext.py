@@ -66,9 +66,59 @@ _PATTERNS = [
 # a time written before the date: "14:05, 29 мая 2025", "20:36 29.05.2025"
 _TIME_BEFORE = re.compile(rf"{_T}\s*[,|•·–—-]?\s*$", re.I)
 
+# a yearless written date with a clock time, as bylines of this year's stories print it: "29 мая, 14:05",
+# "29 травня о 14:05", "May 29, 2:05 pm" (the time may come first: "14:05, 29 мая")
+_NO_YEAR_AFTER = r"(?![\s,]*(?:de\s+|del\s+)?(?:19|20)\d\d(?![:h.]?\d))"
+_TIME_NEXT = rf"[\s,|•·–—-]*(?:at|à|a las|в|о|um|saat|de)?[\s,|•·–—-]*{_T}"
+_YEARLESS = [
+    re.compile(rf"{_NOT_DIGIT_BEFORE}{_D}\s*(?:de\s+)?{_M}(?![^\W\d_]){_NO_YEAR_AFTER}(?:{_TIME_NEXT})?", re.I),
+    re.compile(rf"(?<![^\W\d_]){_M}(?![^\W\d_])\s*{_D}{_NOT_DIGIT_AFTER}{_NO_YEAR_AFTER}(?:{_TIME_NEXT})?", re.I),
+]
+
+
+@dataclass(frozen=True)
+class YearlessDate:
+    """A written day and clock time without a year ("29 мая, 14:05"); the year must come from elsewhere."""
+
+    month: int
+    day: int
+    hour: int
+    minute: int
+    tz: timezone | None
+    raw: str
+
+
+def find_yearless_dates(text: str, language: str | None = None) -> list[YearlessDate]:
+    """Written days without a year that carry a clock time (before or after), in reading order.
+
+    Why only with a time: a bare "29 May" in a sentence is any day the story mentions; a day with a clock time
+    next to the headline is a byline.
+    """
+    norm = _normalize(text)
+    found: list[tuple[int, YearlessDate]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _YEARLESS:
+        for m in pattern.finditer(norm):
+            if any(m.start() < end and start < m.end() for start, end in taken):
+                continue
+            taken.append((m.start(), m.end()))  # "27 mar 20 à 9:21" (a two-digit year) is no "mar 20, 9:21"
+            clock = m if m.groupdict().get("hh") else _TIME_BEFORE.search(norm[max(0, m.start() - 25):m.start()])
+            if clock is None:
+                continue
+            month, day = MONTHS[m.group("mon").lower()], int(m.group("day"))
+            built = _build(2000, month, day, clock)  # 2000: a leap year, so 29 February is a real day
+            if built is None or built[1] != "time":
+                continue
+            value = built[0]
+            found.append((m.start(), YearlessDate(month, day, value.hour, value.minute, value.tzinfo,
+                                                  text[m.start():m.end()].strip())))
+    found.sort(key=lambda f: f[0])
+    return [f for _, f in found]
+
+
 _ISO_RE = re.compile(
     r"^\s*(?P<y>\d{4})-?(?P<m>\d\d)-?(?P<d>\d\d)"
-    r"(?:[T\s]+(?P<hh>\d\d):?(?P<mi>\d\d)(?::?(?P<ss>\d\d?)(?:[.,]\d+)?)?\s*(?P<tz>Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)?)?"
+    r"(?:(?:[T\s]+|\s*\|\s*)(?P<hh>\d\d)[:h]?(?P<mi>\d\d)(?::?(?P<ss>\d\d?)(?:[.,]\d+)?)?\s*(?P<tz>Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)?)?"
     r"\s*$", re.I)
 
 

@@ -3,25 +3,33 @@
 The rule, in order:
 
 1. Gather: JSON-LD, Open Graph and other metas, itemprop, the article's first ``<time>``, the hints (feed,
-   news sitemap, sitemap lastmod, HTTP Last-Modified), a date in the URL, dates written near the headline.
+   news sitemap, sitemap lastmod, HTTP Last-Modified), a date in the URL, the publication date the page's own data
+   layer names in an inline script (``"DateCreation": "2025-05-29"``), dates written near the headline. A byline
+   right at the headline with a day and a clock but no year ("29 мая, 14:05") takes the year of other evidence
+   naming that day, or - with no other dated evidence - the fetch's year (the year before for a day still to come)
+   when the day then falls within the half year before the fetch; else it is set aside.
 2. Reject: anything after ``fetched_at`` + 15 minutes (clock skew; a day-only or naive value is compared with the
    latest local day any time zone could be in), anything before 1995, January 1st from htmldate (its reading of a
    bare year such as a copyright line), and - the crawl-date trap - a date equal to the fetch day that only
    header-like evidence supports (a written date above the headline or in page furniture, a ``<time>`` in
    header/nav/sidebar/footer, htmldate) while real evidence elsewhere points to an older day.
 3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph 3, itemprop, feed and news
-   sitemap 2.5, other date metas, article ``<time>`` and the URL 2, the written date nearest the headline and
-   htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture 0.5, sitemap
-   lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times written in
+   sitemap 2.5, other date metas, article ``<time>``, the URL and the data layer 2, the written date nearest the
+   headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture 0.5,
+   sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times written in
    UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late ones: the day
    after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time: weight >= 2)
    outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render time). htmldate
    is asked only when page metadata and hints are missing or disagree and no two weaker kinds agree.
+   Only htmldate's guess and page furniture left, naming different days (a "today" box on the fetch day excepted):
+   nothing is credible, no date.
 4. Within the winning day, the strongest evidence gives the value: page metadata beats hints, which beat
    ``<time>``, the URL and the text; a time beats a bare day, an offset beats none. So page metadata with a time
    beats a feed time that differs by hours; and when the winner is day-only, a time from the feed, a meta or
    ``<time>`` on that same day refines it (``date_source`` then names the refining evidence). A naive winning
-   time takes the offset implied by an aware time of the same instant ("7:04 pm ET" beside 00:04Z: -05:00).
+   time takes the offset implied by an aware time of the same instant ("7:04 pm ET" beside 00:04Z: -05:00). A
+   winning UTC time that nothing on the newsroom's clock backs takes the page's stated offset - when every aware
+   timestamp in the page that is not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day.
 5. ``modified_at`` comes from dateModified/updated_time/lastmod/Last-Modified evidence apart, never from the vote;
    it is dropped when it is earlier than the publication time.
 6. Confidence: by the winner's tier, scaled by its share of the vote, plus a little per agreeing kind; at most 0.3
@@ -31,12 +39,13 @@ Nothing credible left: ``published_at=None``, ``precision="none"``, ``date_sourc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 
 from w3lib.encoding import html_to_unicode
 
-from pipelines.dateevidence import gather_evidence, parse_html
+from pipelines.dateevidence import YEARLESS, gather_evidence, parse_html
 from pipelines.datetext import parse_date_value
 from pipelines.records import DateEvidence, DateHint, DatingResult
 
@@ -50,6 +59,7 @@ _PUBLISHED_KINDS: dict[str, tuple[int, float, str]] = {
     "meta": (1, 2.0, "meta"),
     "time": (2, 2.0, "time"),
     "url": (2, 2.0, "url"),
+    "script": (2, 2.0, "script"),
     "jsonld-other": (2, 1.0, "jsonld"),
     "text": (3, 1.5, "text"),
     "htmldate": (3, 1.5, "htmldate"),
@@ -114,6 +124,45 @@ def _reject(ev: DateEvidence, why: str) -> None:
     ev.note = f"rejected: {why}" + (f" ({ev.note})" if ev.note else "")
 
 
+def _complete_yearless(evidence: list[DateEvidence], fetched_at: datetime) -> None:
+    """Give a yearless byline ("29 мая, 14:05") its year, only when that year is unambiguous.
+
+    The year of other evidence naming the same day (a day either side: UTC) when exactly one year does; with no
+    other dated evidence at all, the fetch's year - or the one before, for a day still to come - when the day then
+    falls within the half year before the fetch (sites drop the year for this year's stories). Otherwise set aside.
+    """
+    yearless = [ev for ev in evidence if ev.value is not None and ev.note.startswith(YEARLESS)]
+    if not yearless:
+        return
+    dated = [ev for ev in evidence if ev.value is not None and not ev.note.startswith(YEARLESS)
+             and not ev.note.startswith("rejected") and ev.kind in _PUBLISHED_KINDS]
+    latest = (fetched_at + _SKEW + timedelta(hours=14)).date()
+    for ev in yearless:
+        assert ev.value is not None
+        month, day = ev.value.month, ev.value.day
+        years = {other.value.year for other in dated if other.value is not None
+                 and any((d.month, d.day) == (month, day) for d in
+                         (other.value.date() + timedelta(days=k) for k in (-1, 0, 1)))}
+        year = None
+        if len(years) == 1:
+            year = years.pop()
+        elif not dated:
+            year = latest.year if (month, day) <= (latest.month, latest.day) else latest.year - 1
+            try:
+                if (latest - date(year, month, day)).days > 183:
+                    year = None
+            except ValueError:  # 29 February in a common year
+                year = None
+        try:
+            ev.value = ev.value.replace(year=year) if year is not None else ev.value
+        except ValueError:
+            year = None
+        if year is None:
+            _reject(ev, "a day without a year, and no evidence gives the year")
+        else:
+            ev.note += f"; year {year} from {'other evidence' if dated else 'the fetch time'}"
+
+
 def _reject_implausible(evidence: list[DateEvidence], fetched_at: datetime) -> None:
     for ev in evidence:
         if ev.value is None or ev.note.startswith("rejected"):
@@ -135,6 +184,11 @@ def _header_like(ev: DateEvidence) -> bool:
     return ev.kind == "text" and "before title" in ev.note
 
 
+def _fetch_days(fetched_at: datetime) -> set[date]:
+    """The local days the fetch time may be on somewhere."""
+    return {fetched_at.date(), (fetched_at + timedelta(hours=14)).date(), (fetched_at - timedelta(hours=12)).date()}
+
+
 def _reject_crawl_date(evidence: list[DateEvidence], fetched_at: datetime) -> None:
     """A date equal to the fetch day that only header-like evidence supports, against older real evidence, is the
     page printing today's date (e.g. 'Wednesday, September 24, 2025' above an article of 29 May): not a publication.
@@ -142,8 +196,7 @@ def _reject_crawl_date(evidence: list[DateEvidence], fetched_at: datetime) -> No
     Why so narrow: the flow fetches fresh news, so "published today" is common and a byline after the headline, a
     URL or page metadata saying today must stand.
     """
-    fetch_days = {fetched_at.date(), (fetched_at + timedelta(hours=14)).date(),
-                  (fetched_at - timedelta(hours=12)).date()}
+    fetch_days = _fetch_days(fetched_at)
     usable = [ev for ev in evidence if _usable(ev)]
     todays = [ev for ev in usable if _local_day(ev) in fetch_days]
     if not todays or not all(_header_like(ev) for ev in todays):
@@ -242,6 +295,45 @@ def _vote(usable: list[DateEvidence]) -> tuple[date, float, float]:
     return day, scores[day], max(total, scores[day])
 
 
+# an aware timestamp written anywhere in the page (scripts included): ISO 8601 or RFC 822 with a numeric offset
+_STATED_OFFSET = re.compile(
+    r"(?<!\d)(?:(?:19|20)\d\d-[01]\d-[0-3]\d[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+    r"|[0-3]?\d [A-Z][a-z]{2} (?:19|20)\d\d [0-2]\d:[0-5]\d:[0-5]\d) ?([+-])([01]\d):?([0-5]\d)(?!\d)")
+
+
+def _stated_offset(html: str) -> timezone | None:
+    """The page's local UTC offset when every aware timestamp in it that is not UTC states the same one.
+
+    Why: a CMS that writes its metadata in UTC often still writes its schedules, feeds or widgets on the
+    newsroom's clock ("Fri, 01 May 2020 23:00:00 -0400"); then 02:54Z is the evening before, local time. Two
+    different offsets (a summer and a winter time, a foreign widget) and nothing is assumed.
+    """
+    offsets = set()
+    for m in _STATED_OFFSET.finditer(html):
+        minutes = int(m.group(2)) * 60 + int(m.group(3))
+        if minutes and minutes <= 14 * 60:
+            offsets.add((m.group(1), minutes))
+        if len(offsets) > 1:
+            return None
+    if len(offsets) != 1:
+        return None
+    sign, minutes = offsets.pop()
+    return timezone(timedelta(minutes=minutes if sign == "+" else -minutes))
+
+
+def _utc_like(ev: DateEvidence, utc_clocks: set[datetime]) -> bool:
+    """A time written in UTC, or a naive time showing the same clock as one (the UTC time with its "Z" dropped)."""
+    assert ev.value is not None
+    return _is_utc(ev) or (ev.precision == "time" and ev.value.tzinfo is None
+                           and ev.value.replace(second=0, microsecond=0) in utc_clocks)
+
+
+def _local_evidence_for(day: date, usable: list[DateEvidence]) -> bool:
+    """Whether anything on the newsroom's clock (not a UTC time, not page furniture or htmldate) names `day`."""
+    utc_clocks = {ev.value.replace(tzinfo=None, second=0, microsecond=0) for ev in usable if _is_utc(ev)}
+    return any(_local_day(ev) == day and not _utc_like(ev, utc_clocks) and not _header_like(ev) for ev in usable)
+
+
 def _weight(ev: DateEvidence) -> float:
     """The kind's weight; a written date with a clock time is a byline more often than a 'today' banner."""
     weight = _PUBLISHED_KINDS[ev.kind][1]
@@ -316,6 +408,7 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
     if tree is None:
         return DatingResult(None, "none", "none", 0.0)
     evidence = gather_evidence(tree, url, hints, language)
+    _complete_yearless(evidence, fetched_at)
     _reject_implausible(evidence, fetched_at)
     usable = [ev for ev in evidence if _usable(ev)]
     if _needs_htmldate(usable):
@@ -326,6 +419,14 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
     _reject_crawl_date(evidence, fetched_at)
     usable = [ev for ev in evidence if _usable(ev)]
     if not usable:
+        return DatingResult(None, "none", "none", 0.0, _decide_modified(evidence, None), evidence)
+    # only htmldate's guess and page furniture, and they contradict each other: nothing is credible. Furniture naming
+    # the fetch day is a "today" banner that says nothing about the page, so it contradicts nobody.
+    weak_days = {_local_day(ev) for ev in usable if _header_like(ev) and _local_day(ev) not in _fetch_days(fetched_at)}
+    if len(weak_days) > 1 and all(_header_like(ev) for ev in usable) \
+            and any(ev.kind == "htmldate" for ev in usable):
+        for ev in usable:
+            ev.note = (ev.note + "; set aside: only weak evidence, and it disagrees").lstrip("; ")
         return DatingResult(None, "none", "none", 0.0, _decide_modified(evidence, None), evidence)
     day, weight, total = _vote(usable)
     backing = sorted((ev for ev in usable if day in _days(ev)), key=_rank)
@@ -355,6 +456,14 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
             value = datetime(value.year, value.month, value.day)
     if precision == "time" and value.tzinfo is None:
         value = _localize(value, usable)
+    if precision == "time" and value.utcoffset() == timedelta(0) and _local_day(winner) == day \
+            and not _local_evidence_for(day, usable):
+        stated = _stated_offset(html)
+        if stated is not None:
+            # the same instant on the newsroom's clock, as the page states it elsewhere ("... 23:00:00 -0400")
+            value = value.astimezone(stated)
+            winner.note = (winner.note + f"; in the page's stated offset {value.strftime('%z')}").lstrip("; ")
+            day = value.date()
     winner.note = (winner.note + "; chosen").lstrip("; ")
     kinds = {_PUBLISHED_KINDS[ev.kind][2] for ev in backing}
     confidence = _CONFIDENCE_BY_TIER[_PUBLISHED_KINDS[winner.kind][0]] * (weight / total) ** 0.5

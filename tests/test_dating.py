@@ -306,3 +306,79 @@ def test_utc_metadata_keeps_its_day_against_a_lone_stray_written_day():
     result = date_page(html, "https://news.example/story", FETCHED)
     assert result.published_at == datetime(2025, 5, 29, 7, 0, tzinfo=timezone.utc)
     assert result.date_source == "opengraph"
+
+
+def test_utc_metadata_takes_the_local_offset_the_page_states_elsewhere():
+    # 01:30 UTC on the 30th; the page's own schedule is written at -04:00: the story is from the evening of the 29th
+    result = date_page(fixture("utc_meta_stated_offset.html"), "https://tv.example/traffic/bridge-closes/", FETCHED)
+    assert result.published_at == datetime(2025, 5, 29, 21, 30, tzinfo=timezone(timedelta(hours=-4)))
+    assert result.published_at.astimezone(timezone.utc) == datetime(2025, 5, 30, 1, 30, tzinfo=timezone.utc)
+    assert result.date_source == "opengraph"
+
+
+def test_utc_metadata_keeps_its_day_when_the_page_states_two_offsets():
+    html = fixture("utc_meta_stated_offset.html").replace("05:00:00 -0400", "05:00:00 +0200")
+    result = date_page(html, "https://tv.example/traffic/bridge-closes/", FETCHED)
+    assert result.published_at == datetime(2025, 5, 30, 1, 30, tzinfo=timezone.utc)
+
+
+def test_utc_metadata_keeps_its_day_when_local_evidence_names_it():
+    # the URL (the newsroom's clock) says the 30th: the stated offset does not move the day
+    result = date_page(fixture("utc_meta_stated_offset.html"), "https://tv.example/2025/05/30/bridge-closes/", FETCHED)
+    assert result.published_at.date().isoformat() == "2025-05-30"
+
+
+REGISTER_URL = "https://register.example/details/438"
+
+
+def test_only_htmldate_and_furniture_that_disagree_give_no_date():
+    # a records page: the site's "today" box says 3 June, htmldate reads 29 May from a script: neither is credible
+    result = date_page(fixture("register_masthead_today.html"), REGISTER_URL, FETCHED)
+    assert result.published_at is None
+    assert result.date_source == "none"
+    assert {ev.kind for ev in result.evidence if ev.value is not None} == {"text-outside", "htmldate"}
+
+
+def test_a_today_box_on_the_fetch_day_does_not_contradict_htmldate():
+    fetched = datetime(2025, 6, 3, 8, 0, tzinfo=timezone.utc)
+    result = date_page(fixture("register_masthead_today.html"), REGISTER_URL, fetched)
+    assert result.iso() == "2025-05-29"
+    assert result.date_source == "htmldate"
+
+
+def test_utc_metadata_yields_to_the_day_of_the_pages_own_data_layer():
+    # every visible or meta time is the UTC 00:23 of the 30th (the meta only drops the "Z"); the CMS's data layer
+    # names the newsroom's day, the 29th (evening in the Americas)
+    result = date_page(fixture("utc_cms_local_datalayer.html"), "https://nouvelles.example/nouvelle/4471", FETCHED)
+    assert result.iso() == "2025-05-29"
+    assert result.date_source == "script"
+
+
+def test_a_yearless_byline_takes_the_fetch_year_when_it_is_recent():
+    fetched = datetime(2025, 6, 2, 8, 0, tzinfo=timezone.utc)
+    result = date_page(fixture("yearless_byline.html"), "https://news.example/talks", fetched)
+    assert result.published_at == datetime(2025, 5, 29, 14, 5)
+    assert result.date_source == "text"
+
+
+def test_a_yearless_byline_in_early_january_is_last_years_december():
+    html = fixture("yearless_byline.html").replace("29 мая, 14:05", "30 декабря, 18:40")
+    result = date_page(html, "https://news.example/talks", datetime(2026, 1, 3, 9, 0, tzinfo=timezone.utc))
+    assert result.published_at == datetime(2025, 12, 30, 18, 40)
+
+
+def test_a_yearless_byline_far_from_the_fetch_gets_no_year():
+    # fetched in January: "29 May" is seven months back, maybe another year - nothing is claimed
+    fetched = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+    result = date_page(fixture("yearless_byline.html"), "https://news.example/talks", fetched)
+    assert result.published_at is None
+    assert any(ev.note.startswith("rejected: a day without a year") for ev in result.evidence)
+
+
+def test_a_yearless_byline_takes_the_year_of_other_evidence_for_that_day():
+    html = fixture("yearless_byline.html").replace(
+        "</title>", '</title><meta property="article:published_time" content="2024-05-29T11:05:00Z">')
+    result = date_page(html, "https://news.example/talks", FETCHED)
+    assert result.published_at.date().isoformat() == "2024-05-29"
+    yearless = [ev for ev in result.evidence if ev.raw == "29 мая, 14:05"]
+    assert yearless and yearless[0].value == datetime(2024, 5, 29, 14, 5)

@@ -10,6 +10,7 @@ from pipelines.dateevidence import (
     meta_evidence,
     page_language,
     parse_html,
+    script_evidence,
     text_evidence,
     time_evidence,
     url_evidence,
@@ -108,3 +109,24 @@ def test_parse_html_handles_junk():
     assert parse_html("") is None
     assert parse_html("   ") is None
     assert parse_html("<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>") is not None
+
+
+def test_a_masthead_h1_is_no_headline_and_a_today_box_is_furniture():
+    evidence = text_evidence(tree_of("register_masthead_today.html"))
+    today = [ev for ev in evidence if ev.value is not None and ev.value.date().isoformat() == "2025-06-03"]
+    assert today and today[0].kind == "text-outside"
+    assert "today" in today[0].note
+
+
+def test_script_evidence_reads_the_data_layer_not_json_ld_or_external_scripts():
+    html = """<html><head>
+    <script src="https://cdn.example/app.js">var x = {"datePublished": "2019-01-01"};</script>
+    <script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-06-01T10:00:00Z"}</script>
+    <script>dataLayer.push({"pageType": "article", "publishDate": "2025-05-29 18:04:04"});</script>
+    </head><body><h1>Story</h1></body></html>"""
+    evidence = script_evidence(parse_html(html))
+    assert len(evidence) == 1
+    assert evidence[0].kind == "script"
+    assert evidence[0].value == datetime(2025, 5, 29, 18, 4, 4)
+    assert evidence[0].precision == "time"
+    assert script_evidence(parse_html("<html><body><script>var a = 1;</script></body></html>")) == []

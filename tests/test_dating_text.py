@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pipelines.datetext import find_written_dates, parse_date_value
+from pipelines.datetext import find_written_dates, find_yearless_dates, parse_date_value
 
 MSK = timezone(timedelta(hours=3))
 
@@ -104,3 +104,32 @@ def test_machine_date_values(raw, expected, precision):
 @pytest.mark.parametrize("raw", ["", "   ", "yesterday", "2025-13-45", "n/a", "x" * 500])
 def test_unreadable_values_give_none(raw):
     assert parse_date_value(raw) is None
+
+
+def test_iso_day_with_a_bar_and_a_french_clock():
+    # some CMS write "date|time" with the French "h": 2025-05-30|00h23
+    found = parse_date_value("2025-05-30|00h23")
+    assert found is not None
+    assert (found.value, found.precision) == (datetime(2025, 5, 30, 0, 23), "time")
+    assert parse_date_value("2025-05-30 14h05").value == datetime(2025, 5, 30, 14, 5)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("29 мая, 14:05", (5, 29, 14, 5)),
+        ("29 травня о 14:05", (5, 29, 14, 5)),
+        ("14:05, 29 мая", (5, 29, 14, 5)),
+        ("May 29 at 2:05 pm", (5, 29, 14, 5)),
+        ("29. Mai, 14:05 Uhr", (5, 29, 14, 5)),
+    ],
+)
+def test_yearless_dates_with_a_clock(text, expected):
+    found = find_yearless_dates(text)
+    assert [(d.month, d.day, d.hour, d.minute) for d in found] == [expected]
+
+
+@pytest.mark.parametrize("text", ["29 мая 2025, 14:05", "On 16 May the talks began", "29 мая",
+                                  "Publié le 27 Mar 20 à 9:21"])
+def test_no_yearless_date_without_a_clock_or_with_a_year(text):
+    assert find_yearless_dates(text) == []
