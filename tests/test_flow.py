@@ -8,8 +8,8 @@ import pytest
 
 from pipelines.flow import ingest
 from pipelines.polling import next_interval
-from storage.db import connect
 from tests.newsweb import start_newsweb
+from tests.storagerows import rows
 
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "RETRY_TIMES": "0"}
 
@@ -29,12 +29,7 @@ def run(web, db: Path, **kw) -> dict:
 
 def groups(db: Path) -> dict[str, str | None]:
     """url path -> path of its original (None for originals)."""
-    con = connect(db, read_only=True)
-    try:
-        got = con.execute("SELECT a.url, o.url FROM articles a LEFT JOIN articles o ON o.article_id = a.duplicate_of"
-                          ).fetchall()
-    finally:
-        con.close()
+    got = rows(db, "SELECT a.url, o.url FROM articles a LEFT JOIN articles o ON o.article_id = a.duplicate_of")
     path = lambda u: u.split("/", 3)[3] if u else None  # noqa: E731
     return {path(u): path(o) for u, o in got}
 
@@ -60,12 +55,8 @@ def test_copy_crawled_first_but_dated_later_is_repointed(prefect_api, web, tmp_p
     run(web, db, only=["alpha"])
     g = groups(db)
     assert g[ORIGINAL] is None and g[COPY] == ORIGINAL  # the earlier-dated story took over the group
-    con = connect(db, read_only=True)
-    try:
-        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5  # nothing deleted
-        assert con.execute("SELECT copies, outlets FROM syndication").fetchall() == [(1, ["bravo"])]
-    finally:
-        con.close()
+    assert rows(db, "SELECT count(*) FROM articles") == [(5,)]  # nothing deleted
+    assert rows(db, "SELECT copies, outlets FROM syndication") == [(1, ["bravo"])]
 
 
 def test_due_only_skips_sources_polled_recently(prefect_api, web, tmp_path):
@@ -75,11 +66,7 @@ def test_due_only_skips_sources_polled_recently(prefect_api, web, tmp_path):
     summary = run(web, db, due_only=True)
     assert web.alpha.hits("/rss.xml") + web.bravo.hits("/sitemap_index.xml") == listings_before
     assert summary["counts"]["crawl"]["listings"] == 0
-    con = connect(db, read_only=True)
-    try:
-        state = dict(con.execute("SELECT source, poll_minutes FROM source_state").fetchall())
-    finally:
-        con.close()
+    state = dict(rows(db, "SELECT source, poll_minutes FROM source_state"))
     # both sources brought new originals in the first run: their interval halved from the default 60 minutes
     assert state == {"alpha": 30.0, "bravo": 30.0}
 
@@ -101,12 +88,8 @@ def test_reprocess_recleans_stored_pages_without_fetching(prefect_api, web, tmp_
     db = tmp_path / "r.duckdb"
     run(web, db)
     hits = web.article_hits()
-    con = connect(db, read_only=True)
-    try:
-        before = con.execute("SELECT url, title, text, duplicate_of, first_seen_at FROM articles ORDER BY url"
-                             ).fetchall()
-    finally:
-        con.close()
+    snapshot = "SELECT url, title, text, duplicate_of, first_seen_at FROM articles ORDER BY url"
+    before = rows(db, snapshot)
     # same code, same pages: nothing changes, nothing is fetched
     report = reprocess(db, str(web.topic_file), str(web.sources_file))
     assert report.changed == 0 and report.articles_before == report.articles_after == 5
@@ -116,13 +99,8 @@ def test_reprocess_recleans_stored_pages_without_fetching(prefect_api, web, tmp_
     broad.write_text('name = "all"\nkeep_all = true\n\n[terms]\nen = ["talks"]\n', encoding="utf-8")
     report = reprocess(db, str(broad), str(web.sources_file), source="alpha")
     assert report.changed == 1 and report.articles_after == 4  # alpha: 3 articles + the derby
-    con = connect(db, read_only=True)
-    try:
-        after = con.execute("SELECT url, title, text, duplicate_of, first_seen_at FROM articles ORDER BY url"
-                            ).fetchall()
-        trig = con.execute("SELECT trigger FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
-    finally:
-        con.close()
+    after = rows(db, snapshot)
+    trig = rows(db, "SELECT trigger FROM runs ORDER BY started_at DESC LIMIT 1")[0][0]
     assert [r for r in after if "derby" not in r[0]] == before
     assert any("derby" in r[0] for r in after) and trig == "reprocess"
     assert web.article_hits() == hits
