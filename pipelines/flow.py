@@ -25,7 +25,8 @@ from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate,
 from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
-from pipelines.records import DateHint  # noqa: E402
+from pipelines.isolation import run_isolated  # noqa: E402
+from pipelines.records import DateHint, DatingResult  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import load_sources  # noqa: E402
@@ -78,14 +79,16 @@ def crawl(sources: str, work_dir: str, seen: list[str], state: dict, only: list[
 @task(name="clean", cache_policy=NO_CACHE)
 def clean(items_path: str, topic: Topic | None, languages: dict[str, str]) -> tuple[
         list[ProcessedPage], list[FailureItem], list[ListingItem]]:
-    pages, failures, listings = [], [], []
+    inputs, failures, listings = [], [], []
     for item in read_items(items_path):
         if isinstance(item, PageItem):
-            pages.append(process.clean(_page_input(item, languages), topic))
+            inputs.append(_page_input(item, languages))
         elif isinstance(item, FailureItem):
             failures.append(item)
         else:
             listings.append(item)
+    outcomes = run_isolated(process.clean_job, [(inp, topic) for inp in inputs])
+    pages = [o.value if o.error is None else process.given_up(inp, o.error) for inp, o in zip(inputs, outcomes)]
     return pages, failures, listings
 
 
@@ -111,9 +114,13 @@ def deduplicate(pages: list[ProcessedPage]) -> list[ProcessedPage]:
 
 @task(name="date", cache_policy=NO_CACHE)
 def date(pages: list[ProcessedPage]) -> list[ProcessedPage]:
-    for p in pages:
-        if p.outcome == "loaded":
-            process.date(p)
+    todo = [i for i, p in enumerate(pages) if p.outcome == "loaded"]
+    for i, o in zip(todo, run_isolated(process.date_job, [pages[i] for i in todo])):
+        if o.error is None:
+            pages[i] = o.value
+        else:  # an undated article is still an article: first_seen_at stands in for it
+            pages[i].dating = DatingResult(None, "none", "none", 0.0)
+            pages[i].reason = f"dating error: {o.error}"
     return pages
 
 

@@ -101,6 +101,23 @@ def date(p: ProcessedPage) -> None:
         p.reason = f"dating error: {type(exc).__name__}: {exc}"[:300]
 
 
+def clean_job(job: tuple[PageInput, Topic | None]) -> ProcessedPage:
+    """`clean` for a worker process (one picklable argument)."""
+    return clean(*job)
+
+
+def date_job(p: ProcessedPage) -> ProcessedPage:
+    """`date` for a worker process: the dated page comes back as a copy."""
+    date(p)
+    return p
+
+
+def given_up(inp: PageInput, reason: str) -> ProcessedPage:
+    """The record of a page whose processing was abandoned (it hung or crashed its worker)."""
+    return ProcessedPage(input=inp, outcome="failed", reason=f"cleaning error: {reason}",
+                         canonical_url=urls.canonical_url(inp.final_url or inp.url))
+
+
 def clean_document(html_or_bytes: str | bytes, url: str, language_hint: str | None = None,
                    hints: list[DateHint] | None = None, fetched_at: datetime | None = None,
                    content_type: str | None = None) -> ProcessedPage:

@@ -26,8 +26,9 @@ def talkwatch(*args: str, env: dict[str, str], timeout: float = 300) -> subproce
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     web = start_newsweb(tmp)
+    # every page through the worker-process path (pipelines/isolation.py), which only larger batches take by default
     env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PYTHONPATH": str(REPO)}
+           "PYTHONPATH": str(REPO), "TALKWATCH_ISOLATE_MIN_PAGES": "0"}
     env.pop("PREFECT_API_URL", None)
     db = tmp / "tw.duckdb"
     run_args = ["run", "--sources", str(web.sources_file), "--topic", str(web.topic_file), "--db", str(db), *FAST]
