@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import resource
 import sys
 import time
@@ -20,10 +21,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines import process
+from pipelines.isolation import run_isolated
 from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 
 REPO = Path(__file__).resolve().parents[1]
+CLEAN = "clean (decode, extract, relevance)"
 DEFAULT = [REPO.parent / "shared/corpus/extraction/html", REPO.parent / "shared/corpus/dates/html"]
 
 
@@ -31,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="*", type=Path, default=DEFAULT)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--isolated", action="store_true",
+                    help="also time the clean stage through the worker-process path the flow takes for large batches")
     args = ap.parse_args(argv)
     bodies = [gzip.decompress(f.read_bytes()) for p in args.paths for f in sorted(p.glob("*.gz"))]
     if not bodies:
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             t2 = time.perf_counter()
             process.date(p)
             t3 = time.perf_counter()
-            spent["clean (decode, extract, relevance)"] += t1 - t0
+            spent[CLEAN] += t1 - t0
             spent["dedup keys"] += t2 - t1
             spent["date"] += t3 - t2
             outcomes[p.outcome] += 1
@@ -64,6 +69,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{100 * secs / total:5.1f}% of the time")
     print(f"  outcomes: {dict(outcomes)}")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if args.isolated:
+        jobs = [(PageInput(f"https://bench.test/{n}", f"https://bench.test/{n}", "bench", b, now), topic)
+                for n, b in enumerate(bodies)]
+        t0 = time.perf_counter()
+        out = run_isolated(process.clean_job, jobs, min_batch=0)
+        secs = time.perf_counter() - t0
+        failed = sum(o.error is not None for o in out)
+        print(f"clean stage in worker processes ({os.cpu_count()} cores, start-up included): {len(jobs) / secs:.1f} "
+              f"pages/s ({failed} given up); in-process above: {pages / spent[CLEAN]:.1f} pages/s")
     return 0
 
 
