@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pipelines import process
 from pipelines.dedupe import is_near_duplicate, similarity
 from pipelines.process import ProcessedPage
-from pipelines.urls import canonical_url
+from pipelines.urls import canonical_url, public_url
 from spiders.items import FailureItem, ListingItem
 from storage.load import article_id_for
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow
@@ -37,7 +37,7 @@ def article_row(p: ProcessedPage) -> ArticleRow:
     page, d, r = p.page, p.dating, p.relevance
     assert page is not None
     return ArticleRow(
-        article_id=article_id_for(p.canonical_url), url=process.public_url(p.input.final_url or p.input.url),
+        article_id=article_id_for(p.canonical_url), url=public_url(p.input.final_url or p.input.url),
         canonical_url=p.canonical_url, source=p.input.source, title=page.title,
         published_at=d.published_at if d else None, published_precision=d.precision if d else "none",
         date_source=d.date_source if d else "none", date_confidence=d.confidence if d else 0.0,
@@ -68,8 +68,7 @@ def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureI
         batch.raw_pages.append(RawPageRow(
             url=inp.url, source=inp.source, fetched_at=inp.fetched_at, status=inp.status,
             headers=json.dumps(inp.headers or {"content-type": inp.content_type}), encoding=inp.encoding, body=inp.body,
-            listed_title=inp.listed_title, listed_date=inp.hints[0].value if inp.hints else None,
-            listed_date_kind=inp.hints[0].kind if inp.hints else None))
+            listed_title=inp.listed_title, listed_date=inp.listed_date, listed_date_kind=inp.listed_date_kind))
     known = {p.url for p in batch.pages}
     for f in failures:
         if f.url in known:

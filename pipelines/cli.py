@@ -34,18 +34,15 @@ def _jsonable(v):
 def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.flow import ingest
+    from pipelines.flow import check_only, ingest
     from storage.db import DatabaseBusy
 
     from pipelines.relevance import load_topic
     from spiders.sources import load_sources
 
     try:  # a bad config file is said at once, before a Prefect server is started for nothing
-        names = {s.name for s in load_sources(args.sources)}
+        check_only(load_sources(args.sources), args.only.split(",") if args.only else None, args.sources)
         load_topic(args.topic)
-        unknown = sorted(set(args.only.split(",")) - names) if args.only else []
-        if unknown:
-            raise ValueError(f"no source named {', '.join(unknown)} in {args.sources}")
     except (ValueError, OSError) as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)
         return 2

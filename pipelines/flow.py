@@ -23,13 +23,13 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from pipelines import process  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time  # noqa: E402
 from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noqa: E402
+from pipelines.isolation import run_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
-from pipelines.isolation import run_isolated  # noqa: E402
-from pipelines.records import DateHint, DatingResult  # noqa: E402
+from pipelines.records import DatingResult  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
-from spiders.sources import load_sources  # noqa: E402
+from spiders.sources import Source, load_sources  # noqa: E402
 from storage.db import connect  # noqa: E402
 from storage.load import LoadReport, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
 from storage.records import RunBatch, RunRow  # noqa: E402
@@ -54,6 +54,13 @@ class RunSummary:
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "trigger": self.trigger, "status": self.status, "counts": self.counts,
                 "sources": self.per_source, "errors": self.errors, "db": self.db}
+
+
+def check_only(source_list: list[Source], only: list[str] | None, sources_file: str) -> None:
+    """A name in `only` that the sources file lacks is a mistake to say, not a source to skip silently."""
+    unknown = sorted(set(only or []) - {s.name for s in source_list})
+    if unknown:
+        raise ValueError(f"no source named {', '.join(unknown)} in {sources_file}")
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -93,16 +100,12 @@ def clean(items_path: str, topic: Topic | None, languages: dict[str, str]) -> tu
 
 
 def _page_input(item: PageItem, languages: dict[str, str]) -> PageInput:
-    hints = []
-    if item.listed_date:
-        hints.append(DateHint(item.listed_date_kind or "feed", item.listed_date))
-    if item.headers.get("last-modified"):
-        hints.append(DateHint("http-last-modified", item.headers["last-modified"]))
     return PageInput(url=item.url, final_url=item.final_url or item.url, source=item.source, body=page_body(item),
                      headers=dict(item.headers),
                      fetched_at=parse_time(item.fetched_at), status=item.status,
                      content_type=item.headers.get("content-type"), encoding=item.encoding,
-                     language_hint=languages.get(item.source), hints=hints, listed_title=item.listed_title,
+                     language_hint=languages.get(item.source), listed_title=item.listed_title,
+                     listed_date=item.listed_date, listed_date_kind=item.listed_date_kind,
                      listed_in=item.listed_in)
 
 
@@ -209,9 +212,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     topic_obj = load_topic(topic)
     work = Path(work_dir) if work_dir else Path(db).resolve().parent / "runs" / run_id
 
-    unknown = sorted(set(only or []) - {s.name for s in source_list})
-    if unknown:
-        raise ValueError(f"no source named {', '.join(unknown)} in {sources}")
+    check_only(source_list, only, sources)
     seen, state, due_at = prepare(db)
     chosen = [s for s in source_list if s.name in only] if only else [s for s in source_list if s.enabled]
     if due_only:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipelines import dedupe, urls
 from pipelines.cleaning import clean_html
@@ -29,9 +28,18 @@ class PageInput:
     encoding: str | None = None
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names, as the crawler kept them
     language_hint: str | None = None
-    hints: list[DateHint] = field(default_factory=list)
-    listed_title: str | None = None
+    listed_title: str | None = None  # what the feed or sitemap said of the page
+    listed_date: str | None = None
+    listed_date_kind: str | None = None  # "feed" | "news-sitemap" | "sitemap-lastmod"
     listed_in: str | None = None
+
+    @property
+    def hints(self) -> list[DateHint]:
+        """What was said of the page's date outside its HTML: the listing, then the HTTP Last-Modified."""
+        out = [DateHint(self.listed_date_kind or "feed", self.listed_date)] if self.listed_date else []
+        if self.headers.get("last-modified"):
+            out.append(DateHint("http-last-modified", self.headers["last-modified"]))
+        return out
 
 
 @dataclass
@@ -73,14 +81,6 @@ def clean(inp: PageInput, topic: Topic | None) -> ProcessedPage:
     return out
 
 
-def public_url(url: str) -> str:
-    """The URL to show for an article: as fetched, minus tracking parameters and fragment (still fetchable,
-    unlike the canonical key, which folds scheme and host variants)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not urls.is_tracking_param(k)]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-
-
 def dedupe_keys(p: ProcessedPage) -> None:
     """The exact-copy key and the LSH band keys, computed once here and stored with the article."""
     if p.outcome != "loaded" or p.page is None:
@@ -119,14 +119,12 @@ def given_up(inp: PageInput, reason: str) -> ProcessedPage:
 
 
 def clean_document(html_or_bytes: str | bytes, url: str, language_hint: str | None = None,
-                   hints: list[DateHint] | None = None, fetched_at: datetime | None = None,
-                   content_type: str | None = None) -> ProcessedPage:
+                   fetched_at: datetime | None = None, content_type: str | None = None) -> ProcessedPage:
     """A saved page through the same stages as the flow (minus relevance): for `talkwatch clean`."""
     body = html_or_bytes.encode("utf-8") if isinstance(html_or_bytes, str) else html_or_bytes
     inp = PageInput(url=url, final_url=url, source="", body=body, content_type=content_type,
                     encoding="utf-8" if isinstance(html_or_bytes, str) else None,
-                    fetched_at=fetched_at or datetime.now(timezone.utc), language_hint=language_hint,
-                    hints=hints or [])
+                    fetched_at=fetched_at or datetime.now(timezone.utc), language_hint=language_hint)
     p = clean(inp, topic=None)
     date(p)
     return p

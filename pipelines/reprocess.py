@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from pipelines import process
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate
 from pipelines.process import PageInput
-from pipelines.records import DateHint
 from pipelines.relevance import load_topic
 from spiders.sources import load_sources
 from storage.db import connect
@@ -31,13 +30,11 @@ class ReprocessReport:
 def _input(sp: StoredPage, languages: dict[str, str]) -> PageInput:
     raw = sp.raw
     headers = json.loads(raw.headers or "{}")
-    hints = [DateHint(raw.listed_date_kind or "feed", raw.listed_date)] if raw.listed_date else []
-    if headers.get("last-modified"):
-        hints.append(DateHint("http-last-modified", headers["last-modified"]))
     return PageInput(url=raw.url, final_url=sp.final_url or raw.url, source=raw.source, body=raw.body,
                      fetched_at=raw.fetched_at, status=raw.status or 200, content_type=headers.get("content-type"),
-                     encoding=raw.encoding, headers=headers, language_hint=languages.get(raw.source), hints=hints,
-                     listed_title=raw.listed_title, listed_in=sp.listed_in)
+                     encoding=raw.encoding, headers=headers, language_hint=languages.get(raw.source),
+                     listed_title=raw.listed_title, listed_date=raw.listed_date,
+                     listed_date_kind=raw.listed_date_kind, listed_in=sp.listed_in)
 
 
 def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None = None,

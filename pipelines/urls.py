@@ -211,6 +211,9 @@ def resolve_canonical(page_url: str, rel_canonical: str | None, og_url: str | No
     return base
 
 
-def is_tracking_param(key: str) -> bool:
-    """Whether a query key only tracks the reader (utm_*, fbclid, ...): dropped from shown URLs as well as keys."""
-    return _is_tracking(key)
+def public_url(url: str) -> str:
+    """The URL to show for an article: as fetched, minus tracking parameters and fragment. Still fetchable,
+    unlike the canonical key, which folds scheme and host variants."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))

@@ -112,6 +112,9 @@ def test_second_run_fetches_no_article_again(world):
     second = json.loads(runs[1][2])
     assert second["load"]["articles_new"] == 0
     assert rows(world["db"], "SELECT count(*) FROM raw_pages WHERE url LIKE '%istanbul-second-round%'")[0][0] == 1
+    # what the listing said of a page is kept with its bytes, for re-processing
+    assert rows(world["db"], "SELECT listed_date, listed_date_kind FROM raw_pages WHERE url LIKE '%memorandum%'") \
+        == [("2025-05-29T08:00:00Z", "feed")]
     # the unchanged feed cost a conditional GET and nothing more
     feed_requests = web.alpha.requests("/rss.xml")
     assert len(feed_requests) == 2 and feed_requests[1].get("if-none-match") == '"v1"'
