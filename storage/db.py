@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from storage.sqlfiles import migrations, statements
+from storage.sqlfiles import migrations, sql, statements
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
 def _behind(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the file lacks migrations this version ships."""
     try:
-        done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        done = {r[0] for r in con.execute(sql("queries/applied_migrations")).fetchall()}
     except duckdb.CatalogException:
         done = set()
     return any(version not in done for version, _, _ in migrations())
@@ -81,11 +81,8 @@ def _behind(con: duckdb.DuckDBPyConnection) -> bool:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply every migration not yet recorded, each in its own transaction, then (re)create the views."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    con.execute(sql("schema_migrations"))
+    done = {row[0] for row in con.execute(sql("queries/applied_migrations")).fetchall()}
     applied = []
     for version, name, text in migrations():
         if version in done:
@@ -93,7 +90,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(text)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute(sql("queries/record_migration"), [version, name])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

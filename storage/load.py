@@ -108,8 +108,8 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         groups = _group(con, new, judge, report)
         _insert_articles(con, new, groups, batch.run)
         _repoint(con, {g for g, _, _ in groups.values()} | old_groups)
-        report.copies = _count_new_copies(con, [a.article_id for a in new])
         report.per_source = _per_source(con, new)
+        report.copies = sum(counts["copies"] for counts in report.per_source.values())
         _write_pages(con, list(pages.values()), batch.run)
         _write_raw(con, batch.raw_pages, batch.run)
         _write_listings(con, batch.listings, batch.run)
@@ -137,10 +137,9 @@ def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     """Remove articles about to be re-derived; their groups are returned so the rest get a fresh original."""
     if not ids:
         return set()
-    groups = {g for (g,) in con.execute("SELECT DISTINCT group_id FROM article_store WHERE article_id IN "
-                                         "(SELECT unnest(?))", [ids]).fetchall()}
-    con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT unnest(?))", [ids])
-    con.execute("DELETE FROM article_store WHERE article_id IN (SELECT unnest(?))", [ids])
+    groups = {g for (g,) in con.execute(sql("queries/groups_of"), [ids]).fetchall()}
+    con.execute(sql("queries/delete_bands"), [ids])
+    con.execute(sql("queries/delete_articles"), [ids])
     return groups
 
 
@@ -150,10 +149,7 @@ def _new_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRow], pa
     stored: dict[str, str] = {}
     canon = [a.canonical_url for a in articles]
     if canon:
-        rows = con.execute(
-            "SELECT canonical_url, url FROM article_store WHERE canonical_url IN (SELECT unnest(?))", [canon]
-        ).fetchall()
-        stored = {c: u for c, u in rows}
+        stored = dict(con.execute(sql("queries/stored_canonicals"), [canon]).fetchall())
     fresh: list[ArticleRow] = []
     seen_in_batch: dict[str, ArticleRow] = {}
     for a in articles:
@@ -216,10 +212,7 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
     stored_text: dict[str, str] = {}
     stored_group: dict[str, str] = {}
     if stored_ids:
-        for aid, gid, text in con.execute(
-            "SELECT article_id, group_id, text FROM article_store WHERE article_id IN (SELECT unnest(?))",
-            [sorted(stored_ids)],
-        ).fetchall():
+        for aid, gid, text in con.execute(sql("queries/stored_texts"), [sorted(stored_ids)]).fetchall():
             stored_text[aid], stored_group[aid] = text, gid
 
     uf = _UnionFind()
@@ -254,11 +247,10 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
         stored_groups = sorted({stored_group[m] for m in members if m in stored_group})
         gid = stored_groups[0] if stored_groups else min(members)
         for other_gid in stored_groups[1:]:
-            con.execute("UPDATE article_store SET group_id = ? WHERE group_id = ?", [gid, other_gid])
+            con.execute(sql("queries/merge_group"), [gid, other_gid])
         for m in members:
             if m not in by_id and m in kind:  # a stored article that may now turn out to be the copy
-                con.execute("UPDATE article_store SET duplicate_kind = ?, similarity = ? "
-                            "WHERE article_id = ? AND duplicate_kind IS NULL", [kind[m][0], kind[m][1], m])
+                con.execute(sql("queries/mark_stored_copy"), [kind[m][0], kind[m][1], m])
             if m in by_id:
                 k = kind.get(m)
                 result[m] = (gid, k[0] if k else None, k[1] if k else None)
@@ -307,7 +299,7 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
         "updated_at": pa.array([now] * len(new), _TS),
     })
     con.execute(sql("queries/insert_article"))
-    con.execute("INSERT INTO article_bands SELECT article_id, band, key FROM new_bands")
+    con.execute(sql("queries/insert_bands"))
 
 
 def _published(a: ArticleRow) -> tuple[datetime | None, str | None, str | None]:
@@ -328,8 +320,7 @@ def _published(a: ArticleRow) -> tuple[datetime | None, str | None, str | None]:
 def _repoint(con: duckdb.DuckDBPyConnection, group_ids: set[str]) -> None:
     if not group_ids:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE touched_groups (group_id VARCHAR)")
-    con.executemany("INSERT INTO touched_groups VALUES (?)", [[g] for g in sorted(group_ids)])
+    _stage(con, "touched_groups", {"group_id": pa.array(sorted(group_ids), pa.string())})
     con.execute(sql("queries/repoint_groups"))
 
 
@@ -356,13 +347,6 @@ def _write_source_state(con: duckdb.DuckDBPyConnection, batch: RunBatch, report:
                      counts.get("copies", 0), failed, batch.run.run_id])
     if rows:
         con.executemany(sql("queries/upsert_source_state"), rows)
-
-
-def _count_new_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
-    if not ids:
-        return 0
-    return con.execute("SELECT count(*) FROM article_store WHERE duplicate_of IS NOT NULL "
-                       "AND article_id IN (SELECT unnest(?))", [ids]).fetchone()[0]
 
 
 def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunRow) -> None:

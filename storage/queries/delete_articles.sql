@@ -1,0 +1,1 @@
+DELETE FROM article_store WHERE article_id IN (SELECT unnest(?))

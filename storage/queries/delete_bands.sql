@@ -1,0 +1,1 @@
+DELETE FROM article_bands WHERE article_id IN (SELECT unnest(?))

@@ -1,0 +1,1 @@
+INSERT INTO article_bands SELECT article_id, band, key FROM new_bands
