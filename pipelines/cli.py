@@ -35,13 +35,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
     from pipelines.flow import check_only, ingest
-    from storage.db import DatabaseBusy
-
     from pipelines.relevance import load_topic
     from spiders.sources import load_sources
+    from storage.db import DatabaseBusy
 
+    only = args.only.split(",") if args.only else None
     try:  # a bad config file is said at once, before a Prefect server is started for nothing
-        check_only(load_sources(args.sources), args.only.split(",") if args.only else None, args.sources)
+        check_only(load_sources(args.sources), only, args.sources)
         load_topic(args.topic)
     except (ValueError, OSError) as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)
@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["TALKWATCH_LOCK_TIMEOUT"] = str(args.lock_timeout)
     try:
         summary = ingest(sources=args.sources, topic=args.topic, db=args.db,
-                         only=args.only.split(",") if args.only else None, trigger="cli",
+                         only=only, trigger="cli",
                          spider_settings=settings or None)
     except DatabaseBusy as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ from storage.sqlfiles import migrations, sql, statements
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = "data/talkwatch.duckdb"
-LOCK_TIMEOUT_S = float(os.environ.get("TALKWATCH_LOCK_TIMEOUT", "120"))
+DEFAULT_LOCK_TIMEOUT_S = 120.0
 
 
 class DatabaseBusy(RuntimeError):
@@ -36,7 +36,8 @@ def connect(path: str | os.PathLike, read_only: bool = False, timeout: float | N
     file an older talkwatch wrote migrates it first, or its views would name columns it lacks.
     """
     path = Path(path)
-    timeout = LOCK_TIMEOUT_S if timeout is None else timeout
+    if timeout is None:  # read at each open: `talkwatch run --lock-timeout` sets it after this module is imported
+        timeout = float(os.environ.get("TALKWATCH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S))
     if read_only and not path.exists():
         raise FileNotFoundError(f"no database at {path}: run `talkwatch run` first")
     if not read_only:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 from storage.load import load_batch
-from tests.newsweb import TALKS, article_html
+from tests.newsweb import TALKS, article_html, start_newsweb
 from tests.storagerows import OTHER, STORY, article, batch, hold_write_lock, words_judge
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,3 +108,25 @@ def test_run_refuses_bad_configuration_at_once(tmp_path):
     proc = talkwatch("run", "--only", "nosuch", "--db", str(tmp_path / "x.duckdb"))
     assert proc.returncode == 2 and "no source named nosuch" in proc.stderr
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_run_waits_for_another_writer_then_exits_clearly(tmp_path):
+    web = start_newsweb(tmp_path)
+    db = tmp_path / "t.duckdb"
+    load_batch(db, batch("r1", [article("http://a.test/1", STORY)]), words_judge)
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=hold_write_lock, args=(str(db), 90.0, ready))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        proc = talkwatch("run", "--sources", str(web.sources_file), "--topic", str(web.topic_file), "--db", str(db),
+                         "--lock-timeout", "2")
+        assert proc.returncode == 3, proc.stderr[-2000:]
+        assert "locked by another process" in proc.stderr and "gave up after 2 s" in proc.stderr
+    finally:
+        holder.terminate()
+        holder.join(30)
+        web.alpha.stop()
+        web.bravo.stop()
+    assert web.article_hits() == 0
