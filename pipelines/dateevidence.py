@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 
 from lxml import etree
 
@@ -48,6 +48,10 @@ _OUTSIDE_CLASS = re.compile(
 # URL dates: /2025/05/29/, /2025-05-29, /20250529/, _2025_05_29
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-]?(0[1-9]|1[0-2])[/_.-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _URL_DATE_SEP = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-](1[0-2]|0?[1-9])[/_.-](3[01]|[12]\d|0?[1-9])(?!\d)")
+# A post on Twitter/X: its id is a Snowflake, whose high bits are the creation time in ms since 2010-11-04T01:42:54.657Z
+_SNOWFLAKE_URL = re.compile(r"^[a-z]+://(?:[\w-]+\.)?(?:twitter|x)\.com/(?:[^/?#]+/status(?:es)?|i/web/status)/(\d{15,20})",
+                            re.I)
+_SNOWFLAKE_EPOCH_MS = 1288834974657
 
 
 
@@ -252,7 +256,16 @@ def hint_evidence(hints: Sequence[DateHint], language: str | None = None) -> lis
 
 
 def url_evidence(url: str) -> list[DateEvidence]:
-    """A full date in the URL path (/2025/05/29/, 2025-05-29, 20250529), day precision."""
+    """A full date in the URL path (/2025/05/29/, 2025-05-29, 20250529), day precision.
+
+    A Twitter/X post's URL gives more: its Snowflake id holds the creation instant, exact to the millisecond,
+    where the page itself shows only the viewer's clock or nothing the heuristics can find.
+    """
+    m = _SNOWFLAKE_URL.match(url or "")
+    if m:
+        millis = (int(m.group(1)) >> 22) + _SNOWFLAKE_EPOCH_MS
+        value = datetime.fromtimestamp(millis / 1000, timezone.utc).replace(microsecond=0)
+        return [DateEvidence("url-id", m.group(1), value, "time", "the post id's Snowflake timestamp")]
     path = re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.I)
     for pattern in (_URL_DATE_SEP, _URL_DATE):
         for m in pattern.finditer(path):

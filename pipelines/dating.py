@@ -3,7 +3,8 @@
 The rule, in order:
 
 1. Gather: JSON-LD, Open Graph and other metas, itemprop, the article's first ``<time>``, the hints (feed,
-   news sitemap, sitemap lastmod, HTTP Last-Modified), a date in the URL, the publication date the page's own data
+   news sitemap, sitemap lastmod, HTTP Last-Modified), a date in the URL (or the instant a Twitter/X post's
+   Snowflake id holds), the publication date the page's own data
    layer names in an inline script (``"DateCreation": "2025-05-29"``), dates written near the headline. A byline
    right at the headline with a day and a clock but no year ("29 мая, 14:05") takes the year of other evidence
    naming that day, or - with no other dated evidence - the fetch's year (the year before for a day still to come)
@@ -13,7 +14,7 @@ The rule, in order:
    bare year such as a copyright line), and - the crawl-date trap - a date equal to the fetch day that only
    header-like evidence supports (a written date above the headline or in page furniture, a ``<time>`` in
    header/nav/sidebar/footer, htmldate) while real evidence elsewhere points to an older day.
-3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph 3, itemprop, feed and news
+3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph/a Snowflake id 3, itemprop, feed and news
    sitemap 2.5, other date metas, article ``<time>``, the URL and the data layer 2, the written date nearest the
    headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture 0.5,
    sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times written in
@@ -53,6 +54,7 @@ from pipelines.records import DateEvidence, DateHint, DatingResult
 _PUBLISHED_KINDS: dict[str, tuple[int, float, str]] = {
     "jsonld-published": (0, 3.0, "jsonld"),
     "og-published": (0, 3.0, "opengraph"),
+    "url-id": (0, 3.0, "url"),
     "itemprop-published": (0, 2.5, "itemprop"),
     "feed": (1, 2.5, "feed"),
     "news-sitemap": (1, 2.5, "news-sitemap"),
@@ -82,7 +84,8 @@ def _local_day(ev: DateEvidence) -> date:
 
 
 def _is_utc(ev: DateEvidence) -> bool:
-    return ev.precision == "time" and ev.value is not None and ev.value.utcoffset() == timedelta(0)
+    """A time written in UTC by a CMS; an id's timestamp (a Snowflake) is an instant with no newsroom behind it."""
+    return ev.kind != "url-id" and ev.precision == "time" and ev.value is not None and ev.value.utcoffset() == timedelta(0)
 
 
 def _days(ev: DateEvidence) -> dict[date, float]:

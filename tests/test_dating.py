@@ -193,6 +193,17 @@ def test_url_dates(url, day):
     assert result.precision == "day"
 
 
+def test_a_twitter_post_is_dated_to_the_second_by_its_id_not_by_the_viewers_clock():
+    posted = datetime(2025, 5, 16, 23, 10, 5, tzinfo=timezone.utc)
+    post_id = ((int(posted.timestamp() * 1000) - 1288834974657) << 22) | 1
+    # the page as a crawler gets it: the clock in the viewer's zone, a day later than UTC, no metadata
+    html = page("<article><p>Talks in Istanbul ended without a ceasefire.</p>"
+                "<p>2:10 AM · May 17, 2025</p></article>")
+    result = date_page(html, f"https://x.com/Reuters/status/{post_id}", FETCHED)
+    assert result.published_at == posted
+    assert (result.precision, result.date_source) == ("time", "url")
+
+
 @pytest.mark.parametrize(
     "lang, byline, expected",
     [

@@ -130,3 +130,20 @@ def test_script_evidence_reads_the_data_layer_not_json_ld_or_external_scripts():
     assert evidence[0].value == datetime(2025, 5, 29, 18, 4, 4)
     assert evidence[0].precision == "time"
     assert script_evidence(parse_html("<html><body><script>var a = 1;</script></body></html>")) == []
+
+
+def _snowflake(when: datetime) -> int:
+    """The id Twitter/X would give a post made at `when` (sequence bits arbitrary)."""
+    return ((int(when.timestamp() * 1000) - 1288834974657) << 22) | 0x2A5F
+
+
+def test_url_evidence_reads_the_creation_time_of_a_twitter_post_from_its_snowflake_id():
+    posted = datetime(2025, 5, 16, 12, 34, 56, tzinfo=timezone.utc)
+    for url in (f"https://twitter.com/Reuters/status/{_snowflake(posted)}/photo/1",
+                f"https://x.com/ZelenskyyUa/status/{_snowflake(posted)}?s=20",
+                f"https://mobile.twitter.com/i/web/status/{_snowflake(posted)}"):
+        (ev,) = url_evidence(url)
+        assert (ev.value, ev.precision) == (posted, "time"), url
+    # ids from before Snowflake (2010) were a plain counter; other sites' /status/ paths are not Snowflakes
+    assert url_evidence("https://twitter.com/jack/status/20") == []
+    assert url_evidence(f"https://status.example/status/{_snowflake(posted)}") == []
