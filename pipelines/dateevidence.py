@@ -49,8 +49,8 @@ _OUTSIDE_CLASS = re.compile(
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-]?(0[1-9]|1[0-2])[/_.-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _URL_DATE_SEP = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-](1[0-2]|0?[1-9])[/_.-](3[01]|[12]\d|0?[1-9])(?!\d)")
 # A post on Twitter/X: its id is a Snowflake, whose high bits are the creation time in ms since 2010-11-04T01:42:54.657Z
-_SNOWFLAKE_URL = re.compile(r"^[a-z]+://(?:[\w-]+\.)?(?:twitter|x)\.com/(?:[^/?#]+/status(?:es)?|i/web/status)/(\d{15,20})",
-                            re.I)
+_SNOWFLAKE_URL = re.compile(
+    r"^[a-z]+://(?:[\w-]+\.)?(?:twitter|x)\.com/(?:[^/?#]+/status(?:es)?|i/web/status)/(\d{15,20})", re.I)
 _SNOWFLAKE_EPOCH_MS = 1288834974657
 
 

@@ -14,9 +14,9 @@ The rule, in order:
    bare year such as a copyright line), and - the crawl-date trap - a date equal to the fetch day that only
    header-like evidence supports (a written date above the headline or in page furniture, a ``<time>`` in
    header/nav/sidebar/footer, htmldate) while real evidence elsewhere points to an older day.
-3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph/a Snowflake id 3, itemprop, feed and news
-   sitemap 2.5, other date metas, article ``<time>``, the URL and the data layer 2, the written date nearest the
-   headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture 0.5,
+3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph/a Snowflake id 3, itemprop, feed
+   and news sitemap 2.5, other date metas, article ``<time>``, the URL and the data layer 2, the written date nearest
+   the headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture 0.5,
    sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times written in
    UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late ones: the day
    after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time: weight >= 2)
@@ -85,7 +85,8 @@ def _local_day(ev: DateEvidence) -> date:
 
 def _is_utc(ev: DateEvidence) -> bool:
     """A time written in UTC by a CMS; an id's timestamp (a Snowflake) is an instant with no newsroom behind it."""
-    return ev.kind != "url-id" and ev.precision == "time" and ev.value is not None and ev.value.utcoffset() == timedelta(0)
+    return (ev.kind != "url-id" and ev.precision == "time" and ev.value is not None
+            and ev.value.utcoffset() == timedelta(0))
 
 
 def _days(ev: DateEvidence) -> dict[date, float]:
