@@ -140,18 +140,21 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from pipelines.process import clean_document
     from pipelines.render import render_text
 
+    sources = _sources_for_clean(args.sources)
     if args.manifest:
         fh = sys.stdin if args.manifest == "-" else open(args.manifest, encoding="utf-8")
         with fh:
             for line in fh:
                 if line.strip():
-                    print(json.dumps(_clean_manifest_line(line), ensure_ascii=False), flush=True)
+                    print(json.dumps(_clean_manifest_line(line, sources, args.timezone), ensure_ascii=False),
+                          flush=True)
         return 0
     if not args.page:
         print("talkwatch clean: give PAGE.html or --manifest F", file=sys.stderr)
         return 2
     body = Path(args.page).read_bytes()
-    p = clean_document(body, args.url or Path(args.page).resolve().as_uri())
+    url = args.url or Path(args.page).resolve().as_uri()
+    p = clean_document(body, url, timezone_name=_zone_for(url, sources, args.timezone))
     if p.page is None:
         print(f"talkwatch clean: {p.reason}", file=sys.stderr)
         return 1
@@ -159,7 +162,26 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clean_manifest_line(line: str) -> dict:
+def _sources_for_clean(path: str | None) -> list:
+    """The configured sources, for the newsroom zone of a page's host; none when the file is absent or bad."""
+    from spiders.sources import load_sources
+
+    if not path or not Path(path).exists():
+        return []
+    try:
+        return load_sources(path)
+    except ValueError as exc:
+        print(f"talkwatch clean: sources file ignored: {exc}", file=sys.stderr)
+        return []
+
+
+def _zone_for(url: str, sources: list, given: str | None) -> str | None:
+    from pipelines.newsroom import configured_zone
+
+    return given or configured_zone(url, sources)
+
+
+def _clean_manifest_line(line: str, sources: list | None = None, zone: str | None = None) -> dict:
     from pipelines.process import clean_document
 
     out: dict = {}
@@ -167,14 +189,24 @@ def _clean_manifest_line(line: str) -> dict:
         spec = json.loads(line)
         out = {"path": spec.get("path"), "url": spec.get("url")}
         body = Path(spec["path"]).read_bytes()
-        p = clean_document(body, spec.get("url") or Path(spec["path"]).resolve().as_uri())
+        url = spec.get("url") or Path(spec["path"]).resolve().as_uri()
+        p = clean_document(body, url, timezone_name=spec.get("timezone") or _zone_for(url, sources or [], zone))
         if p.page is None:
             out["error"] = p.reason or "could not clean"
             return out
         d = p.dating
+        utc = None
+        if d and d.published_at is not None and d.precision == "time":
+            # what articles.published_at holds: an offsetless time with no known newsroom zone is taken as UTC
+            at = d.published_at
+            utc = at.astimezone(timezone.utc) if at.tzinfo else at.replace(tzinfo=timezone.utc)
         out.update({"title": p.page.title, "published_at": d.iso() if d else None,
-                    "date_source": d.date_source if d else "none", "language": p.page.language,
-                    "authors": p.page.authors, "text": p.page.text})
+                    "published_at_utc": utc.isoformat().replace("+00:00", "Z") if utc else None,
+                    "date_precision": d.precision if d else "none",
+                    "date_source": d.date_source if d else "none",
+                    "date_confidence": d.confidence if d else 0.0,
+                    "modified_at": d.modified_at.isoformat() if d and d.modified_at else None,
+                    "language": p.page.language, "authors": p.page.authors, "text": p.page.text})
         if not p.page.is_article:
             out["warning"] = p.page.reason
     except Exception as exc:  # noqa: BLE001 - one bad page gives one error line; the others go on
@@ -258,7 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="print the seed-style text of a saved page, or clean a manifest")
     c.add_argument("page", nargs="?")
     c.add_argument("--url", help="the page's original URL")
-    c.add_argument("--manifest", help='JSON lines {"path", "url"}; "-" for stdin')
+    c.add_argument("--manifest", help='JSON lines {"path", "url"[, "timezone"]}; "-" for stdin')
+    c.add_argument("--sources", default=DEFAULT_SOURCES,
+                   help="configured sources: the time zone of a page's outlet, found by its URL's host")
+    c.add_argument("--timezone", help="IANA zone for times the pages write without an offset (overrides --sources)")
     c.set_defaults(func=cmd_clean)
 
     e = sub.add_parser("export", help="write one seed-style file per original article")

@@ -42,12 +42,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from w3lib.encoding import html_to_unicode
 
-from pipelines.dateevidence import YEARLESS, gather_evidence, parse_html
+from pipelines.dateevidence import YEARLESS, gather_evidence, page_language, parse_html
 from pipelines.datetext import parse_date_value
+from pipelines.newsroom import newsroom_zone
 from pipelines.records import DateEvidence, DateHint, DatingResult
 
 # kind -> (tier, weight, date_source name). Lower tier = stronger when choosing within a day.
@@ -372,15 +373,21 @@ def _localize(value: datetime, usable: list[DateEvidence]) -> datetime:
     return value
 
 
-def _decide_modified(evidence: list[DateEvidence], published: datetime | None) -> datetime | None:
+def _decide_modified(evidence: list[DateEvidence], published: datetime | None,
+                     newsroom: tzinfo | None = None) -> datetime | None:
+    """The last-modified time apart from the vote; an offsetless time is read on the newsroom's clock too."""
     candidates = [ev for ev in evidence if ev.kind in _MODIFIED_KINDS and ev.value is not None
                   and not ev.note.startswith("rejected")]
     candidates.sort(key=lambda ev: (_MODIFIED_KINDS.index(ev.kind), ev.precision != "time"))
     for ev in candidates:
-        if published is not None and _comparable(ev.value) < _comparable(published):
+        value = ev.value
+        assert value is not None
+        if newsroom is not None and value.tzinfo is None and ev.precision == "time":
+            value = value.replace(tzinfo=newsroom)
+        if published is not None and _comparable(value) < _comparable(published):
             ev.note = "ignored: earlier than the publication time"
             continue
-        return ev.value
+        return value
     return None
 
 
@@ -389,23 +396,25 @@ def _comparable(value: datetime) -> datetime:
 
 
 def date_page(html: str, url: str, fetched_at: datetime | None = None,
-              hints: Sequence[DateHint] = (), language: str | None = None) -> DatingResult:
+              hints: Sequence[DateHint] = (), language: str | None = None,
+              zone: str | None = None) -> DatingResult:
     """Date one page: gather evidence, reject the implausible, vote on the day, take the strongest value in it.
 
-    Never raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when nothing is credible.
+    `zone` is the source's configured IANA time zone, for times the page writes without an offset (see
+    `pipelines.newsroom`). Never raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when nothing is credible.
     """
     if fetched_at is None:
         fetched_at = datetime.now(timezone.utc)
     elif fetched_at.tzinfo is None:
         fetched_at = fetched_at.replace(tzinfo=timezone.utc)
     try:
-        return _date_page(html, url, fetched_at, hints, language)
+        return _date_page(html, url, fetched_at, hints, language, zone)
     except Exception:  # a dating bug must not lose the page: it is stored undated
         return DatingResult(None, "none", "none", 0.0)
 
 
 def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHint],
-               language: str | None) -> DatingResult:
+               language: str | None, zone: str | None) -> DatingResult:
     if isinstance(html, bytes):  # tolerated: decode as the page declares (meta charset, BOM), else UTF-8
         html = html_to_unicode(None, html)[1]
     tree = parse_html(html) if isinstance(html, str) else None
@@ -460,6 +469,13 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
             value = datetime(value.year, value.month, value.day)
     if precision == "time" and value.tzinfo is None:
         value = _localize(value, usable)
+    newsroom = newsroom_zone(url, language or page_language(tree), zone)
+    if precision == "time" and value.tzinfo is None:
+        if newsroom is not None:
+            value = value.replace(tzinfo=newsroom[0])
+            winner.note = (winner.note + f"; no offset given: on the newsroom's clock, {newsroom[1]}").lstrip("; ")
+        else:
+            winner.note = (winner.note + "; no offset given, and the newsroom's zone is unknown").lstrip("; ")
     if precision == "time" and value.utcoffset() == timedelta(0) and _local_day(winner) == day \
             and not _local_evidence_for(day, usable):
         stated = _stated_offset(html)
@@ -475,4 +491,5 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
     if all(_header_like(ev) for ev in backing) and day >= (fetched_at - timedelta(hours=12)).date():
         confidence = min(confidence, 0.3)  # only a 'today' banner may be saying this: kept, but doubted
     assert value is not None
-    return DatingResult(value, precision, source, round(confidence, 3), _decide_modified(evidence, value), evidence)
+    modified = _decide_modified(evidence, value, newsroom[0] if newsroom is not None else None)
+    return DatingResult(value, precision, source, round(confidence, 3), modified, evidence)

@@ -84,12 +84,12 @@ def crawl(sources: str, work_dir: str, seen: list[str], state: dict, only: list[
 
 
 @task(name="clean", cache_policy=NO_CACHE)
-def clean(items_path: str, topic: Topic | None, languages: dict[str, str]) -> tuple[
+def clean(items_path: str, topic: Topic | None, by_name: dict[str, Source]) -> tuple[
         list[ProcessedPage], list[FailureItem], list[ListingItem]]:
     inputs, failures, listings = [], [], []
     for item in read_items(items_path):
         if isinstance(item, PageItem):
-            inputs.append(_page_input(item, languages))
+            inputs.append(_page_input(item, by_name.get(item.source)))
         elif isinstance(item, FailureItem):
             failures.append(item)
         else:
@@ -99,12 +99,13 @@ def clean(items_path: str, topic: Topic | None, languages: dict[str, str]) -> tu
     return pages, failures, listings
 
 
-def _page_input(item: PageItem, languages: dict[str, str]) -> PageInput:
+def _page_input(item: PageItem, src: Source | None) -> PageInput:
     return PageInput(url=item.url, final_url=item.final_url or item.url, source=item.source, body=page_body(item),
                      headers=dict(item.headers),
                      fetched_at=parse_time(item.fetched_at), status=item.status,
                      content_type=item.headers.get("content-type"), encoding=item.encoding,
-                     language_hint=languages.get(item.source), listed_title=item.listed_title,
+                     language_hint=src.language if src else None, timezone=src.timezone if src else None,
+                     listed_title=item.listed_title,
                      listed_date=item.listed_date, listed_date_kind=item.listed_date_kind,
                      listed_in=item.listed_in)
 
@@ -208,7 +209,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     trig, flow_run_id = _trigger(trigger)
     source_list = load_sources(sources)
-    languages = {s.name: s.language for s in source_list}
+    by_name = {s.name: s for s in source_list}
     topic_obj = load_topic(topic)
     work = Path(work_dir) if work_dir else Path(db).resolve().parent / "runs" / run_id
 
@@ -225,7 +226,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     logger.info("run %s (%s): %d of %d sources, %d stored URLs to skip", run_id, trig, len(names),
                 len(source_list), len(seen))
     result = crawl(sources, str(work), seen, state, names, spider_settings) if names else None
-    pages, failures, listings = clean(str(result.items_path), topic_obj, languages) if result else ([], [], [])
+    pages, failures, listings = clean(str(result.items_path), topic_obj, by_name) if result else ([], [], [])
     pages = deduplicate(pages)
     pages = date(pages)
 

@@ -28,6 +28,7 @@ class PageInput:
     encoding: str | None = None
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names, as the crawler kept them
     language_hint: str | None = None
+    timezone: str | None = None  # the source's configured zone, for times its pages write without an offset
     listed_title: str | None = None  # what the feed or sitemap said of the page
     listed_date: str | None = None
     listed_date_kind: str | None = None  # "feed" | "news-sitemap" | "sitemap-lastmod"
@@ -95,7 +96,7 @@ def date(p: ProcessedPage) -> None:
         return
     try:
         p.dating = date_page(p.html, p.input.final_url or p.input.url, p.input.fetched_at, p.input.hints,
-                             language=p.page.language)
+                             language=p.page.language, zone=p.input.timezone)
     except Exception as exc:  # noqa: BLE001
         p.dating = DatingResult(None, "none", "none", 0.0)
         p.reason = f"dating error: {type(exc).__name__}: {exc}"[:300]
@@ -119,12 +120,14 @@ def given_up(inp: PageInput, reason: str) -> ProcessedPage:
 
 
 def clean_document(html_or_bytes: str | bytes, url: str, language_hint: str | None = None,
-                   fetched_at: datetime | None = None, content_type: str | None = None) -> ProcessedPage:
+                   fetched_at: datetime | None = None, content_type: str | None = None,
+                   timezone_name: str | None = None) -> ProcessedPage:
     """A saved page through the same stages as the flow (minus relevance): for `talkwatch clean`."""
     body = html_or_bytes.encode("utf-8") if isinstance(html_or_bytes, str) else html_or_bytes
     inp = PageInput(url=url, final_url=url, source="", body=body, content_type=content_type,
                     encoding="utf-8" if isinstance(html_or_bytes, str) else None,
-                    fetched_at=fetched_at or datetime.now(timezone.utc), language_hint=language_hint)
+                    fetched_at=fetched_at or datetime.now(timezone.utc), language_hint=language_hint,
+                    timezone=timezone_name)
     p = clean(inp, topic=None)
     date(p)
     return p

@@ -12,7 +12,7 @@ from pipelines import process
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate
 from pipelines.process import PageInput
 from pipelines.relevance import load_topic
-from spiders.sources import load_sources
+from spiders.sources import Source, load_sources
 from storage.db import connect
 from storage.load import article_snapshot, load_into, stored_pages
 from storage.records import RunRow, StoredPage
@@ -27,12 +27,14 @@ class ReprocessReport:
     run_id: str
 
 
-def _input(sp: StoredPage, languages: dict[str, str]) -> PageInput:
+def _input(sp: StoredPage, by_name: dict[str, Source]) -> PageInput:
     raw = sp.raw
+    src = by_name.get(raw.source)
     headers = json.loads(raw.headers or "{}")
     return PageInput(url=raw.url, final_url=sp.final_url or raw.url, source=raw.source, body=raw.body,
                      fetched_at=raw.fetched_at, status=raw.status or 200, content_type=headers.get("content-type"),
-                     encoding=raw.encoding, headers=headers, language_hint=languages.get(raw.source),
+                     encoding=raw.encoding, headers=headers, language_hint=src.language if src else None,
+                     timezone=src.timezone if src else None,
                      listed_title=raw.listed_title, listed_date=raw.listed_date,
                      listed_date_kind=raw.listed_date_kind, listed_in=sp.listed_in)
 
@@ -46,15 +48,15 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
     so a scheduled run waits (it is a maintenance command).
     """
     topic = load_topic(topic_file)
-    languages = {}
+    by_name: dict[str, Source] = {}
     if sources_file and os.path.exists(sources_file):
-        languages = {s.name: s.language for s in load_sources(sources_file)}
+        by_name = {s.name: s for s in load_sources(sources_file)}
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-reprocess-" + uuid.uuid4().hex[:6]
     con = connect(db)
     try:
         stored = stored_pages(con, since, source)
-        pages = [process.clean(_input(sp, languages), topic) for sp in stored]
+        pages = [process.clean(_input(sp, by_name), topic) for sp in stored]
         collapse_url_variants(pages)
         for p in pages:
             if p.outcome == "loaded":

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled"}
+_KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "timezone"}
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Source:
     enabled: bool = True
     max_pages: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # other optional keys (poll_minutes, ...), kept as given
+    timezone: str | None = None  # IANA name of the newsroom's clock, for times its pages write without an offset
 
     @property
     def listings(self) -> list[tuple[str, str]]:
@@ -104,8 +106,18 @@ def parse_source(raw: dict[str, Any], index: int) -> Source:
     max_pages = raw.get("max_pages")
     if max_pages is not None and (not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 0):
         raise ValueError(f"source {name!r}: max_pages must be a non-negative integer")
+    zone = raw.get("timezone")
+    if zone is not None:
+        try:
+            if not isinstance(zone, str):
+                raise ValueError
+            ZoneInfo(zone.strip())
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"source {name!r}: timezone must be an IANA zone name such as \"Europe/Kyiv\", "
+                             f"got {zone!r}") from None
+        zone = zone.strip()
     extra = {k: v for k, v in raw.items() if k not in _KNOWN_KEYS and k != "max_pages"}
-    return Source(name, language, feeds, sitemaps, allowed, enabled, max_pages, extra)
+    return Source(name, language, feeds, sitemaps, allowed, enabled, max_pages, extra, timezone=zone)
 
 
 def load_sources(path: str | Path) -> list[Source]:

@@ -13,6 +13,7 @@ SELECT
     published_precision,          -- time | day | none
     date_source,
     date_confidence,
+    date_evidence,                -- JSON list: every candidate date seen (kind, raw text, value, note: why chosen/rejected)
     modified_at,
     language,
     authors,

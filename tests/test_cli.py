@@ -61,6 +61,31 @@ def test_clean_manifest_one_line_per_page_and_errors_do_not_stop_it(tmp_path):
     assert lines[2]["published_at"] == "2025-05-29"  # only the day is known: no invented midnight
 
 
+def test_clean_reads_offsetless_times_on_the_newsroom_clock_of_the_configured_source(tmp_path):
+    page = tmp_path / "byline.html"
+    page.write_text("<html lang='en'><head><title>Talks resume</title></head><body><article><h1>Talks resume</h1>"
+                    "<p class='byline'>29 May 2025, 14:05</p>" + "".join(f"<p>{p}</p>" for p in TALKS)
+                    + "</article></body></html>", encoding="utf-8")
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "alpha"\nlanguage = "en"\ntimezone = "Europe/Kyiv"\n'
+                       'feeds = ["https://alpha.example/rss"]\n', encoding="utf-8")
+    manifest = "\n".join(json.dumps(x) for x in [
+        {"path": str(page), "url": "https://www.alpha.example/news/1"},  # the configured outlet: Kyiv time
+        {"path": str(page), "url": "https://beta.example/news/1"},  # unknown outlet, English: no offset known
+        {"path": str(page), "url": "https://beta.example/news/1", "timezone": "Europe/Istanbul"},
+    ]) + "\n"
+    proc = talkwatch("clean", "--manifest", "-", "--sources", str(sources), stdin=manifest)
+    assert proc.returncode == 0, proc.stderr
+    kyiv, unknown, istanbul = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert kyiv["published_at"] == "2025-05-29T14:05:00+03:00"
+    assert kyiv["published_at_utc"] == "2025-05-29T11:05:00Z" and kyiv["date_precision"] == "time"
+    assert unknown["published_at"] == "2025-05-29T14:05:00"
+    assert unknown["published_at_utc"] == "2025-05-29T14:05:00Z"  # as the database stores it: taken as UTC
+    assert istanbul["published_at"] == "2025-05-29T14:05:00+03:00"
+    single = talkwatch("clean", str(page), "--url", "https://beta.example/news/1", "--timezone", "Europe/London")
+    assert single.stdout.split("\n\n")[1] == "2025-05-29T14:05:00+01:00"
+
+
 def test_status_and_export_names_stay_inside_the_folder(tmp_path):
     db = tmp_path / "t.duckdb"
     evil = article("http://a.test/evil", STORY)

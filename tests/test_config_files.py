@@ -47,7 +47,7 @@ def test_every_source_has_a_listing_and_only_https_urls(raw_sources: list[dict])
 
 
 def test_source_keys_are_documented_ones(raw_sources: list[dict]) -> None:
-    allowed = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "max_pages"}
+    allowed = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "max_pages", "timezone"}
     lines = SOURCES.read_text(encoding="utf-8").splitlines()
     header = "\n".join(lines[: lines.index("[[source]]")])
     for src in raw_sources:
@@ -65,6 +65,19 @@ def test_sources_load_with_the_spider_loader() -> None:
     assert "bbc.com" in by_name["bbc_ru"].allowed_domains
     for src in sources:
         assert src.allowed_domains, src.name
+    # the newsrooms of the three languages of the talks, for times their pages write without an offset
+    assert (by_name["tass_ru"].timezone, by_name["pravda_ua"].timezone, by_name["hurriyet"].timezone) == (
+        "Europe/Moscow", "Europe/Kyiv", "Europe/Istanbul")
+
+
+def test_a_timezone_that_is_no_iana_zone_is_a_config_error() -> None:
+    sources_mod = pytest.importorskip("spiders.sources")
+    base = {"name": "alpha", "language": "en", "feeds": ["https://alpha.example/rss"]}
+    assert sources_mod.parse_source({**base, "timezone": " Europe/Kyiv "}, 0).timezone == "Europe/Kyiv"
+    assert sources_mod.parse_source(base, 0).timezone is None
+    for bad in ("Europe/Atlantis", "+03:00", "", 3):
+        with pytest.raises(ValueError, match="alpha.*timezone"):
+            sources_mod.parse_source({**base, "timezone": bad}, 0)
 
 
 def test_topic_file_loads_with_all_four_languages() -> None:

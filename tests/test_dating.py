@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -204,15 +205,20 @@ def test_a_twitter_post_is_dated_to_the_second_by_its_id_not_by_the_viewers_cloc
     assert (result.precision, result.date_source) == ("time", "url")
 
 
+KYIV, MOSCOW, ISTANBUL = ZoneInfo("Europe/Kyiv"), ZoneInfo("Europe/Moscow"), ZoneInfo("Europe/Istanbul")
+
+
 @pytest.mark.parametrize(
     "lang, byline, expected",
     [
         ("en", "By Jane Doe | May 28, 2025", datetime(2025, 5, 28)),
-        ("ru", "Опубликовано 29 мая 2025, 14:05", datetime(2025, 5, 29, 14, 5)),
-        ("uk", "29 травня 2025 р., 09:12", datetime(2025, 5, 29, 9, 12)),
-        ("tr", "Mayıs 29, 2025 - 20:36", datetime(2025, 5, 29, 20, 36)),
+        # a written time without an offset is on the newsroom's clock: the zone of a one-zone language
+        ("ru", "Опубликовано 29 мая 2025, 14:05", datetime(2025, 5, 29, 14, 5, tzinfo=MOSCOW)),
+        ("uk", "29 травня 2025 р., 09:12", datetime(2025, 5, 29, 9, 12, tzinfo=KYIV)),
+        ("tr", "Mayıs 29, 2025 - 20:36", datetime(2025, 5, 29, 20, 36, tzinfo=ISTANBUL)),
         ("tr", "29 Mayıs 2025 Perşembe", datetime(2025, 5, 29)),
         ("de", "Veröffentlicht am 29. Mai 2025", datetime(2025, 5, 29)),
+        # French is written in many zones (Paris, Montréal, Dakar): the time stays without an offset
         ("fr", "Publié le 29 mai 2025 à 14h05", datetime(2025, 5, 29, 14, 5)),
         ("es", "Publicado el 29 de mayo de 2025", datetime(2025, 5, 29)),
     ],
@@ -221,6 +227,7 @@ def test_written_byline_in_each_language(lang, byline, expected):
     html = page(f"<h1>Переговоры в Стамбуле</h1><div class='meta'>{byline}</div><p>Text of the story.</p>", lang=lang)
     result = date_page(html, "https://news.example/story", FETCHED)
     assert result.published_at == expected
+    assert result.published_at.utcoffset() == expected.utcoffset()
     assert result.date_source == "text"
 
 
@@ -276,7 +283,7 @@ def test_written_local_time_takes_the_offset_of_the_same_instant_in_utc():
 def test_bytes_are_decoded_as_the_page_declares():
     html = page("<h1>Переговоры</h1><p>29 мая 2025, 14:05</p>", '<meta charset="windows-1251">', lang="ru")
     result = date_page(html.encode("cp1251"), "https://news.example/story", FETCHED)
-    assert result.published_at == datetime(2025, 5, 29, 14, 5)
+    assert result.published_at == datetime(2025, 5, 29, 14, 5, tzinfo=MOSCOW)
 
 
 def test_htmldate_is_asked_when_nothing_near_the_title_or_in_metadata_dates_the_page():
@@ -368,14 +375,14 @@ def test_utc_metadata_yields_to_the_day_of_the_pages_own_data_layer():
 def test_a_yearless_byline_takes_the_fetch_year_when_it_is_recent():
     fetched = datetime(2025, 6, 2, 8, 0, tzinfo=timezone.utc)
     result = date_page(fixture("yearless_byline.html"), "https://news.example/talks", fetched)
-    assert result.published_at == datetime(2025, 5, 29, 14, 5)
+    assert result.published_at == datetime(2025, 5, 29, 14, 5, tzinfo=MOSCOW)
     assert result.date_source == "text"
 
 
 def test_a_yearless_byline_in_early_january_is_last_years_december():
     html = fixture("yearless_byline.html").replace("29 мая, 14:05", "30 декабря, 18:40")
     result = date_page(html, "https://news.example/talks", datetime(2026, 1, 3, 9, 0, tzinfo=timezone.utc))
-    assert result.published_at == datetime(2025, 12, 30, 18, 40)
+    assert result.published_at == datetime(2025, 12, 30, 18, 40, tzinfo=MOSCOW)
 
 
 def test_a_yearless_byline_far_from_the_fetch_gets_no_year():

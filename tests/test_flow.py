@@ -104,3 +104,41 @@ def test_reprocess_recleans_stored_pages_without_fetching(prefect_api, web, tmp_
     assert [r for r in after if "derby" not in r[0]] == before
     assert any("derby" in r[0] for r in after) and trig == "reprocess"
     assert web.article_hits() == hits
+
+
+def test_a_sources_timezone_dates_offsetless_times_in_the_flow_and_in_reprocess(prefect_api, tmp_path):
+    from pipelines.reprocess import reprocess
+    from tests.loopback import LoopbackServer
+    from tests.newsweb import HTML, TALKS
+
+    kyiv = LoopbackServer(host="127.0.0.3").start()
+    try:
+        base = kyiv.url("")
+        body = "".join(f"<p>{p}</p>" for p in TALKS)
+        kyiv.route("/robots.txt", (404, {"Content-Type": "text/plain"}, b""))
+        # a CMS that writes its wall clock and no offset, and a feed without dates
+        kyiv.route("/news/round.html", (200, HTML, (
+            '<html lang="en"><head><title>Talks in Istanbul</title><script type="application/ld+json">'
+            '{"@type": "NewsArticle", "headline": "Talks in Istanbul", "datePublished": "2025-06-02T14:05:00",'
+            f'"dateModified": "2025-12-03T09:00:00"}}</script></head><body><article><h1>Talks in Istanbul</h1>{body}'
+            '</article></body></html>').encode()))
+        kyiv.route("/rss.xml", (200, {"Content-Type": "application/rss+xml"}, (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>K</title><link>{base}/</link>'
+            f'<item><title>Talks</title><link>{base}/news/round.html</link></item></channel></rss>').encode()))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nname = "kyiv"\nlanguage = "en"\ntimezone = "Europe/Kyiv"\n'
+                           f'feeds = ["{base}/rss.xml"]\n', encoding="utf-8")
+        topic = tmp_path / "topic.toml"
+        topic.write_text('name = "t"\nkeep_all = true\n\n[terms]\nen = ["talks"]\n', encoding="utf-8")
+        db = tmp_path / "k.duckdb"
+        ingest(sources=str(sources), topic=str(topic), db=str(db), trigger="test", spider_settings=FAST)
+        query = ("SELECT strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M'), "
+                 "strftime(modified_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M'), published_precision, date_source, "
+                 "date_evidence LIKE '%newsroom''s clock, the source''s time zone Europe/Kyiv%' FROM articles")
+        # summer time in June (+03:00), winter time in December (+02:00)
+        expected = [("2025-06-02T11:05", "2025-12-03T07:00", "time", "jsonld", True)]
+        assert rows(db, query) == expected
+        assert reprocess(db, str(topic), str(sources)).changed == 0
+        assert rows(db, query) == expected
+    finally:
+        kyiv.stop()
