@@ -28,11 +28,12 @@ The rule, in order:
    ``<time>``, the URL and the text; a time beats a bare day, an offset beats none. So page metadata with a time
    beats a feed time that differs by hours; and when the winner is day-only, a time from the feed, a meta or
    ``<time>`` on that same day refines it (``date_source`` then names the refining evidence). A naive winning
-   time takes the offset implied by an aware time of the same instant ("7:04 pm ET" beside 00:04Z: -05:00). A
-   winning UTC time that nothing on the newsroom's clock backs takes the page's stated offset - when every aware
+   time takes the offset implied by an aware time of the same instant ("7:04 pm ET" beside 00:04Z: -05:00);
+   failing that, the newsroom's zone (the source's configured one, a one-zone country domain or language: see
+   `pipelines.newsroom`); failing that, it stays naive and the evidence says so. A winning UTC time that nothing on the newsroom's clock backs takes the page's stated offset - when every aware
    timestamp in the page that is not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day.
 5. ``modified_at`` comes from dateModified/updated_time/lastmod/Last-Modified evidence apart, never from the vote;
-   it is dropped when it is earlier than the publication time.
+   it is dropped when it is earlier than the publication time; a naive one is read on the newsroom's clock too.
 6. Confidence: by the winner's tier, scaled by its share of the vote, plus a little per agreeing kind; at most 0.3
    when only header-like evidence names the fetch day (kept - fresh news is common - but doubted).
 Nothing credible left: ``published_at=None``, ``precision="none"``, ``date_source="none"``.
@@ -401,7 +402,8 @@ def date_page(html: str, url: str, fetched_at: datetime | None = None,
     """Date one page: gather evidence, reject the implausible, vote on the day, take the strongest value in it.
 
     `zone` is the source's configured IANA time zone, for times the page writes without an offset (see
-    `pipelines.newsroom`). Never raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when nothing is credible.
+    `pipelines.newsroom`). Never raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when
+    nothing is credible.
     """
     if fetched_at is None:
         fetched_at = datetime.now(timezone.utc)
