@@ -325,6 +325,12 @@ def _text_blocks(body: etree._Element, title: etree._Element | None,
     return blocks, max(index, 0)
 
 
+# the words that introduce a modification time in a byline, in the supported languages
+_UPDATED_BEFORE = re.compile(
+    r"(?:updated|last modified|обновлено|обновлен[ао]?|изменено|оновлено|оновлен[ао]?|змінено|güncelle(?:nme|me)|"
+    r"son güncelleme|aktualisiert|geändert|mis à jour|modifié|actualizado|actualización|aggiornato|atualizado)"
+    r"\W{0,5}(?:\w+\W{1,3}){0,2}$", re.I)
+
 YEARLESS = "yearless"  # the note of a written day without a year: its year (2000 until then) is the decision's job
 
 
@@ -372,7 +378,10 @@ def text_evidence(tree: etree._Element, language: str | None = None,
             reason = _is_outside_article(el)
             if reason and not reason.startswith("inside <") and title is not None and index <= i <= index + 3:
                 reason = ""  # a dateline right under the headline, whatever its container is called
-            ev = DateEvidence("text" if not reason else "text-outside", d.raw, d.value, d.precision, reason)
+            kind = "text" if not reason else "text-outside"
+            if _UPDATED_BEFORE.search(text[max(0, d.start - 40):d.start]):
+                kind = "text-modified"  # "Updated: 3 June 2025, 10:15" - a modification, not the publication
+            ev = DateEvidence(kind, d.raw, d.value, d.precision, reason)
             where = "before" if i < index else "from"
             ev.note = (ev.note + f"; {int(distance)} blocks {where} title").lstrip("; ")
             if d.ambiguous:

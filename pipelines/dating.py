@@ -72,8 +72,8 @@ _PUBLISHED_KINDS: dict[str, tuple[int, float, str]] = {
     "sitemap-lastmod": (5, 0.3, "sitemap-lastmod"),
 }
 # HTTP Last-Modified is not in the vote: dynamic sites send the time they rendered the page, i.e. the fetch time.
-_MODIFIED_KINDS = ["jsonld-modified", "og-modified", "itemprop-modified", "meta-modified", "sitemap-lastmod",
-                   "http-last-modified"]
+_MODIFIED_KINDS = ["jsonld-modified", "og-modified", "itemprop-modified", "meta-modified", "text-modified",
+                   "sitemap-lastmod", "http-last-modified"]
 _STRONG_TIER = 1  # tiers 0..1: page metadata and hints
 _SKEW = timedelta(minutes=15)
 _EARLIEST = datetime(1995, 1, 1)
@@ -392,6 +392,24 @@ def _decide_modified(evidence: list[DateEvidence], published: datetime | None,
     return None
 
 
+_BYLINE_DISTANCE = re.compile(r"(\d+) blocks (from|before) title")
+
+
+def _is_byline(ev: DateEvidence) -> bool:
+    """A written date with a time right at the headline (up to 3 blocks after it, 1 before): the byline."""
+    m = _BYLINE_DISTANCE.search(ev.note)
+    return (ev.kind == "text" and ev.precision == "time" and m is not None
+            and int(m.group(1)) <= (3 if m.group(2) == "from" else 2))
+
+
+def _shows_modified_clock(ev: DateEvidence, evidence: list[DateEvidence]) -> bool:
+    """Whether a written time shows the clock of the page's modification time ("07:02pm" beside updated 19:02)."""
+    assert ev.value is not None
+    clock = ev.value.replace(tzinfo=None, second=0, microsecond=0)
+    return any(other.kind in _MODIFIED_KINDS and other.value is not None and other.precision == "time"
+               and other.value.replace(tzinfo=None, second=0, microsecond=0) == clock for other in evidence)
+
+
 def _comparable(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo is not None else value
 
@@ -451,10 +469,11 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
     if local:
         winner = local[0]
     value, precision, source = winner.value, winner.precision, _PUBLISHED_KINDS[winner.kind][2]
+    refiner: DateEvidence | None = None
+    refined: datetime | None = None
     if precision == "day":
         # a time on the same day refines it: from metadata, a hint or <time>, or a written time that an aware
         # time of the same instant corroborates ("5:50 PM" beside 01:50Z the next day)
-        refiner, refined = None, None
         for ev in local:
             if ev.precision != "time" or ev.value is None:
                 continue
@@ -463,6 +482,9 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
                 break
             if ev.value.tzinfo is None and _localize(ev.value, usable).tzinfo is not None:
                 refiner, refined = ev, _localize(ev.value, usable)
+                break
+            if _is_byline(ev) and not _shows_modified_clock(ev, evidence):
+                refiner, refined = ev, ev.value  # "15.10.2020 21:55" under the headline: the page states a time
                 break
         if refiner is not None and refined is not None:
             refiner.note = (refiner.note + f"; refines the {source} day").lstrip("; ")
@@ -473,11 +495,12 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
         value = _localize(value, usable)
     newsroom = newsroom_zone(url, language or page_language(tree), zone)
     if precision == "time" and value.tzinfo is None:
+        giver = refiner if refiner is not None else winner
         if newsroom is not None:
             value = value.replace(tzinfo=newsroom[0])
-            winner.note = (winner.note + f"; no offset given: on the newsroom's clock, {newsroom[1]}").lstrip("; ")
+            giver.note = (giver.note + f"; no offset given: on the newsroom's clock, {newsroom[1]}").lstrip("; ")
         else:
-            winner.note = (winner.note + "; no offset given, and the newsroom's zone is unknown").lstrip("; ")
+            giver.note = (giver.note + "; no offset given, and the newsroom's zone is unknown").lstrip("; ")
     if precision == "time" and value.utcoffset() == timedelta(0) and _local_day(winner) == day \
             and not _local_evidence_for(day, usable):
         stated = _stated_offset(html)

@@ -400,3 +400,24 @@ def test_a_yearless_byline_takes_the_year_of_other_evidence_for_that_day():
     assert result.published_at.date().isoformat() == "2024-05-29"
     yearless = [ev for ev in result.evidence if ev.raw == "29 мая, 14:05"]
     assert yearless and yearless[0].value == datetime(2024, 5, 29, 14, 5)
+
+
+def test_a_byline_time_under_the_headline_refines_a_day_only_date_on_the_newsrooms_clock():
+    html = page("<article><h1>Talks in Istanbul</h1><p class='byline'>02.06.2025 16:20</p>"
+                "<p>The delegations met at the palace.</p></article>",
+                head='<meta itemprop="datePublished" content="2025-06-02">', lang="uk")
+    result = date_page(html, "https://news.example.com.ua/talks", FETCHED)
+    assert result.iso() == "2025-06-02T16:20:00+03:00"
+    assert (result.precision, result.date_source) == ("time", "text")
+    # the same clock as the page's modification time: that is what the byline shows, the day stays a day
+    modified = html.replace("</head>", '<meta property="article:modified_time" content="2025-06-02T16:20:00+03:00">'
+                                       "</head>")
+    assert date_page(modified, "https://news.example.com.ua/talks", FETCHED).iso() == "2025-06-02"
+
+
+def test_an_update_line_neither_dates_the_publication_nor_is_lost():
+    html = page("<article><h1>Talks in Istanbul</h1><p class='byline'>Updated 4 June 2025, 10:15</p>"
+                "<p>The delegations met at the palace.</p></article>", lang="en")
+    result = date_page(html, "https://news.example/2025/06/02/talks", FETCHED)
+    assert (result.iso(), result.date_source) == ("2025-06-02", "url")
+    assert result.modified_at == datetime(2025, 6, 4, 10, 15)  # .example in English: no zone is guessed

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from pipelines.dateevidence import (
     gather_evidence,
     hint_evidence,
@@ -102,7 +104,22 @@ def test_gather_evidence_collects_every_source():
     evidence = gather_evidence(parse_html(html), "https://x.example/2025/06/02/memo",
                                [DateHint("feed", "Mon, 02 Jun 2025 13:20:00 GMT")])
     kinds = {ev.kind for ev in evidence}
-    assert {"og-published", "og-modified", "feed", "url", "text"} <= kinds
+    assert {"og-published", "og-modified", "feed", "url", "text-modified"} <= kinds
+    # "Updated 4 June 2025" under the headline is the modification, not a publication date
+    assert [ev.raw for ev in evidence if ev.kind == "text-modified"] == ["4 June 2025"]
+
+
+@pytest.mark.parametrize("byline", [
+    "Updated: 4 June 2025, 10:15", "Обновлено 4 июня 2025, 10:15", "Оновлено: 4 червня 2025 10:15",
+    "Son güncelleme: 4 Haziran 2025 10:15", "Aktualisiert am 4. Juni 2025, 10:15 Uhr",
+    "Mis à jour le 4 juin 2025 à 10h15", "Actualizado el 4 de junio de 2025 10:15",
+])
+def test_a_written_update_time_is_modification_evidence(byline):
+    html = f"<html><body><h1>Talks in Istanbul</h1><p>{byline}</p><p>Text.</p></body></html>"
+    (ev,) = text_evidence(parse_html(html))[:1]
+    assert ev.kind == "text-modified" and ev.value.date().isoformat() == "2025-06-04"
+    published = text_evidence(parse_html(html.replace(byline, "2 June 2025, 16:20")))[0]
+    assert published.kind == "text"
 
 
 def test_parse_html_handles_junk():
