@@ -397,7 +397,8 @@ _SCRIPT_PUBLISHED = re.compile(
     r"""(?:datePublished|date_published|publishDate|publish_date|publishedDate|published_date|"""
     r"""publicationDate|publication_date|pubDate|pub_date|DateCreation|dateCreated|firstPublished(?:Date|At)?|"""
     r"""publishedAt|published_at|articlePublishDate)["']?\s*[:=]\s*["']([^"'\n]{8,40})["']""")
-_SCRIPT_HINTS = ("ublish", "ublication", "ubDate", "ub_date", "DateCreation", "dateCreated")  # cheap test before the regex
+# a cheap test before the regex
+_SCRIPT_HINTS = ("ublish", "ublication", "ubDate", "ub_date", "DateCreation", "dateCreated")
 
 
 def script_evidence(tree: etree._Element, language: str | None = None) -> list[DateEvidence]:

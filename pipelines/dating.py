@@ -20,19 +20,22 @@ The rule, in order:
    sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times written in
    UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late ones: the day
    after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time: weight >= 2)
-   outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render time). htmldate
-   is asked only when page metadata and hints are missing or disagree and no two weaker kinds agree.
+   outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render
+   time). htmldate is asked only when page metadata and hints are missing or disagree and no two weaker kinds agree.
    Only htmldate's guess and page furniture left, naming different days (a "today" box on the fetch day excepted):
    nothing is credible, no date.
 4. Within the winning day, the strongest evidence gives the value: page metadata beats hints, which beat
    ``<time>``, the URL and the text; a time beats a bare day, an offset beats none. So page metadata with a time
    beats a feed time that differs by hours; and when the winner is day-only, a time from the feed, a meta or
-   ``<time>`` on that same day refines it (``date_source`` then names the refining evidence). A naive winning
+   ``<time>`` on that same day refines it (``date_source`` then names the refining evidence), and so does a byline
+   time right at the headline unless it shows the clock of the page's modification time. A naive winning
    time takes the offset implied by an aware time of the same instant ("7:04 pm ET" beside 00:04Z: -05:00);
    failing that, the newsroom's zone (the source's configured one, a one-zone country domain or language: see
-   `pipelines.newsroom`); failing that, it stays naive and the evidence says so. A winning UTC time that nothing on the newsroom's clock backs takes the page's stated offset - when every aware
-   timestamp in the page that is not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day.
-5. ``modified_at`` comes from dateModified/updated_time/lastmod/Last-Modified evidence apart, never from the vote;
+   `pipelines.newsroom`); failing that, it stays naive and the evidence says so. A winning UTC time that nothing
+   on the newsroom's clock backs takes the page's stated offset - when every aware timestamp in the page that is
+   not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day.
+5. ``modified_at`` comes from dateModified/updated_time, an "Updated ..." line, lastmod or Last-Modified evidence
+   apart, never from the vote;
    it is dropped when it is earlier than the publication time; a naive one is read on the newsroom's clock too.
 6. Confidence: by the winner's tier, scaled by its share of the vote, plus a little per agreeing kind; at most 0.3
    when only header-like evidence names the fetch day (kept - fresh news is common - but doubted).
