@@ -47,6 +47,14 @@ _LANGUAGE_ZONES: dict[str, str] = {
 }
 
 
+def _host(url: str) -> str:
+    """The URL's host, lowercase, no trailing dot; "" for a URL too broken to have one ("http://[::1")."""
+    try:
+        return (urlsplit(url or "").hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+
+
 class ZonedSource(Protocol):
     """What a configured source tells about its clock (spiders.sources.Source has it)."""
 
@@ -59,7 +67,7 @@ def configured_zone(url: str, sources: Iterable[ZonedSource]) -> str | None:
 
     Why: `talkwatch clean` gets a saved page and its URL, not its source; the URL's host finds the source.
     """
-    host = (urlsplit(url or "").hostname or "").lower().rstrip(".")
+    host = _host(url)
     if not host:
         return None
     zones = set()
@@ -88,8 +96,8 @@ def newsroom_zone(url: str, language: str | None = None,
     zone = zone_named(configured)
     if zone is not None:
         return zone, f"the source's time zone {zone.key}"
-    host = (urlsplit(url or "").hostname or "").rstrip(".")
-    tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
+    host = _host(url)
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
     if tld in _CCTLD_ZONES:
         return ZoneInfo(_CCTLD_ZONES[tld]), f"{_CCTLD_ZONES[tld]}, the time of .{tld}"
     lang = (language or "").lower()[:2]

@@ -66,3 +66,9 @@ def test_a_stated_offset_is_never_overridden_and_an_unknown_newsroom_keeps_the_t
     day = date_page(_jsonld_page("2025-06-02"), "https://www.example.ru/a", FETCHED)
     assert (day.iso(), day.precision, day.published_at.tzinfo) == ("2025-06-02", "day", None)
     assert ZoneInfo("Europe/Moscow")  # the zone database is there (tzdata on machines without one)
+
+
+def test_a_broken_url_gives_no_zone_and_does_not_cost_the_date():
+    assert _zone("http://[::1", "en") is None and _zone("http://[::1", "uk") == "Europe/Kyiv"
+    result = date_page(_jsonld_page("2025-06-02T10:00:00+03:00"), "http://[::1", FETCHED)
+    assert result.iso() == "2025-06-02T10:00:00+03:00"
