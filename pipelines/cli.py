@@ -152,9 +152,14 @@ def cmd_clean(args: argparse.Namespace) -> int:
     if not args.page:
         print("talkwatch clean: give PAGE.html or --manifest F", file=sys.stderr)
         return 2
+    try:
+        fetched_at = _fetch_time(args.fetched_at)
+    except ValueError:
+        print(f"talkwatch clean: --fetched-at is not an ISO 8601 time: {args.fetched_at!r}", file=sys.stderr)
+        return 2
     body = Path(args.page).read_bytes()
     url = args.url or Path(args.page).resolve().as_uri()
-    p = clean_document(body, url, timezone_name=_zone_for(url, sources, args.timezone))
+    p = clean_document(body, url, fetched_at=fetched_at, timezone_name=_zone_for(url, sources, args.timezone))
     if p.page is None:
         print(f"talkwatch clean: {p.reason}", file=sys.stderr)
         return 1
@@ -175,6 +180,14 @@ def _sources_for_clean(path: str | None) -> list:
         return []
 
 
+def _fetch_time(value: str | None) -> datetime | None:
+    """When a saved page was fetched (ISO 8601; naive is UTC); None means now. Raises ValueError when unreadable."""
+    if not value:
+        return None
+    t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
 def _zone_for(url: str, sources: list, given: str | None) -> str | None:
     from pipelines.newsroom import configured_zone
 
@@ -190,7 +203,8 @@ def _clean_manifest_line(line: str, sources: list | None = None, zone: str | Non
         out = {"path": spec.get("path"), "url": spec.get("url")}
         body = Path(spec["path"]).read_bytes()
         url = spec.get("url") or Path(spec["path"]).resolve().as_uri()
-        p = clean_document(body, url, timezone_name=spec.get("timezone") or _zone_for(url, sources or [], zone))
+        p = clean_document(body, url, fetched_at=_fetch_time(spec.get("fetched_at")),
+                           timezone_name=spec.get("timezone") or _zone_for(url, sources or [], zone))
         if p.page is None:
             out["error"] = p.reason or "could not clean"
             return out
@@ -290,7 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="print the seed-style text of a saved page, or clean a manifest")
     c.add_argument("page", nargs="?")
     c.add_argument("--url", help="the page's original URL")
-    c.add_argument("--manifest", help='JSON lines {"path", "url"[, "timezone"]}; "-" for stdin')
+    c.add_argument("--manifest", help='JSON lines {"path", "url"[, "timezone", "fetched_at"]}; "-" for stdin')
+    c.add_argument("--fetched-at", help="when the page was fetched (ISO 8601): dates after it are rejected, and a "
+                                        "header showing that day is the crawl date (default: now)")
     c.add_argument("--sources", default=DEFAULT_SOURCES,
                    help="configured sources: the time zone of a page's outlet, found by its URL's host")
     c.add_argument("--timezone", help="IANA zone for times the pages write without an offset (overrides --sources)")

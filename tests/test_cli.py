@@ -86,6 +86,28 @@ def test_clean_reads_offsetless_times_on_the_newsroom_clock_of_the_configured_so
     assert single.stdout.split("\n\n")[1] == "2025-05-29T14:05:00+01:00"
 
 
+def test_clean_takes_the_fetch_time_of_a_saved_page(tmp_path):
+    # a header with the day the page was saved, above an article of 29 May: the crawl-date trap needs the fetch time
+    page = tmp_path / "saved.html"
+    page.write_text("<html lang='en'><head><title>Memorandum ready</title>"
+                    "<meta property='article:published_time' content='2025-05-29T11:00:00+03:00'></head><body>"
+                    "<header><div>Wednesday, September 24, 2025</div></header><article><h1>Memorandum ready</h1>"
+                    "<p>Wednesday, September 24, 2025</p>" + "".join(f"<p>{p}</p>" for p in TALKS)
+                    + "</article></body></html>", encoding="utf-8")
+    manifest = "\n".join(json.dumps(x) for x in [
+        {"path": str(page), "url": "https://alpha.example/m", "fetched_at": "2025-09-24T08:00:00Z"},
+        {"path": str(page), "url": "https://alpha.example/m", "fetched_at": "2025-05-28T08:00:00"},
+        {"path": str(page), "url": "https://alpha.example/m", "fetched_at": "yesterday"},
+    ]) + "\n"
+    saved, early, bad = [json.loads(x) for x in talkwatch("clean", "--manifest", "-", stdin=manifest).stdout.splitlines()]
+    assert saved["published_at"] == "2025-05-29T11:00:00+03:00" and saved["date_source"] == "opengraph"
+    # "fetched" the day before: every date on the page lies in its future, so none is credible
+    assert early["published_at"] is None and early["date_source"] == "none"
+    assert "error" in bad and "yesterday" in bad["error"]
+    proc = talkwatch("clean", str(page), "--fetched-at", "soon")
+    assert proc.returncode == 2 and "--fetched-at" in proc.stderr
+
+
 def test_status_and_export_names_stay_inside_the_folder(tmp_path):
     db = tmp_path / "t.duckdb"
     evil = article("http://a.test/evil", STORY)
