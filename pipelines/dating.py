@@ -452,6 +452,11 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
         if extra is not None:
             evidence.append(extra)
             _reject_implausible([extra], fetched_at)
+            if extra.value is not None and extra.value.day == 1 and any(
+                    ev.note.startswith("rejected: after fetch time") and ev.value is not None
+                    and (ev.value.year, ev.value.month) == (extra.value.year, extra.value.month) for ev in evidence):
+                # htmldate cuts a date beyond its max_date down to that date's month: no day at all
+                _reject(extra, "the 1st from htmldate is the month of a date after the fetch")
     _reject_crawl_date(evidence, fetched_at)
     usable = [ev for ev in evidence if _usable(ev)]
     if not usable:

@@ -421,3 +421,13 @@ def test_an_update_line_neither_dates_the_publication_nor_is_lost():
     result = date_page(html, "https://news.example/2025/06/02/talks", FETCHED)
     assert (result.iso(), result.date_source) == ("2025-06-02", "url")
     assert result.modified_at == datetime(2025, 6, 4, 10, 15)  # .example in English: no zone is guessed
+
+
+def test_htmldate_cutting_a_future_date_down_to_its_month_is_no_date():
+    # everything on the page is after the fetch; htmldate, told the fetch day as its max_date, answers "the 1st"
+    html = page("<article><h1>Talks</h1><p>The delegations met at the palace in Istanbul.</p></article>",
+                head="<meta property='article:published_time' content='2025-09-29T11:00:00+03:00'>")
+    result = date_page(html, "https://news.example/talks", FETCHED)
+    assert result.published_at is None and result.date_source == "none"
+    (guess,) = [ev for ev in result.evidence if ev.kind == "htmldate"]
+    assert guess.value == datetime(2025, 9, 1) and "month of a date after the fetch" in guess.note
