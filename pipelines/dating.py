@@ -16,9 +16,9 @@ The rule, in order:
    header/nav/sidebar/footer, htmldate) while real evidence elsewhere points to an older day.
 3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph/a Snowflake id 3, itemprop, feed
    and news sitemap 2.5, other date metas, article ``<time>``, the URL and the data layer 2, the written date nearest
-   the headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture 0.5,
-   sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times written in
-   UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late ones: the day
+   the headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture
+   0.5, sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times
+   written in UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late ones: the day
    after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time: weight >= 2)
    outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render
    time). htmldate is asked only when page metadata and hints are missing or disagree and no two weaker kinds agree.
@@ -35,8 +35,8 @@ The rule, in order:
    on the newsroom's clock backs takes the page's stated offset - when every aware timestamp in the page that is
    not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day.
 5. ``modified_at`` comes from dateModified/updated_time, an "Updated ..." line, lastmod or Last-Modified evidence
-   apart, never from the vote;
-   it is dropped when it is earlier than the publication time; a naive one is read on the newsroom's clock too.
+   apart, never from the vote; it is dropped when it is earlier than the publication time; a naive one is read on
+   the newsroom's clock too.
 6. Confidence: by the winner's tier, scaled by its share of the vote, plus a little per agreeing kind; at most 0.3
    when only header-like evidence names the fetch day (kept - fresh news is common - but doubted).
 Nothing credible left: ``published_at=None``, ``precision="none"``, ``date_source="none"``.
