@@ -18,9 +18,9 @@ The rule, in order:
    and news sitemap 2.5, other date metas, article ``<time>``, the URL and the data layer 2, the written date nearest
    the headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture
    0.5, sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times
-   written in UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late ones: the day
-   after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time: weight >= 2)
-   outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render
+   written in UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late
+   ones: the day after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time:
+   weight >= 2) outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render
    time). htmldate is asked only when page metadata and hints are missing or disagree and no two weaker kinds agree.
    Only htmldate's guess and page furniture left, naming different days (a "today" box on the fetch day excepted):
    nothing is credible, no date.
