@@ -20,8 +20,9 @@ The rule, in order:
    0.5, sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times
    written in UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late
    ones: the day after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time:
-   weight >= 2) outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send the render
-   time). htmldate is asked only when page metadata and hints are missing or disagree and no two weaker kinds agree.
+   weight >= 2) outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send
+   the render time). htmldate is asked only when page metadata and hints are missing or disagree and no two weaker
+   kinds agree.
    Only htmldate's guess and page furniture left, naming different days (a "today" box on the fetch day excepted):
    nothing is credible, no date.
 4. Within the winning day, the strongest evidence gives the value: page metadata beats hints, which beat
