@@ -134,6 +134,20 @@ def _reject(ev: DateEvidence, why: str) -> None:
     ev.note = f"rejected: {why}" + (f" ({ev.note})" if ev.note else "")
 
 
+def _midnight_is_a_day(evidence: list[DateEvidence]) -> None:
+    """A time of exactly 00:00:00 is a CMS or feed filling in a date-only field: keep its day, not a fake time.
+
+    Why: "2025-05-29T00:00:00+03:00" beside a byline "29.05.2025 14:05" would otherwise win with its made-up
+    clock, and in UTC it would even fall on the day before.
+    """
+    for ev in evidence:
+        v = ev.value
+        if ev.precision == "time" and v is not None and ev.kind != "url-id" \
+                and (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0):
+            ev.value, ev.precision = v.replace(tzinfo=None), "day"
+            ev.note = (ev.note + "; 00:00:00 taken for a date without a time").lstrip("; ")
+
+
 def _complete_yearless(evidence: list[DateEvidence], fetched_at: datetime) -> None:
     """Give a yearless byline ("29 мая, 14:05") its year, only when that year is unambiguous.
 
@@ -445,6 +459,7 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
     if tree is None:
         return DatingResult(None, "none", "none", 0.0)
     evidence = gather_evidence(tree, url, hints, language)
+    _midnight_is_a_day(evidence)
     _complete_yearless(evidence, fetched_at)
     _reject_implausible(evidence, fetched_at)
     usable = [ev for ev in evidence if _usable(ev)]

@@ -431,3 +431,14 @@ def test_htmldate_cutting_a_future_date_down_to_its_month_is_no_date():
     assert result.published_at is None and result.date_source == "none"
     (guess,) = [ev for ev in result.evidence if ev.kind == "htmldate"]
     assert guess.value == datetime(2025, 9, 1) and "month of a date after the fetch" in guess.note
+
+
+def test_a_midnight_in_metadata_is_a_date_without_a_time():
+    head = '<meta property="article:published_time" content="2025-06-02T00:00:00+03:00">'
+    alone = date_page(page("<article><h1>Talks</h1><p>The delegations met.</p></article>", head=head),
+                      "https://news.example/talks", FETCHED)
+    assert (alone.iso(), alone.precision) == ("2025-06-02", "day")  # not 2025-06-01T21:00Z
+    with_byline = date_page(page("<article><h1>Talks</h1><p class='byline'>June 2, 2025, 14:05</p>"
+                                 "<p>The delegations met.</p></article>", head=head),
+                            "https://news.example.com.tr/talks", FETCHED)
+    assert with_byline.iso() == "2025-06-02T14:05:00+03:00" and with_byline.date_source == "text"
