@@ -34,7 +34,9 @@ The rule, in order:
    failing that, the newsroom's zone (the source's configured one, a one-zone country domain or language: see
    `pipelines.newsroom`); failing that, it stays naive and the evidence says so. A winning UTC time that nothing
    on the newsroom's clock backs takes the page's stated offset - when every aware timestamp in the page that is
-   not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day.
+   not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day; else, when the newsroom's zone
+   is known, it is shown on that clock (the same instant; its day the publisher's), unless that moves it off a day
+   that local-clock evidence backs.
 5. ``modified_at`` comes from dateModified/updated_time, an "Updated ..." line, lastmod or Last-Modified evidence
    apart, never from the vote; it is dropped when it is earlier than the publication time; a naive one is read on
    the newsroom's clock too.
@@ -532,6 +534,14 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
             # the same instant on the newsroom's clock, as the page states it elsewhere ("... 23:00:00 -0400")
             value = value.astimezone(stated)
             winner.note = (winner.note + f"; in the page's stated offset {value.strftime('%z')}").lstrip("; ")
+            day = value.date()
+    if precision == "time" and value.utcoffset() == timedelta(0) and newsroom is not None \
+            and winner.kind != "url-id":
+        local_value = value.astimezone(newsroom[0])
+        if local_value.date() == day or not _local_evidence_for(day, usable):
+            # the same instant on the newsroom's clock: its day is the publisher's day
+            value = local_value
+            winner.note = (winner.note + f"; shown on the newsroom's clock, {newsroom[1]}").lstrip("; ")
             day = value.date()
     winner.note = (winner.note + "; chosen").lstrip("; ")
     kinds = {_PUBLISHED_KINDS[ev.kind][2] for ev in backing}

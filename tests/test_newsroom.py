@@ -72,3 +72,12 @@ def test_a_broken_url_gives_no_zone_and_does_not_cost_the_date():
     assert _zone("http://[::1", "en") is None and _zone("http://[::1", "uk") == "Europe/Kyiv"
     result = date_page(_jsonld_page("2025-06-02T10:00:00+03:00"), "http://[::1", FETCHED)
     assert result.iso() == "2025-06-02T10:00:00+03:00"
+
+
+def test_a_utc_time_is_shown_on_the_newsroom_clock_and_its_day_is_the_publishers():
+    late = date_page(_jsonld_page("2025-06-02T22:30:00Z"), "https://www.pravda.com.ua/news/1", FETCHED)
+    assert late.published_at == datetime(2025, 6, 2, 22, 30, tzinfo=timezone.utc)  # the same instant
+    assert late.iso() == "2025-06-03T01:30:00+03:00"  # past midnight in Kyiv: the 3rd there
+    # a date in the URL on the newsroom's clock says the 2nd: the UTC form stays, the day is not moved
+    kept = date_page(_jsonld_page("2025-06-02T22:30:00Z"), "https://www.pravda.com.ua/news/2025/06/02/1", FETCHED)
+    assert kept.iso() == "2025-06-02T22:30:00+00:00"
