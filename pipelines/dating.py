@@ -280,14 +280,7 @@ def _vote(usable: list[DateEvidence]) -> tuple[date, float, float]:
     """
     per_kind_day: dict[tuple[str, date], float] = {}
     local: dict[tuple[str, date], float] = {}
-    # a naive time showing the same clock as a UTC one is that UTC time with its "Z" dropped
-    utc_clocks = {ev.value.replace(tzinfo=None, second=0, microsecond=0) for ev in usable if _is_utc(ev)}
-
-    def utc_like(ev: DateEvidence) -> bool:
-        assert ev.value is not None
-        return _is_utc(ev) or (ev.precision == "time" and ev.value.tzinfo is None
-                               and ev.value.replace(second=0, microsecond=0) in utc_clocks)
-
+    utc_clocks = _utc_clocks(usable)
     text_seen = False
     for ev in usable:
         weight = _weight(ev)
@@ -296,7 +289,7 @@ def _vote(usable: list[DateEvidence]) -> tuple[date, float, float]:
             text_seen = True
         key = (_PUBLISHED_KINDS[ev.kind][2], _local_day(ev))
         per_kind_day[key] = max(per_kind_day.get(key, 0.0), weight)
-        if not utc_like(ev):
+        if not _utc_like(ev, utc_clocks):
             local[key] = max(local.get(key, 0.0), weight)
     scores: dict[date, float] = {}
     local_weight: dict[date, float] = {}
@@ -347,6 +340,12 @@ def _stated_offset(html: str) -> timezone | None:
     return timezone(timedelta(minutes=minutes if sign == "+" else -minutes))
 
 
+def _utc_clocks(usable: list[DateEvidence]) -> set[datetime]:
+    """The wall clocks (to the minute, no zone) of the times written in UTC: a naive time showing one is UTC too."""
+    return {ev.value.replace(tzinfo=None, second=0, microsecond=0)
+            for ev in usable if _is_utc(ev) and ev.value is not None}
+
+
 def _utc_like(ev: DateEvidence, utc_clocks: set[datetime]) -> bool:
     """A time written in UTC, or a naive time showing the same clock as one (the UTC time with its "Z" dropped)."""
     assert ev.value is not None
@@ -356,7 +355,7 @@ def _utc_like(ev: DateEvidence, utc_clocks: set[datetime]) -> bool:
 
 def _local_evidence_for(day: date, usable: list[DateEvidence]) -> bool:
     """Whether anything on the newsroom's clock (not a UTC time, not page furniture or htmldate) names `day`."""
-    utc_clocks = {ev.value.replace(tzinfo=None, second=0, microsecond=0) for ev in usable if _is_utc(ev)}
+    utc_clocks = _utc_clocks(usable)
     return any(_local_day(ev) == day and not _utc_like(ev, utc_clocks) and not _header_like(ev) for ev in usable)
 
 
