@@ -14,12 +14,17 @@ from storage.load import article_id_for
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow
 
 
+def parse_iso_time(value: str) -> datetime:
+    """An ISO 8601 time ("Z" allowed) as an aware datetime, a naive one taken as UTC; ValueError when unreadable."""
+    t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
 def parse_time(value: str | None) -> datetime:
     """An ISO time from the crawler as an aware datetime; a missing or bad one is now (the fetch just happened)."""
     if value:
         try:
-            t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+            return parse_iso_time(value)
         except ValueError:
             pass
     return datetime.now(timezone.utc)

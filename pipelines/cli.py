@@ -181,17 +181,24 @@ def _sources_for_clean(path: str | None) -> list:
 
 
 def _fetch_time(value: str | None) -> datetime | None:
-    """When a saved page was fetched (ISO 8601; naive is UTC); None means now. Raises ValueError when unreadable."""
-    if not value:
-        return None
-    t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    """When a saved page was fetched; None means now. Raises ValueError when unreadable."""
+    from pipelines.batch import parse_iso_time
+
+    return parse_iso_time(value) if value else None
 
 
 def _zone_for(url: str, sources: list, given: str | None) -> str | None:
-    from pipelines.newsroom import configured_zone
+    """The zone given, else the one the sources that may fetch `url` agree on (the crawler's own host policy).
 
-    return given or configured_zone(url, sources)
+    Why: `talkwatch clean` gets a saved page and its URL, not its source; the URL's host finds the source.
+    """
+    from spiders.urlpolicy import HostPolicy
+
+    if given:
+        return given
+    zones = {src.timezone for src in sources
+             if HostPolicy.for_source(src.feeds + src.sitemaps, src.allowed_domains).refusal(url) is None}
+    return zones.pop() if len(zones) == 1 else None
 
 
 def _clean_manifest_line(line: str, sources: list | None = None, zone: str | None = None) -> dict:

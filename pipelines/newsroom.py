@@ -10,8 +10,6 @@ several zones (.us, .ca, .au, .br, en, es, fr, ar, ...) give none: the time is k
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,31 +53,6 @@ def _host(url: str) -> str:
         return ""
 
 
-class ZonedSource(Protocol):
-    """What a configured source tells about its clock (spiders.sources.Source has it)."""
-
-    allowed_domains: list[str]
-    timezone: str | None
-
-
-def configured_zone(url: str, sources: Iterable[ZonedSource]) -> str | None:
-    """The configured zone of the sources whose domains hold `url`, when they name one and agree on it.
-
-    Why: `talkwatch clean` gets a saved page and its URL, not its source; the URL's host finds the source.
-    """
-    host = _host(url)
-    if not host:
-        return None
-    zones = set()
-    for src in sources:
-        for entry in src.allowed_domains:
-            domain = entry.split(":", 1)[0] if entry.count(":") == 1 else entry
-            if host == domain or host.endswith("." + domain):
-                zones.add(src.timezone)
-                break
-    return zones.pop() if len(zones) == 1 else None
-
-
 def zone_named(name: str | None) -> ZoneInfo | None:
     """The IANA zone of that name, or None for an empty or unknown one."""
     if not name or not isinstance(name, str):
@@ -106,4 +79,4 @@ def newsroom_zone(url: str, language: str | None = None,
     return None
 
 
-__all__ = ["ZonedSource", "configured_zone", "newsroom_zone", "zone_named"]
+__all__ = ["newsroom_zone", "zone_named"]
