@@ -4,7 +4,10 @@ and a process that holds the write lock."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
@@ -72,3 +75,18 @@ def hold_write_lock(path: str, seconds: float, ready) -> None:
     ready.set()
     time.sleep(seconds)
     con.close()
+
+
+@contextmanager
+def write_lock_held(path: str | Path, seconds: float) -> Iterator[None]:
+    """Another process holds the file open for writing for up to `seconds` while the block runs; gone after it."""
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=hold_write_lock, args=(str(path), seconds, ready))
+    holder.start()
+    try:
+        assert ready.wait(30), "the lock holder did not start"
+        yield
+    finally:
+        holder.terminate()  # a no-op when it let go already
+        holder.join(30)

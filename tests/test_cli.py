@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from storage.load import load_batch
 from tests.newsweb import TALKS, article_html, start_newsweb
-from tests.storagerows import OTHER, STORY, article, batch, hold_write_lock, words_judge
+from tests.storagerows import OTHER, STORY, article, batch, words_judge, write_lock_held
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -127,17 +126,10 @@ def test_status_and_export_names_stay_inside_the_folder(tmp_path):
 def test_query_waits_for_a_writer_then_answers_and_cannot_write(tmp_path):
     db = tmp_path / "t.duckdb"
     load_batch(db, batch("r1", [article("http://a.test/1", STORY)]), words_judge)
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    holder = ctx.Process(target=hold_write_lock, args=(str(db), 3.0, ready))
-    holder.start()
-    try:
-        assert ready.wait(30)
+    with write_lock_held(db, 3.0):
         proc = talkwatch("query", "SELECT count(*) AS n FROM articles", "--db", str(db), "--format", "csv")
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.splitlines() == ["n", "1"]
-    finally:
-        holder.join(30)
     for sql in ("DELETE FROM pages", "CREATE TABLE x (a INT)",
                 f"COPY (SELECT 1) TO '{tmp_path / 'leak.csv'}'", f"ATTACH '{tmp_path / 'other.duckdb'}' AS o"):
         proc = talkwatch("query", sql, "--db", str(db))
@@ -161,19 +153,13 @@ def test_run_waits_for_another_writer_then_exits_clearly(tmp_path):
     web = start_newsweb(tmp_path)
     db = tmp_path / "t.duckdb"
     load_batch(db, batch("r1", [article("http://a.test/1", STORY)]), words_judge)
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    holder = ctx.Process(target=hold_write_lock, args=(str(db), 90.0, ready))
-    holder.start()
     try:
-        assert ready.wait(30)
-        proc = talkwatch("run", "--sources", str(web.sources_file), "--topic", str(web.topic_file), "--db", str(db),
-                         "--lock-timeout", "2")
+        with write_lock_held(db, 90.0):
+            proc = talkwatch("run", "--sources", str(web.sources_file), "--topic", str(web.topic_file),
+                             "--db", str(db), "--lock-timeout", "2")
         assert proc.returncode == 3, proc.stderr[-2000:]
         assert "locked by another process" in proc.stderr and "gave up after 2 s" in proc.stderr
     finally:
-        holder.terminate()
-        holder.join(30)
         web.alpha.stop()
         web.bravo.stop()
     assert web.article_hits() == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import datetime, timedelta, timezone
 
 import duckdb
@@ -10,7 +9,7 @@ import pytest
 
 from storage.db import DatabaseBusy, connect
 from storage.load import load_batch, seen_urls
-from tests.storagerows import OTHER, STORY, T0, article, batch, hold_write_lock, words_judge
+from tests.storagerows import OTHER, STORY, T0, article, batch, words_judge, write_lock_held
 
 def counts(db) -> dict[str, int]:
     con = connect(db, read_only=True)
@@ -131,19 +130,12 @@ def test_failed_load_leaves_database_as_it_was(tmp_path):
 def test_second_writer_waits_then_fails_clearly(tmp_path):
     db = tmp_path / "t.duckdb"
     connect(db).close()
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    holder = ctx.Process(target=hold_write_lock, args=(str(db), 4.0, ready))
-    holder.start()
-    try:
-        assert ready.wait(30)
+    with write_lock_held(db, 4.0):
         with pytest.raises(DatabaseBusy, match="locked by another process"):
             connect(db, timeout=0.5)
         # a patient writer gets in once the holder lets go
         con = connect(db, timeout=30)
         con.close()
-    finally:
-        holder.join(30)
 
 
 def test_read_only_open_of_an_older_file_migrates_it_first(tmp_path):
