@@ -98,7 +98,8 @@ def test_clean_takes_the_fetch_time_of_a_saved_page(tmp_path):
         {"path": str(page), "url": "https://alpha.example/m", "fetched_at": "2025-05-28T08:00:00"},
         {"path": str(page), "url": "https://alpha.example/m", "fetched_at": "yesterday"},
     ]) + "\n"
-    saved, early, bad = [json.loads(x) for x in talkwatch("clean", "--manifest", "-", stdin=manifest).stdout.splitlines()]
+    out = talkwatch("clean", "--manifest", "-", stdin=manifest).stdout
+    saved, early, bad = [json.loads(x) for x in out.splitlines()]
     assert saved["published_at"] == "2025-05-29T11:00:00+03:00" and saved["date_source"] == "opengraph"
     # "fetched" the day before: every date on the page lies in its future, so none is credible
     assert early["published_at"] is None and early["date_source"] == "none"
