@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def prefect_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of one test module's prefect commands and runs: its own PREFECT_HOME, no analytics, the repo
+    importable, and no inherited API URL (the module starts its own server, or each run its temporary one)."""
+    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PYTHONPATH": str(REPO), **extra}
+    env.pop("PREFECT_API_URL", None)
+    return env
 
 
 def wait_for(predicate, timeout: float = 60.0, every: float = 0.05) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import connect
-from tests.prefectserver import start_prefect_server, stop_prefect_server, wait_for
+from tests.prefectserver import prefect_env, start_prefect_server, stop_prefect_server, wait_for
 from tests.newsweb import start_newsweb
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,9 +72,7 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("crash")
     web = start_newsweb(tmp)
-    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PYTHONPATH": str(REPO)}
-    env.pop("PREFECT_API_URL", None)
+    env = prefect_env(tmp)
     server, api = start_prefect_server(tmp, env)
     env["PREFECT_API_URL"] = api
     driver = tmp / "driver.py"

@@ -4,7 +4,6 @@ the cron's next runs, a `prefect deployment run` by hand, and its articles in Du
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 
 from storage.db import connect
 from tests.newsweb import start_newsweb
-from tests.prefectserver import start_prefect_server, stop_prefect_server
+from tests.prefectserver import prefect_env, start_prefect_server, stop_prefect_server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,10 +29,8 @@ def prefect(*args: str, env: dict, timeout: float = 180) -> subprocess.Completed
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deploy")
-    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "2",
-           "PREFECT_WORKER_PREFETCH_SECONDS": "2", "PYTHONPATH": str(REPO)}
-    env.pop("PREFECT_API_URL", None)
+    env = prefect_env(tmp, PREFECT_SERVER_UI_ENABLED="false", PREFECT_WORKER_QUERY_SECONDS="2",
+                      PREFECT_WORKER_PREFETCH_SECONDS="2")
     server, api = start_prefect_server(tmp, env)
     env["PREFECT_API_URL"] = api
     procs: list[subprocess.Popen] = []

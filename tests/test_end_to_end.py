@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from tests.storagerows import rows
 from tests.newsweb import start_newsweb
+from tests.prefectserver import prefect_env
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1"]
@@ -27,9 +27,7 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     web = start_newsweb(tmp)
     # every page through the worker-process path (pipelines/isolation.py), which only larger batches take by default
-    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PYTHONPATH": str(REPO), "TALKWATCH_ISOLATE_MIN_PAGES": "0"}
-    env.pop("PREFECT_API_URL", None)
+    env = prefect_env(tmp, TALKWATCH_ISOLATE_MIN_PAGES="0")
     db = tmp / "tw.duckdb"
     run_args = ["run", "--sources", str(web.sources_file), "--topic", str(web.topic_file), "--db", str(db), *FAST]
     first = talkwatch(*run_args, env=env)

@@ -7,7 +7,6 @@ good articles next to it.
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from spiders.charset import fitting_encoding
 from tests.storagerows import rows
 from tests.faultweb import (DOWNLOAD_TIMEOUT, FAULTS, FLAKY, LISTING_FAULTS, NO_CHARSET, RECOVERED_ARTICLE,
                             RUSSIAN_WORD, WRONG_CHARSET, good_paths, start_faultweb)
-from tests.prefectserver import start_prefect_server, stop_prefect_server
+from tests.prefectserver import prefect_env, start_prefect_server, stop_prefect_server
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}",
@@ -31,9 +30,7 @@ SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", 
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     web = start_faultweb(tmp)
-    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PYTHONPATH": str(REPO)}
-    env.pop("PREFECT_API_URL", None)
+    env = prefect_env(tmp)
     db = tmp / "faults.duckdb"
     crawl_log = tmp / "crawl.log"  # kept: the flow deletes its work dir (and the log in it) after a good run
     try:
