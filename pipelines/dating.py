@@ -459,6 +459,7 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
     tree = parse_html(html) if isinstance(html, str) else None
     if tree is None:
         return DatingResult(None, "none", "none", 0.0)
+    language = language or page_language(tree)  # read once: the evidence and the newsroom's zone both use it
     evidence = gather_evidence(tree, url, hints, language)
     _midnight_is_a_day(evidence)
     _complete_yearless(evidence, fetched_at)
@@ -518,7 +519,7 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
             value = datetime(value.year, value.month, value.day)
     if precision == "time" and value.tzinfo is None:
         value = _localize(value, usable)
-    newsroom = newsroom_zone(url, language or page_language(tree), zone)
+    newsroom = newsroom_zone(url, language, zone)
     if precision == "time" and value.tzinfo is None:
         giver = refiner if refiner is not None else winner
         if newsroom is not None:
