@@ -10,8 +10,9 @@ from pipelines.dedupe import is_near_duplicate, similarity
 from pipelines.process import ProcessedPage
 from pipelines.urls import canonical_url, public_url
 from spiders.items import FailureItem, ListingItem
+from spiders.sources import Source
 from storage.load import article_id_for
-from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow
+from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow
 
 
 def parse_iso_time(value: str) -> datetime:
@@ -50,8 +51,15 @@ def article_row(p: ProcessedPage) -> ArticleRow:
         language=page.language, authors=list(page.authors), text=page.text, word_count=page.word_count,
         fetched_at=p.input.fetched_at, exact_key=p.exact_key, band_keys=list(p.band_keys),
         relevance_score=r.score if r else 0.0, matched_terms=list(r.matched_terms) if r else [],
-        relevant=True, description=page.description, listed_title=p.input.listed_title,
+        topic_terms=list(r.concepts) if r else [], relevant=True, description=page.description, listed_title=p.input.listed_title,
     )
+
+
+def source_rows(sources: list[Source]) -> list[SourceRow]:
+    """The configuration the analysis views need (side, country, language) of every configured outlet."""
+    return [SourceRow(source=s.name, language=s.language or None, country=s.country, group=s.group,
+                      enabled=s.enabled, timezone=s.timezone, feeds=list(s.feeds), sitemaps=list(s.sitemaps))
+            for s in sources]
 
 
 def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureItem],

@@ -21,7 +21,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process  # noqa: E402
-from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time  # noqa: E402
+from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time, source_rows  # noqa: E402
 from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noqa: E402
 from pipelines.isolation import run_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
@@ -243,6 +243,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
                  counts={**stage, "sources": per_source}, errors=errors)
     batch = build_batch(run, pages, failures, listings)
     batch.crawled_sources = {s.name: float(s.extra.get("poll_minutes", DEFAULT_POLL_MINUTES)) for s in chosen}
+    batch.sources = source_rows(source_list)
     run.ended_at = datetime.now(timezone.utc)
     report = load(db, batch)
     stage["load"] = {"articles_new": report.articles_new, "copies": report.copies, "same_page": report.same_page,

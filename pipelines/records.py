@@ -82,3 +82,4 @@ class Relevance:
     score: float
     matched_terms: list[str]
     relevant: bool
+    concepts: list[str] = field(default_factory=list)  # the matched terms' concept labels (term_usage)

@@ -32,6 +32,7 @@ class Topic:
     terms: dict[str, list[str]]
     min_score: float = DEFAULT_MIN_SCORE
     required: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # group -> language -> terms
+    concepts: dict[str, str] = field(default_factory=dict)  # normalized term -> concept label ([concepts])
     _compiled: dict[str, list[tuple[str, re.Pattern[str]]]] = field(default_factory=dict, repr=False, compare=False)
 
     def patterns(self, language: str | None) -> list[tuple[str, re.Pattern[str]]]:
@@ -64,6 +65,15 @@ class Topic:
             langs = [language] if language in by_lang else list(by_lang)
             groups[gname] = {normalize(t) for lang in langs for t in by_lang.get(lang, [])}
         return groups
+
+    def concept(self, term: str) -> str:
+        """The label a matched term counts under in `term_usage`: its `[concepts]` label, else the term itself.
+
+        Why: the same idea is written differently per language (ceasefire, перемирие, ateşkes); comparing how
+        sides use it needs one name for all of them.
+        """
+        key = normalize(term)
+        return self.concepts.get(key) or key.rstrip("*")
 
 
 def normalize(text: str) -> str:
@@ -171,7 +181,8 @@ def score(topic: Topic, title: str | None, text: str, language: str | None = Non
     groups_ok = all(found & members for members in topic.required_groups(lang).values())
     relevant = topic.keep_all or (value >= topic.min_score and groups_ok)
     matched = list(dict.fromkeys(h.surface for h in first.values()))
-    return Relevance(score=value, matched_terms=matched, relevant=relevant)
+    concepts = list(dict.fromkeys(topic.concept(t) for t in first))
+    return Relevance(score=value, matched_terms=matched, relevant=relevant, concepts=concepts)
 
 
 def _term_table(path: Path, where: str, raw: Any) -> dict[str, list[str]]:
@@ -214,7 +225,29 @@ def load_topic(path: str | Path) -> Topic:
     if not isinstance(raw_required, dict):
         raise ValueError(f"{path}: 'required' must be a table of groups ([required.<group>])")
     required = {g: _term_table(path, f"required.{g}", t) for g, t in raw_required.items()}
-    unknown = set(data) - {"name", "keep_all", "terms", "min_score", "required"}
+    unknown = set(data) - {"name", "keep_all", "terms", "min_score", "required", "concepts"}
     if unknown:
         raise ValueError(f"{path}: unknown key(s) {sorted(unknown)}")
-    return Topic(name=name.strip(), keep_all=keep_all, terms=terms, min_score=float(min_score), required=required)
+    topic = Topic(name=name.strip(), keep_all=keep_all, terms=terms, min_score=float(min_score), required=required)
+    topic.concepts = _concepts(path, data.get("concepts", {}), topic)
+    return topic
+
+
+def _concepts(path: Path, raw: Any, topic: Topic) -> dict[str, str]:
+    """normalized term -> label from `[concepts]`; every term named there must be one of the topic's own."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: 'concepts' must be a table of label = [terms]")
+    known = {normalize(t) for lang in {*topic.terms, *(l for g in topic.required.values() for l in g)}
+             for t in topic._all_terms(lang)}
+    out: dict[str, str] = {}
+    for label, words in raw.items():
+        if not label.strip() or not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError(f"{path}: concepts.{label} must be a list of the topic's terms")
+        for word in words:
+            key = normalize(word.strip())
+            if key not in known:
+                raise ValueError(f"{path}: concepts.{label}: {word!r} is not one of the topic's terms")
+            if key in out and out[key] != label:
+                raise ValueError(f"{path}: {word!r} is in two concepts ({out[key]!r} and {label!r})")
+            out[key] = label.strip()
+    return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pipelines import process
-from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate
+from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, source_rows
 from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 from spiders.sources import Source, load_sources
@@ -68,6 +68,7 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
                      counts={"reprocess": {"pages": len(pages)}})
         batch = build_batch(run, pages, [], [])
         batch.raw_pages = []  # the bytes are what they were
+        batch.sources = source_rows(list(by_name.values()))
         first_seen = {url: snap[-1] for url, snap in before.items()}
         for a, p in zip(batch.articles, [p for p in pages if p.outcome == "loaded"]):
             a.first_seen_at = first_seen.get(p.input.url)

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "timezone"}
+_KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "timezone", "country", "group"}
+_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}")
+
+
+@lru_cache(maxsize=1)
+def iso_countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> country name, from the table the tzdata package ships."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
+    return {code: name for code, name in (line.split("\t", 1) for line in text.splitlines()
+                                          if line and not line.startswith("#"))}
 
 
 @dataclass
@@ -31,6 +43,8 @@ class Source:
     max_pages: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # other optional keys (poll_minutes, ...), kept as given
     timezone: str | None = None  # IANA name of the newsroom's clock, for times its pages write without an offset
+    country: str | None = None  # ISO 3166-1 alpha-2 code of the outlet's country (upper case)
+    group: str | None = None  # free label of the side it speaks for: "russian-state", "ukrainian", ...
 
     @property
     def listings(self) -> list[tuple[str, str]]:
@@ -116,8 +130,21 @@ def parse_source(raw: dict[str, Any], index: int) -> Source:
             raise ValueError(f"source {name!r}: timezone must be an IANA zone name such as \"Europe/Kyiv\", "
                              f"got {zone!r}") from None
         zone = zone.strip()
+    country = raw.get("country")
+    if country is not None:
+        if not isinstance(country, str) or country.strip().upper() not in iso_countries():
+            raise ValueError(f"source {name!r}: country must be an ISO 3166-1 alpha-2 code such as \"UA\", "
+                             f"got {country!r}")
+        country = country.strip().upper()
+    group = raw.get("group")
+    if group is not None:
+        if not isinstance(group, str) or not _GROUP.fullmatch(group.strip()):
+            raise ValueError(f"source {name!r}: group must be a short label (letters, digits, space, '-', '_', "
+                             f"'.'; at most 64) such as \"ukrainian\", got {group!r}")
+        group = group.strip()
     extra = {k: v for k, v in raw.items() if k not in _KNOWN_KEYS and k != "max_pages"}
-    return Source(name, language, feeds, sitemaps, allowed, enabled, max_pages, extra, timezone=zone)
+    return Source(name, language, feeds, sitemaps, allowed, enabled, max_pages, extra, timezone=zone,
+                  country=country, group=group)
 
 
 def load_sources(path: str | Path) -> list[Source]:

@@ -1,4 +1,4 @@
-"""Opens the DuckDB file: short connections, lock retries, migrations and views applied on the way in."""
+"""Opens the DuckDB file: short connections, lock retries, migrations, views and search macros applied on the way in."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ def connect(path: str | os.PathLike, read_only: bool = False, timeout: float | N
         connect(path, timeout=timeout).close()  # migrates
         con = _open(path, True, timeout)
     con.execute("SET TimeZone = 'UTC'")
+    if not load_fts(con):
+        con.close()
+        raise RuntimeError("the DuckDB FTS extension could not be loaded (is duckdb-extension-fts installed?)")
     if not read_only:
         migrate(con)
     return con
@@ -98,8 +101,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             raise
         applied.append(version)
         log.info("applied migration %s", name)
-    for stmt in statements("views"):
-        con.execute(stmt)
+    for name in ("views", "search"):  # search.sql's macros need the FTS extension loaded (see connect)
+        for stmt in statements(name):
+            con.execute(stmt)
     return applied
 
 

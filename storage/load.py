@@ -16,8 +16,8 @@ import duckdb
 import pyarrow as pa
 
 from storage.db import connect
-from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, StoredPage
-from storage.sqlfiles import sql
+from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage
+from storage.sqlfiles import sql, statements
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,14 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         new = _new_articles(con, batch.articles, pages, report)
         groups = _group(con, new, judge, report)
         _insert_articles(con, new, groups, batch.run)
+        index_for_search(con)
         _repoint(con, {g for g, _, _ in groups.values()} | old_groups)
         report.per_source = _per_source(con, new)
         report.copies = sum(counts["copies"] for counts in report.per_source.values())
         _write_pages(con, list(pages.values()), batch.run)
         _write_raw(con, batch.raw_pages, batch.run)
         _write_listings(con, batch.listings, batch.run)
+        _write_sources(con, batch.sources)
         if poll is not None:
             _write_source_state(con, batch, report, poll)
         report.pages = len(pages)
@@ -140,6 +142,8 @@ def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     groups = {g for (g,) in con.execute(sql("queries/groups_of"), [ids]).fetchall()}
     con.execute(sql("queries/delete_bands"), [ids])
     con.execute(sql("queries/delete_articles"), [ids])
+    for stmt in statements("queries/search_unindex"):
+        con.execute(stmt, [ids])
     return groups
 
 
@@ -287,6 +291,7 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
         "listed_title": pa.array([a.listed_title for a in new], pa.string()),
         "relevance_score": pa.array([a.relevance_score for a in new], pa.float64()),
         "matched_terms": pa.array([list(a.matched_terms) for a in new], pa.list_(pa.string())),
+        "topic_terms": pa.array([list(a.topic_terms) for a in new], pa.list_(pa.string())),
         "relevant": pa.array([a.relevant for a in new], pa.bool_()),
         "exact_key": pa.array([a.exact_key for a in new], pa.string()),
         "content_hash": pa.array([hashlib.sha256(a.text.encode("utf-8")).hexdigest() for a in new], pa.string()),
@@ -405,6 +410,27 @@ def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source:
 def article_snapshot(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple]:
     """Per page URL, the article derived from it as stored now (id, title, text, date, language, original)."""
     return {row[0]: row[1:] for row in con.execute(sql("queries/article_snapshot"), [urls]).fetchall()}
+
+
+def index_for_search(con: duckdb.DuckDBPyConnection) -> None:
+    """Add every relevant article the search index lacks (the new ones of this load, or all of an older file).
+
+    Why not DuckDB's `PRAGMA create_fts_index`: it cannot be updated, only rebuilt over every article, which at
+    100,000 articles costs a load many times its own time (bench/search_index.py). This index is the same idea
+    (BM25 over stemmed terms, the FTS extension's Snowball stemmers) kept incrementally, inside the load
+    transaction, so a search never sees a half-loaded run.
+    """
+    for stmt in statements("queries/search_index"):
+        con.execute(stmt)
+
+
+def _write_sources(con: duckdb.DuckDBPyConnection, sources: list[SourceRow]) -> None:
+    if not sources:
+        return
+    now = datetime.now(timezone.utc)
+    con.executemany(sql("queries/upsert_source_config"), [
+        [s.source, s.language, s.country, s.group, s.enabled, s.timezone, s.feeds, s.sitemaps, now]
+        for s in sources])
 
 
 def _write_listings(con: duckdb.DuckDBPyConnection, listings: list[ListingRow], run: RunRow) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from storage.db import connect, load_fts
+from storage.db import connect
 
 
 def run_query(db_path: str | os.PathLike, query: str, timeout: float | None = None) -> tuple[list[str], list[tuple]]:
@@ -12,7 +12,6 @@ def run_query(db_path: str | os.PathLike, query: str, timeout: float | None = No
     (no COPY TO, no ATTACH, no writing files), so `talkwatch query` can never change anything."""
     con = connect(db_path, read_only=True, timeout=timeout)
     try:
-        load_fts(con)
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         cur = con.execute(query)

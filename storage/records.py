@@ -30,6 +30,7 @@ class ArticleRow:
     band_keys: list[int]  # LSH band hashes of the MinHash signature: the near-duplicate candidate index
     relevance_score: float = 0.0
     matched_terms: list[str] = field(default_factory=list)
+    topic_terms: list[str] = field(default_factory=list)  # concept labels of the matched terms (term_usage)
     relevant: bool = True
     description: str | None = None
     listed_title: str | None = None
@@ -96,6 +97,20 @@ class ListingRow:
 
 
 @dataclass
+class SourceRow:
+    """One configured outlet as the analysis sees it: its side (group, country) and language."""
+
+    source: str
+    language: str | None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    group: str | None = None  # free label: "russian-state", "ukrainian", "turkish", "international", ...
+    enabled: bool = True
+    timezone: str | None = None
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RunRow:
     """One flow run: its trigger, its times, and its counts per stage and per source."""
 
@@ -121,3 +136,4 @@ class RunBatch:
     raw_pages: list[RawPageRow] = field(default_factory=list)
     listings: list[ListingRow] = field(default_factory=list)
     crawled_sources: dict[str, float] = field(default_factory=dict)  # source -> configured poll minutes
+    sources: list[SourceRow] = field(default_factory=list)  # the configuration the run used (the `sources` view)

@@ -27,7 +27,8 @@ SELECT
     canonical_url,
     relevance_score,
     matched_terms,
-    content_hash
+    content_hash,
+    topic_terms                   -- concept labels of the matched terms ([concepts] in topic.toml)
 FROM article_store
 WHERE relevant;
 
@@ -79,3 +80,102 @@ LEFT JOIN last_ok l USING (source)
 LEFT JOIN last_err e USING (source)
 LEFT JOIN recent r USING (source)
 LEFT JOIN source_state st USING (source);
+
+-- Every outlet talkwatch has configuration or data for: its side (country, group) and language as the last run's
+-- sources file said, and what is stored of it. A source with data but no configuration row has NULL settings.
+CREATE OR REPLACE VIEW sources AS
+WITH names AS (
+    SELECT source FROM source_config UNION SELECT source FROM article_store UNION SELECT source FROM pages
+), stored AS (
+    SELECT source, count(*) AS articles, count(*) FILTER (WHERE duplicate_of IS NULL) AS originals,
+           count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS copies,
+           min(published_at) AS first_published_at, max(published_at) AS last_published_at
+    FROM article_store WHERE relevant GROUP BY source
+)
+SELECT n.source, c.language, c.country, c."group", coalesce(c.enabled, false) AS enabled, c.timezone, c.feeds,
+       c.sitemaps, c.source IS NOT NULL AS configured, coalesce(s.articles, 0) AS articles,
+       coalesce(s.originals, 0) AS originals, coalesce(s.copies, 0) AS copies, s.first_published_at,
+       s.last_published_at, c.updated_at AS config_updated_at
+FROM names n
+LEFT JOIN source_config c USING (source)
+LEFT JOIN stored s USING (source);
+
+-- Each article with its outlet's side, and the UTC day it counts on: its publication day when dated, else the day
+-- talkwatch first saw it (`day_from` says which). The base of the analysis views below.
+CREATE OR REPLACE VIEW article_sides AS
+SELECT a.*,
+       coalesce(c."group", 'unknown') AS "group",
+       coalesce(c.country, 'unknown') AS country,
+       CAST(timezone('UTC', coalesce(a.published_at, a.first_seen_at)) AS DATE) AS day,
+       CASE WHEN a.published_at IS NULL THEN 'first_seen' ELSE 'published' END AS day_from
+FROM articles a
+LEFT JOIN source_config c USING (source);
+
+-- Attention over time: articles per UTC day, outlet and language, originals and syndicated copies apart.
+CREATE OR REPLACE VIEW daily_coverage AS
+SELECT day, "group", country, language, source,
+       count(*) FILTER (WHERE duplicate_of IS NULL) AS originals,
+       count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS copies,
+       count(*) FILTER (WHERE day_from = 'first_seen') AS undated
+FROM article_sides
+GROUP BY ALL;
+
+-- Framing: how many articles used each topic concept ([concepts] in topic.toml; a term without one counts
+-- under its own name), per UTC day and side. `articles` counts copies too: a copy is its outlet's coverage.
+CREATE OR REPLACE VIEW term_usage AS
+SELECT day, "group", country, language, source, term,
+       count(*) AS articles,
+       count(*) FILTER (WHERE duplicate_of IS NULL) AS originals
+FROM (SELECT *, unnest(coalesce(topic_terms, []::VARCHAR[])) AS term FROM article_sides)
+GROUP BY ALL;
+
+-- Who reported first: per duplicate group, the earliest published member (then the earliest seen), and every
+-- other member with its delay after it. Groups of one article are included with copies = 0.
+CREATE OR REPLACE VIEW first_reports AS
+WITH ranked AS (
+    SELECT group_id, article_id, source, "group", published_at, first_seen_at, title, url,
+           row_number() OVER (PARTITION BY group_id
+                              ORDER BY published_at ASC NULLS LAST, first_seen_at ASC, article_id ASC) AS rank
+    FROM article_sides
+), firsts AS (
+    SELECT * FROM ranked WHERE rank = 1
+), later AS (
+    SELECT r.group_id,
+           count(*) AS copies,
+           list(DISTINCT r.source ORDER BY r.source) AS copy_sources,
+           list({'article_id': r.article_id, 'source': r.source,
+                 'delay': r.published_at - f.published_at} ORDER BY r.published_at NULLS LAST, r.article_id)
+               AS copy_delays,
+           median(epoch(r.published_at - f.published_at) / 60.0) AS median_delay_minutes,
+           max(epoch(r.published_at - f.published_at) / 60.0) AS max_delay_minutes
+    FROM ranked r JOIN firsts f USING (group_id)
+    WHERE r.rank > 1
+    GROUP BY r.group_id
+)
+SELECT f.group_id, f.article_id AS first_article_id, f.source AS first_source, f."group" AS first_group,
+       f.published_at AS first_published_at, f.title, f.url,
+       coalesce(l.copies, 0) AS copies, coalesce(l.copy_sources, []) AS copy_sources, l.copy_delays,
+       l.median_delay_minutes, l.max_delay_minutes
+FROM firsts f LEFT JOIN later l USING (group_id);
+
+-- Per outlet: volume, the share of its articles that copy another outlet's, and how long after the original
+-- its copies appear (minutes, from publication times).
+CREATE OR REPLACE VIEW outlet_stats AS
+SELECT c.source, c."group", c.country,
+       count(*) AS articles,
+       count(*) FILTER (WHERE c.duplicate_of IS NULL) AS originals,
+       count(*) FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS copies_of_others,
+       round(count(*) FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) / count(*), 4) AS copy_share,
+       median(epoch(c.published_at - o.published_at) / 60.0)
+           FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS median_copy_delay_minutes
+FROM article_sides c
+LEFT JOIN articles o ON o.article_id = c.duplicate_of
+GROUP BY ALL;
+
+-- Syndication flows: how many articles each outlet copied from each other outlet, with the median delay.
+CREATE OR REPLACE VIEW syndication_pairs AS
+SELECT o.source AS original_source, c.source AS copying_source, count(*) AS copies,
+       median(epoch(c.published_at - o.published_at) / 60.0) AS median_delay_minutes
+FROM articles c JOIN articles o ON o.article_id = c.duplicate_of
+WHERE o.source <> c.source
+GROUP BY ALL;
