@@ -240,8 +240,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from storage.db import connect
 
     if args.format != "text":
-        print(f"talkwatch export: unknown format {args.format}", file=sys.stderr)
-        return 2
+        from analysis.exports import cmd_export_articles
+
+        return cmd_export_articles(args)
     con = connect(args.db, read_only=True)
     try:
         written = export_text(con, args.out)
@@ -249,6 +250,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         con.close()
     print(f"wrote {len(written)} files to {args.out}")
     return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from analysis.search import cmd_search as run
+
+    return run(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from analysis.report import cmd_report as run
+
+    return run(args)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -319,11 +332,37 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--timezone", help="IANA zone for times the pages write without an offset (overrides --sources)")
     c.set_defaults(func=cmd_clean)
 
-    e = sub.add_parser("export", help="write one seed-style file per original article")
-    e.add_argument("--format", default="text", choices=["text"])
-    e.add_argument("--out", required=True)
+    e = sub.add_parser("export", help="write the articles for analysts (parquet, csv, jsonl), or one seed-style "
+                                      "file per original article (text)")
+    e.add_argument("--format", default="text", choices=["text", "parquet", "csv", "jsonl"])
+    e.add_argument("--out", required=True, help="a new or empty folder (or an earlier export of the same kind)")
     e.add_argument("--db", default=DEFAULT_DB)
+    e.add_argument("--force", action="store_true", help="replace talkwatch's own earlier export in --out")
+    e.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
     e.set_defaults(func=cmd_export)
+
+    se = sub.add_parser("search", help="full-text search of the articles, ranked (BM25, stemmed per language)")
+    se.add_argument("query", help='words (all must match), "a quoted phrase"; see README, Search')
+    se.add_argument("--lang", help="only articles in this language (ISO 639-1)")
+    se.add_argument("--source", help="only this source")
+    se.add_argument("--group", help="only sources of this group (sources.toml `group`)")
+    se.add_argument("--since", help="published on or after this day or time (ISO 8601; UTC without offset)")
+    se.add_argument("--until", help="published before the end of this day, or before this time")
+    se.add_argument("--limit", type=int, default=20, help="at most this many hits (default %(default)s)")
+    se.add_argument("--any", action="store_true", help="rank articles that match any word, not only all")
+    se.add_argument("--originals-only", action="store_true", help="leave syndicated copies out")
+    se.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    se.add_argument("--db", default=DEFAULT_DB)
+    se.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
+    se.set_defaults(func=cmd_search)
+
+    rep = sub.add_parser("report", help="write the coverage report: one self-contained HTML file with charts")
+    rep.add_argument("--out", default="report.html", help="the HTML file to write (default %(default)s)")
+    rep.add_argument("--since", help="first day to cover (ISO 8601 date, UTC)")
+    rep.add_argument("--until", help="last day to cover (ISO 8601 date, UTC)")
+    rep.add_argument("--db", default=DEFAULT_DB)
+    rep.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
+    rep.set_defaults(func=cmd_report)
 
     rp = sub.add_parser("reprocess", help="clean the stored raw pages again with the current code, fetching nothing")
     rp.add_argument("--since", help="only pages fetched since this date/time (ISO 8601; UTC when no offset)")
