@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
+
+from analysis.output import format_table, write_rows
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # the temporary server migrates its SQLite database on first use: 20 s is too little on a busy 2-core box
@@ -21,14 +21,6 @@ DEFAULT_DB = os.environ.get("TALKWATCH_DB", "data/talkwatch.duckdb")
 
 EXIT_BUSY = 3
 EXIT_FAILED = 4
-
-
-def _jsonable(v):
-    if isinstance(v, (datetime, date)):
-        return v.isoformat()
-    if isinstance(v, bytes):
-        return v.hex()
-    return v
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -52,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         summary = ingest(sources=args.sources, topic=args.topic, db=args.db,
                          only=only, trigger="cli",
-                         spider_settings=settings or None)
+                         spider_settings=settings or None, report=args.report)
     except DatabaseBusy as exc:
         print(f"talkwatch: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -91,6 +83,8 @@ def _print_summary(s: dict) -> None:
         else:
             print(f"  source {name}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     print(f"  database: {s['db']}")
+    if s.get("report"):
+        print(f"  report: {s['report']}")
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -108,32 +102,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - a bad query is the user's to fix: say it plainly
         print(f"talkwatch: query failed: {exc}", file=sys.stderr)
         return 2
-    if args.format == "json":
-        for r in rows:
-            print(json.dumps({c: _jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False, default=str))
-    elif args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(columns)
-        w.writerows([[_jsonable(v) for v in r] for r in rows])
-        sys.stdout.write(buf.getvalue())
-    else:
-        print(_table(columns, rows))
+    write_rows(columns, rows, args.format)
     return 0
-
-
-def _table(columns: list[str], rows: list[tuple], cap: int = 60) -> str:
-    def cell(v) -> str:
-        s = "NULL" if v is None else str(_jsonable(v))
-        s = s.replace("\n", " ")
-        return s if len(s) <= cap else s[: cap - 1] + "…"
-
-    cells = [[cell(v) for v in r] for r in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    line = lambda vals: " | ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
-    out = [line(columns), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -272,10 +242,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         runs = con.execute(sql("queries/status_runs"), [args.runs])
         print("Last runs")
-        print(_table([d[0] for d in runs.description], runs.fetchall()))
+        print(format_table([d[0] for d in runs.description], runs.fetchall()))
         src = con.execute(sql("queries/status_sources"))
         print("\nSources")
-        print(_table([d[0] for d in src.description], src.fetchall()))
+        print(format_table([d[0] for d in src.description], src.fetchall()))
     finally:
         con.close()
     return 0
@@ -312,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="Scrapy setting for this run")
     r.add_argument("--lock-timeout", type=float, help="seconds to wait for another writer (default 120)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--report", default=os.environ.get("TALKWATCH_REPORT") or None, metavar="FILE.html",
+                   help="rewrite this coverage report after a successful load (default: $TALKWATCH_REPORT, "
+                        "else none)")
     r.set_defaults(func=cmd_run)
 
     q = sub.add_parser("query", help="run SQL against the database, read-only")

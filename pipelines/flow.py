@@ -17,7 +17,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.artifacts import create_link_artifact, create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process  # noqa: E402
@@ -50,10 +50,11 @@ class RunSummary:
     per_source: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     db: str = ""
+    report: str | None = None  # the coverage report rewritten after the load, when one was asked for
 
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "trigger": self.trigger, "status": self.status, "counts": self.counts,
-                "sources": self.per_source, "errors": self.errors, "db": self.db}
+                "sources": self.per_source, "errors": self.errors, "db": self.db, "report": self.report}
 
 
 def check_only(source_list: list[Source], only: list[str] | None, sources_file: str) -> None:
@@ -133,6 +134,22 @@ def load(db: str, batch: RunBatch) -> LoadReport:
     return load_batch(db, batch, judge_duplicate, poll=next_interval)
 
 
+@task(name="report", cache_policy=NO_CACHE)
+def refresh_report(db: str, out: str) -> str | None:
+    """Rewrite the coverage report from the database just loaded; its absolute path, or None when it failed.
+
+    A report that cannot be written is a warning, not a failed run: the data is in the database already.
+    """
+    from analysis.report import write_report
+
+    try:
+        result = write_report(db, out)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        get_run_logger().warning("report not refreshed (%s): %s", out, exc)
+        return None
+    return str(result.path)
+
+
 def _counts(pages: list[ProcessedPage], failures: list[FailureItem], listings: list[ListingItem],
             sources: list[str]) -> tuple[dict, dict, list]:
     per: dict[str, Counter] = defaultdict(Counter)
@@ -188,6 +205,8 @@ def _markdown(summary: RunSummary) -> str:
     lines += ["", "| source | counts |", "|---|---|"]
     for name, counts in summary.per_source.items():
         lines.append(f"| {name} | {', '.join(f'{k}={v}' for k, v in sorted(counts.items())) or 'nothing'} |")
+    if summary.report:
+        lines += ["", f"Coverage report: [{summary.report}]({Path(summary.report).as_uri()})"]
     if summary.errors:
         lines += ["", f"## Errors ({len(summary.errors)})", ""]
         lines += [f"- {e['source']}: {e['url']}: {e['reason']}" for e in summary.errors[:200]]
@@ -198,11 +217,12 @@ def _markdown(summary: RunSummary) -> str:
 def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str = DEFAULT_DB,
            only: list[str] | None = None, trigger: str = "flow",
            spider_settings: dict[str, str] | None = None, work_dir: str | None = None,
-           due_only: bool = False) -> dict:
+           due_only: bool = False, report: str | None = None) -> dict:
     """One run: every configured source crawled for new coverage, cleaned, deduplicated, dated and loaded.
 
     `due_only` (the scheduled deployment sets it) crawls only the sources whose adaptive poll interval has
-    passed; a manual run crawls them all.
+    passed; a manual run crawls them all. `report` names an HTML file to rewrite with the coverage report
+    once the load has committed; the run's Prefect artifact links to it.
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
@@ -245,14 +265,19 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     batch.crawled_sources = {s.name: float(s.extra.get("poll_minutes", DEFAULT_POLL_MINUTES)) for s in chosen}
     batch.sources = source_rows(source_list)
     run.ended_at = datetime.now(timezone.utc)
-    report = load(db, batch)
-    stage["load"] = {"articles_new": report.articles_new, "copies": report.copies, "same_page": report.same_page,
-                     **{f"pages_{k.replace('-', '_')}": v for k, v in sorted(report.outcomes.items())}}
+    loaded = load(db, batch)
+    stage["load"] = {"articles_new": loaded.articles_new, "copies": loaded.copies, "same_page": loaded.same_page,
+                     **{f"pages_{k.replace('-', '_')}": v for k, v in sorted(loaded.outcomes.items())}}
     summary = RunSummary(run_id=run_id, trigger=trig, status=status, counts=stage, per_source=per_source,
                          errors=errors, db=str(db))
+    if report:
+        summary.report = refresh_report(db, report)
     try:
         create_markdown_artifact(markdown=_markdown(summary), key="ingest-summary",
                                  description=f"talkwatch run {run_id}")
+        if summary.report:
+            create_link_artifact(link=Path(summary.report).as_uri(), link_text="coverage report",
+                                 key="coverage-report", description=f"talkwatch coverage report after run {run_id}")
     except Exception as exc:  # noqa: BLE001 - a summary we cannot publish is no reason to fail a loaded run
         logger.warning("could not publish the run artifact: %s", exc)
     if result is None or result.error is None:

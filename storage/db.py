@@ -104,6 +104,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     for name in ("views", "search"):  # search.sql's macros need the FTS extension loaded (see connect)
         for stmt in statements(name):
             con.execute(stmt)
+    if applied:  # a file from before the search index: index what it holds now, not at its next load
+        for stmt in statements("queries/search_index"):
+            con.execute(stmt)
     return applied
 
 

@@ -64,8 +64,8 @@ CREATE OR REPLACE MACRO tw_is_stop(w, lang) AS list_contains(tw_stopwords(lang),
 
 -- A stretch of the text around the first word that matches one of `stems`, else its start.
 CREATE OR REPLACE MACRO tw_snippet_from(body, pos) AS
-    CASE WHEN pos > 60 THEN '…' ELSE '' END
-    || trim(replace(substring(body, greatest(1, pos - 60), 200), chr(10), ' '))
+    CASE WHEN pos > 60 THEN '…' || regexp_replace(substring(body, pos - 60, 200), '^\S*\s+', '')
+         ELSE substring(body, 1, 200) END
     || CASE WHEN length(body) > greatest(1, pos - 60) + 199 THEN '…' ELSE '' END;
 
 CREATE OR REPLACE MACRO tw_snippet(body, stems) AS tw_snippet_from(body,

@@ -50,7 +50,7 @@ STORIES = [
 ]
 
 
-def _row(i: int, source: str, language: str, title: str, text: str, hours: int | None, day_only: bool,
+def row(i: int, source: str, language: str, title: str, text: str, hours: int | None, day_only: bool,
          concepts: list[str], url: str | None = None) -> ArticleRow:
     url = url or f"http://{source}.test/article/{i}"
     published = None if hours is None else T0 + timedelta(hours=hours)
@@ -67,18 +67,35 @@ def _row(i: int, source: str, language: str, title: str, text: str, hours: int |
         topic_terms=list(concepts))
 
 
+def page_html(a: ArticleRow) -> str:
+    """The stored page of a fixture article: enough of an article page for `reprocess` to clean it again."""
+    published = f'<meta property="article:published_time" content="{a.published_at.isoformat()}">' \
+        if a.published_at and a.published_precision == "time" else ""
+    body = "".join(f"<p>{a.text} {n}</p>" for n in ("", "(1)", "(2)", "(3)"))
+    return (f'<html lang="{a.language}"><head><meta charset="utf-8"><title>{a.title}</title>{published}</head>'
+            f"<body><nav><a href='/'>Home</a></nav><article><h1>{a.title}</h1>{body}</article></body></html>")
+
+
+def load(db: Path, articles: list[ArticleRow], run_id: str = "extra-run") -> None:
+    """Load more articles into a coverage database, as a later run would."""
+    run = RunRow(run_id=run_id, trigger="test", started_at=T0, ended_at=T0, status="completed")
+    pages = [PageRow(url=a.url, source=a.source, outcome="loaded", reason=None, fetched_at=a.fetched_at, status=200,
+                     canonical_url=a.canonical_url, article_id=a.article_id) for a in articles]
+    load_batch(db, RunBatch(run=run, articles=articles, pages=pages), lambda a, b: 1.0 if a == b else None)
+
+
 def build(db: Path, copies: bool = True) -> dict[str, str]:
     """Load the stories (and, with `copies`, two syndicated copies of the English original) into `db`.
 
     Returns the article ids by a short name: "en_ceasefire", "ru_talks", ..., "copy_ru", "copy_tr".
     """
-    arts = [_row(i, *story) for i, story in enumerate(STORIES)]
+    arts = [row(i, *story) for i, story in enumerate(STORIES)]
     names = ["en_ceasefire", "en_prisoners", "ru_talks", "ru_medinsky", "uk_talks", "uk_memorandum", "tr_talks"]
     ids = dict(zip(names, (a.article_id for a in arts)))
     if copies:  # the English original, syndicated word for word by two other outlets later
         src = STORIES[0]
         for name, source, hours in (("copy_ru", "moscow_daily", 4), ("copy_tr", "ankara_post", 7)):
-            a = _row(0, source, "en", src[2], src[3], hours, False, src[6], url=f"http://{source}.test/wire/{name}")
+            a = row(0, source, "en", src[2], src[3], hours, False, src[6], url=f"http://{source}.test/wire/{name}")
             arts.append(a)
             ids[name] = a.article_id
     run = RunRow(run_id="fixture-run", trigger="test", started_at=T0, ended_at=T0 + timedelta(minutes=1),
@@ -91,7 +108,7 @@ def build(db: Path, copies: bool = True) -> dict[str, str]:
               PageRow(url="http://world_news.test/sport", source="world_news", outcome="off-topic",
                       reason="not relevant", fetched_at=T0, status=200)]
     raw = [RawPageRow(url=a.url, source=a.source, fetched_at=a.fetched_at, status=200, headers="{}",
-                      encoding="utf-8", body=f"<html><body>{a.text}</body></html>".encode()) for a in arts]
+                      encoding="utf-8", body=page_html(a).encode()) for a in arts]
     listings = [ListingRow(url=s.feeds[0], source=s.source, listing_type="feed", outcome="ok", fetched_at=T0,
                            status=200, entries=3) for s in SOURCES]
     batch = RunBatch(run=run, articles=arts, pages=pages, raw_pages=raw, listings=listings, sources=list(SOURCES))

@@ -47,7 +47,8 @@ def test_every_source_has_a_listing_and_only_https_urls(raw_sources: list[dict])
 
 
 def test_source_keys_are_documented_ones(raw_sources: list[dict]) -> None:
-    allowed = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "max_pages", "timezone"}
+    allowed = {"name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "max_pages", "timezone",
+               "country", "group"}
     lines = SOURCES.read_text(encoding="utf-8").splitlines()
     header = "\n".join(lines[: lines.index("[[source]]")])
     for src in raw_sources:
@@ -80,6 +81,18 @@ def test_a_timezone_that_is_no_iana_zone_is_a_config_error() -> None:
             sources_mod.parse_source({**base, "timezone": bad}, 0)
 
 
+def test_country_and_group_are_validated() -> None:
+    sources_mod = pytest.importorskip("spiders.sources")
+    base = {"name": "alpha", "language": "en", "feeds": ["https://alpha.example/rss"]}
+    src = sources_mod.parse_source({**base, "country": " ua ", "group": " ukrainian "}, 0)
+    assert (src.country, src.group) == ("UA", "ukrainian")
+    assert sources_mod.parse_source(base, 0).country is None
+    for key, bad in (("country", "XX"), ("country", "Ukraine"), ("country", ""), ("country", 7),
+                     ("group", ""), ("group", "a;b"), ("group", "x" * 65), ("group", ["ukrainian"])):
+        with pytest.raises(ValueError, match=f"alpha.*{key}"):
+            sources_mod.parse_source({**base, key: bad}, 0)
+
+
 def test_topic_file_loads_with_all_four_languages() -> None:
     topic = load_topic(TOPIC)
     assert topic.name and topic.keep_all is False
@@ -102,3 +115,9 @@ def test_topic_terms_cover_names_and_inflected_talk_words(language: str, words: 
     topic = load_topic(TOPIC)
     for word in words:
         assert score(topic, None, word, language).matched_terms == [word], (language, word)
+
+
+def test_every_shipped_source_has_a_side(raw_sources: list[dict]) -> None:
+    """The report splits every chart by group and country: a shipped outlet without them would be 'unknown'."""
+    for src in raw_sources:
+        assert src.get("country") and src.get("group"), src["name"]

@@ -269,6 +269,9 @@ def test_default_topic_drops_hard_off_topic(default: Topic, language: str, title
         ('name = "t"\nkeep_all = false\nrequired = 3\n[terms]\nen = ["a"]\n', "'required'"),
         ('name = "t"\nkeep_all = false\nfoo = 1\n[terms]\nen = ["a"]\n', "unknown key"),
         ('name = "t"\nkeep_all = \n', "not valid TOML"),
+        ('name = "t"\nkeep_all = false\n[terms]\nen = ["a"]\n[concepts]\nx = ["b"]\n', "not one of the topic"),
+        ('name = "t"\nkeep_all = false\n[terms]\nen = ["a"]\n[concepts]\nx = "a"\n', "concepts.x"),
+        ('name = "t"\nkeep_all = false\n[terms]\nen = ["a"]\n[concepts]\nx = ["a"]\ny = ["A"]\n', "two concepts"),
     ],
 )
 def test_bad_topic_files_raise_clear_errors(tmp_path: Path, body: str, message: str) -> None:
@@ -279,3 +282,15 @@ def test_bad_topic_files_raise_clear_errors(tmp_path: Path, body: str, message: 
 def test_missing_topic_file_raises_value_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read"):
         load_topic(tmp_path / "nope.toml")
+
+
+def test_concepts_name_the_same_idea_across_languages(tmp_path: Path) -> None:
+    topic = load_topic(DEFAULT_TOPIC)
+    en = score(topic, "Ceasefire talks in Istanbul", "Russia and Ukraine discussed a truce.", "en")
+    ru = score(topic, "Перемирие обсудили в Стамбуле", "Переговоры России и Украины.", "ru")
+    tr = score(topic, "İstanbul'da ateşkes görüşmesi", "Rusya ve Ukrayna müzakere etti.", "tr")
+    for r in (en, ru, tr):
+        assert {"ceasefire", "Istanbul", "negotiations", "Russia", "Ukraine"} <= set(r.concepts), r.concepts
+    # a matched term in no concept counts under its own name
+    bare = load_topic(write(tmp_path, 'name = "t"\nkeep_all = true\n[terms]\nen = ["ceasefire*"]\n'))
+    assert score(bare, "Ceasefire now", "", "en").concepts == ["ceasefire"]
