@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from storage.searchindex import index_articles
 from storage.sqlfiles import migrations, sql, statements
 
 log = logging.getLogger(__name__)
@@ -105,8 +106,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         for stmt in statements(name):
             con.execute(stmt)
     if applied:  # a file from before the search index: index what it holds now, not at its next load
-        for stmt in statements("queries/search_index"):
-            con.execute(stmt)
+        index_articles(con, "search_todo_missing")
     return applied
 
 

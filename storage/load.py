@@ -15,9 +15,10 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
+from storage import searchindex
 from storage.db import connect
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage
-from storage.sqlfiles import sql, statements
+from storage.sqlfiles import sql
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         new = _new_articles(con, batch.articles, pages, report)
         groups = _group(con, new, judge, report)
         _insert_articles(con, new, groups, batch.run)
-        index_for_search(con)
+        if new:
+            searchindex.index_articles(con, "search_todo_new")
         _repoint(con, {g for g, _, _ in groups.values()} | old_groups)
         report.per_source = _per_source(con, new)
         report.copies = sum(counts["copies"] for counts in report.per_source.values())
@@ -142,8 +144,7 @@ def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     groups = {g for (g,) in con.execute(sql("queries/groups_of"), [ids]).fetchall()}
     con.execute(sql("queries/delete_bands"), [ids])
     con.execute(sql("queries/delete_articles"), [ids])
-    for stmt in statements("queries/search_unindex"):
-        con.execute(stmt, [ids])
+    searchindex.unindex_articles(con, ids)
     return groups
 
 
@@ -410,18 +411,6 @@ def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source:
 def article_snapshot(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple]:
     """Per page URL, the article derived from it as stored now (id, title, text, date, language, original)."""
     return {row[0]: row[1:] for row in con.execute(sql("queries/article_snapshot"), [urls]).fetchall()}
-
-
-def index_for_search(con: duckdb.DuckDBPyConnection) -> None:
-    """Add every relevant article the search index lacks (the new ones of this load, or all of an older file).
-
-    Why not DuckDB's `PRAGMA create_fts_index`: it cannot be updated, only rebuilt over every article, which at
-    100,000 articles costs a load many times its own time (bench/search_index.py). This index is the same idea
-    (BM25 over stemmed terms, the FTS extension's Snowball stemmers) kept incrementally, inside the load
-    transaction, so a search never sees a half-loaded run.
-    """
-    for stmt in statements("queries/search_index"):
-        con.execute(stmt)
 
 
 def _write_sources(con: duckdb.DuckDBPyConnection, sources: list[SourceRow]) -> None:

@@ -1,10 +1,5 @@
--- Index every relevant article the search index lacks: the new ones of a load, or all of a file an older
--- talkwatch wrote. Distinct words are stemmed once per language, not once per occurrence.
-CREATE OR REPLACE TEMP TABLE search_todo AS
-SELECT article_id, coalesce(language, '') AS language, tw_tokens(title) AS title_toks, tw_tokens(text) AS text_toks
-FROM article_store
-WHERE relevant AND article_id NOT IN (SELECT article_id FROM search_docs);
-
+-- Index the articles of temp table search_todo (made by search_todo_new.sql or search_todo_missing.sql).
+-- Distinct words are stemmed once per language, not once per occurrence.
 INSERT INTO search_docs
 SELECT article_id, language, len(title_toks), len(text_toks) FROM search_todo;
 
