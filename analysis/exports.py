@@ -1,0 +1,233 @@
+"""`talkwatch export --format parquet|csv|jsonl`: the articles as files analysts can load anywhere."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import FrameType
+
+import duckdb
+
+from analysis.outdir import OutDirFailed, OutDirRefused, check_out_dir, files_in, staged, write_marker
+from storage.db import DatabaseBusy, connect
+
+FORMATS = ("parquet", "csv", "jsonl")
+KIND = "export"  # the marker is `.talkwatch-export.json`
+CSV_FILE = "articles.csv"
+JSONL_FILE = "articles.jsonl"
+EMPTY_PARTITION = "month=none"  # where an export of no articles keeps its schema-only parquet file
+PARQUET_FILE = "data_0.parquet"  # DuckDB's own name for the first file of a partition
+
+EXIT_BAD_INPUT = 2
+EXIT_BUSY = 3
+EXIT_FAILED = 4
+
+# How a cell is written where the format cannot carry the DuckDB type as is. Every timestamp is ISO 8601 in UTC
+# with microseconds and an explicit offset, a fixed width, so text order is time order.
+ISO_UTC = "strftime(timezone('UTC', {col}), '%Y-%m-%dT%H:%M:%S.%f+00:00')"
+LIST_AS_JSON = "CAST(to_json({col}) AS VARCHAR)"
+AS_TEXT = "CAST({col} AS VARCHAR)"
+
+
+class ExportError(Exception):
+    """An export that could not be written; `exit_code` is what the command returns for it."""
+
+    exit_code = EXIT_FAILED
+
+
+class ExportInputError(ExportError, ValueError):
+    """Bad input: an unknown format, a missing or unreadable database, an --out that is not ours to write."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ExportWriteError(ExportError):
+    """The export could not be stored (permission, disk full, a concurrent writer); nothing was left behind."""
+
+    exit_code = EXIT_FAILED
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: its folder, format, article count and data files (relative, marker excluded)."""
+
+    path: Path
+    format: str
+    rows: int
+    files: list[str] = field(default_factory=list)
+
+
+@cache
+def export_sql() -> str:
+    """The export's query (analysis/sql/export_articles.sql), without a trailing `;` so it can be wrapped."""
+    text = resources.files("analysis").joinpath("sql", "export_articles.sql").read_text(encoding="utf-8")
+    return text.strip().rstrip(";")
+
+
+def export_articles(db_path: str | os.PathLike, fmt: str, out_dir: str | os.PathLike, force: bool = False,
+                    timeout: float | None = None) -> ExportResult:
+    """Write every article to `out_dir` as parquet (partitioned by month), csv or jsonl, all or nothing.
+
+    `out_dir` must be new or empty, or with `force` an earlier talkwatch export, which is replaced whole. The
+    folder is written beside the target and renamed into place, so no reader ever sees half an export. Raises
+    ExportInputError (bad format, database or folder), storage.db.DatabaseBusy, or ExportWriteError.
+    """
+    if fmt not in FORMATS:
+        raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    try:
+        target = check_out_dir(out_dir, KIND, force=force, keep_outside=(db_path,))
+    except OutDirRefused as exc:
+        raise ExportInputError(str(exc)) from exc
+    con = _open(db_path, timeout)
+    try:
+        with _write_errors(), staged(target) as tmp:
+            rows = write_articles(con, fmt, tmp)
+            files = files_in(tmp)
+            write_marker(tmp, KIND, {
+                "format": fmt, "written_at": datetime.now(timezone.utc).isoformat(), "rows": rows,
+                "files": files, "database": os.path.abspath(db_path)})
+    finally:
+        con.close()
+    return ExportResult(target.path, fmt, rows, files)
+
+
+def _open(db_path: str | os.PathLike, timeout: float | None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; a missing or unreadable file is the caller's mistake, a lock is DatabaseBusy."""
+    try:
+        return connect(db_path, read_only=True, timeout=timeout)
+    except FileNotFoundError as exc:
+        raise ExportInputError(str(exc)) from exc
+    except DatabaseBusy:
+        raise
+    except duckdb.Error as exc:
+        raise ExportInputError(f"cannot open the database {db_path}: {exc}") from exc
+    except RuntimeError as exc:  # the FTS extension is missing: the install is broken, not the input
+        raise ExportWriteError(str(exc)) from exc
+
+
+@contextmanager
+def _write_errors() -> Iterator[None]:
+    """Turn what can go wrong while writing into the export's own exceptions, each with one clear message."""
+    try:
+        yield
+    except OutDirRefused as exc:
+        raise ExportInputError(str(exc)) from exc
+    except OutDirFailed as exc:
+        raise ExportWriteError(str(exc)) from exc
+    except duckdb.Error as exc:  # DuckDB reports a full disk or an unwritable file as an IOException
+        raise ExportWriteError(f"writing the export failed: {exc}") from exc
+    except OSError as exc:
+        raise ExportWriteError(f"writing the export failed: {exc.strerror or exc}") from exc
+
+
+def write_articles(con: duckdb.DuckDBPyConnection, fmt: str, folder: Path) -> int:
+    """Write the export's files into `folder` (an empty one) with DuckDB's COPY, streaming; returns the row count."""
+    query = export_sql()
+    if fmt == "parquet":
+        return _write_parquet(con, query, folder)
+    name = CSV_FILE if fmt == "csv" else JSONL_FILE
+    options = "FORMAT csv, HEADER true, DELIMITER ','" if fmt == "csv" else "FORMAT json"
+    return _copy(con, _project(con, query, fmt), folder / name, options)
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, query: str, folder: Path) -> int:
+    """Hive-style `month=YYYY-MM/data_0.parquet`; with no rows, one schema-only file so every reader still works.
+
+    DuckDB's partitioned writer does not promise row order inside a file on large inputs: readers should sort.
+    """
+    rows = _copy(con, _project(con, query, "parquet"), folder, "FORMAT parquet, PARTITION_BY (month)")
+    if rows == 0:
+        (folder / EMPTY_PARTITION).mkdir()
+        empty = f"SELECT * EXCLUDE (month) FROM (\n{_project(con, query, 'parquet')}\n) LIMIT 0"
+        _copy(con, empty, folder / EMPTY_PARTITION / PARQUET_FILE, "FORMAT parquet")
+    return rows
+
+
+def _project(con: duckdb.DuckDBPyConnection, query: str, fmt: str) -> str:
+    """The query with each column shaped for `fmt`: what parquet, csv and jsonl can each carry faithfully.
+
+    parquet keeps timestamps (UTC) and lists, and stores JSON as text (pyarrow, polars and R have no JSON type);
+    csv turns timestamps into ISO 8601 and lists into JSON arrays; jsonl keeps lists and JSON as JSON values.
+    """
+    rel = con.sql(query)
+    cells = []
+    for name, kind in zip(rel.columns, (str(t) for t in rel.types)):
+        col = '"' + name.replace('"', '""') + '"'
+        template = _cell_template(kind, fmt)
+        cells.append(f"{template.format(col=col)} AS {col}" if template else col)
+    return f"SELECT {', '.join(cells)} FROM (\n{query}\n)"
+
+
+def _cell_template(kind: str, fmt: str) -> str | None:
+    """The expression a column of DuckDB type `kind` needs in `fmt`, or None to write it as is."""
+    if kind == "TIMESTAMP WITH TIME ZONE" and fmt in ("csv", "jsonl"):
+        return ISO_UTC
+    if kind.endswith("[]") and fmt == "csv":
+        return LIST_AS_JSON
+    if kind == "JSON" and fmt in ("parquet", "csv"):
+        return AS_TEXT
+    return None
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, dest: Path, options: str) -> int:
+    """COPY the query's rows to `dest` (DuckDB streams them; nothing is held in Python); returns the row count."""
+    literal = "'" + str(dest).replace("'", "''") + "'"
+    row = con.execute(f"COPY (\n{query}\n) TO {literal} ({options})").fetchone()
+    return int(row[0]) if row else 0
+
+
+class _Terminated(BaseException):
+    """SIGTERM during an export: unwinds like Ctrl-C, so the staging folder is removed on the way out."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Route SIGTERM into an exception while exporting (main thread only, where Python can install handlers)."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated()
+
+    previous: Callable | int | None = None
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: keep the default
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _fail(message: object, code: int) -> int:
+    """Say what went wrong in one line on stderr (DuckDB's messages span several) and return the exit code."""
+    print(f"talkwatch export: {' '.join(str(message).split())}", file=sys.stderr)
+    return code
+
+
+def cmd_export_articles(args: argparse.Namespace) -> int:
+    """The command: 0 written, 2 bad input, 3 database busy, 4 storage failure; errors are one line, no traceback."""
+    try:
+        with _terminate_as_interrupt():
+            result = export_articles(args.db, args.format, args.out, force=args.force, timeout=args.lock_timeout)
+    except DatabaseBusy as exc:
+        return _fail(exc, EXIT_BUSY)
+    except ExportError as exc:
+        return _fail(exc, exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except _Terminated:
+        return _fail("terminated", 143)
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        return _fail(f"export failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+    print(f"wrote {result.rows} articles to {result.path} ({result.format}, {len(result.files)} files)")
+    return 0
+
