@@ -103,7 +103,7 @@ def test_deploy_schedule_and_manual_run(stack):
         db = tmp / "scheduled.duckdb"
         proc = prefect("deployment", "run", "ingest/manual",
                        "--param", f"sources={web.sources_file}", "--param", f"topic={web.topic_file}",
-                       "--param", f"db={db}",
+                       "--param", f"db={db}", "--param", f"report={tmp / 'report.html'}",
                        "--params", '{"spider_settings": {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", '
                                    '"RETRY_TIMES": "1"}}',
                        "--watch", "--watch-timeout", "400", env=env, timeout=460)
@@ -114,6 +114,9 @@ def test_deploy_schedule_and_manual_run(stack):
         assert len(done) == 1
         run, arts = asyncio.run(_run_and_artifacts(done[0].id))
         assert any(a.key == "ingest-summary" and "alpha" in (a.data or "") for a in arts)
+        assert any(a.key == "coverage-report" and (tmp / "report.html").resolve().as_uri() in (a.data or "")
+                   for a in arts)
+        assert "talkwatch report" in (tmp / "report.html").read_text(encoding="utf-8")
 
     con = connect(db, read_only=True)
     try:

@@ -142,3 +142,30 @@ def test_a_sources_timezone_dates_offsetless_times_in_the_flow_and_in_reprocess(
         assert rows(db, query) == expected
     finally:
         kyiv.stop()
+
+
+async def _report_artifacts():
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    async with get_client() as client:
+        return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["coverage-report"])))
+
+
+def test_a_run_asked_for_it_rewrites_the_report_and_links_it(prefect_api, web, tmp_path):
+    import asyncio
+
+    db = tmp_path / "rep.duckdb"
+    out = tmp_path / "site" / "report.html"
+    summary = run(web, db)
+    assert summary["report"] is None and not out.exists()  # not asked for: not written
+    summary = run(web, db, report=str(out))
+    assert summary["report"] == str(out.resolve())
+    html = out.read_text(encoding="utf-8")
+    assert 'content="talkwatch report"' in html
+    for title in [t for (t,) in rows(db, "SELECT title FROM articles")]:
+        assert title.replace("'", "&#x27;") in html or title in html  # the latest-articles table lists them
+    links = [a.data for a in asyncio.run(_report_artifacts())]
+    assert any(out.resolve().as_uri() in (d or "") for d in links)  # a link artifact's data: [text](uri)
+    # the run's load kept the search index: what it loaded is searchable at once
+    assert rows(db, "SELECT count(*) FROM search_articles('istanbul')")[0][0] > 0
