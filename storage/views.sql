@@ -158,24 +158,35 @@ SELECT f.group_id, f.article_id AS first_article_id, f.source AS first_source, f
        l.median_delay_minutes, l.max_delay_minutes
 FROM firsts f LEFT JOIN later l USING (group_id);
 
--- Per outlet: volume, the share of its articles that copy another outlet's, and how long after the original
--- its copies appear (minutes, from publication times).
-CREATE OR REPLACE VIEW outlet_stats AS
+-- Per outlet over a period of UTC days (NULL: open): volume, the share of its articles that copy another outlet's,
+-- and how long after the original its copies appear (minutes, from publication times). The report calls it
+-- with its --since/--until; the view `outlet_stats` is the whole database.
+CREATE OR REPLACE MACRO outlet_stats_between(since, until) AS TABLE
 SELECT c.source, c."group", c.country,
        count(*) AS articles,
        count(*) FILTER (WHERE c.duplicate_of IS NULL) AS originals,
        count(*) FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS copies_of_others,
        round(count(*) FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) / count(*), 4) AS copy_share,
        median(epoch(c.published_at - o.published_at) / 60.0)
-           FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS median_copy_delay_minutes
+           FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS median_copy_delay_minutes,
+       count(*) FILTER (WHERE c.duplicate_of IS NOT NULL) AS copies
 FROM article_sides c
 LEFT JOIN articles o ON o.article_id = c.duplicate_of
-GROUP BY ALL;
+WHERE (CAST(since AS DATE) IS NULL OR c.day >= CAST(since AS DATE))
+  AND (CAST(until AS DATE) IS NULL OR c.day <= CAST(until AS DATE))
+GROUP BY c.source, c."group", c.country;
 
--- Syndication flows: how many articles each outlet copied from each other outlet, with the median delay.
-CREATE OR REPLACE VIEW syndication_pairs AS
+CREATE OR REPLACE VIEW outlet_stats AS SELECT * FROM outlet_stats_between(NULL, NULL);
+
+-- Syndication flows over a period of UTC days (the copy's day; NULL: open): how many articles each outlet copied
+-- from each other outlet, with the median delay. The view `syndication_pairs` is the whole database.
+CREATE OR REPLACE MACRO syndication_pairs_between(since, until) AS TABLE
 SELECT o.source AS original_source, c.source AS copying_source, count(*) AS copies,
        median(epoch(c.published_at - o.published_at) / 60.0) AS median_delay_minutes
-FROM articles c JOIN articles o ON o.article_id = c.duplicate_of
+FROM article_sides c JOIN articles o ON o.article_id = c.duplicate_of
 WHERE o.source <> c.source
-GROUP BY ALL;
+  AND (CAST(since AS DATE) IS NULL OR c.day >= CAST(since AS DATE))
+  AND (CAST(until AS DATE) IS NULL OR c.day <= CAST(until AS DATE))
+GROUP BY o.source, c.source;
+
+CREATE OR REPLACE VIEW syndication_pairs AS SELECT * FROM syndication_pairs_between(NULL, NULL);

@@ -307,16 +307,21 @@ def test_write_report_is_the_flows_entry(db, tmp_path):
     assert result.articles == 9 and set(result.charts) == FIXTURE_CHARTS
 
 
-def test_the_period_queries_equal_the_views_over_all_time(db):
-    """With an open period the report's per-outlet and syndication rows are exactly the public views' rows."""
+def test_the_period_queries_are_the_views_for_those_days(db):
+    """The report's per-outlet and syndication rows come from the views' own macros, narrowed to the period."""
     con = connect(db, read_only=True)
     try:
-        outlets = con.execute(sql("report_outlets"), [None, None]).fetchall()
-        view = con.execute('SELECT source, "group", country, articles, originals, copies_of_others, copy_share, '
-                           "median_copy_delay_minutes FROM outlet_stats").fetchall()
-        assert sorted((r[0], r[1], r[2], r[3], r[4], r[6], r[7], r[8]) for r in outlets) == sorted(view)
-        pairs = con.execute(sql("report_syndication"), [None, None]).fetchall()
-        assert sorted(pairs) == sorted(con.execute("SELECT * FROM syndication_pairs").fetchall())
+        everything = con.execute(sql("report_syndication"), [None, None]).fetchall()
+        assert sorted(everything) == sorted(con.execute("SELECT * FROM syndication_pairs").fetchall())
+        assert {(r[0], r[1], r[2]) for r in everything} == {("world_news", "moscow_daily", 1),
+                                                            ("world_news", "ankara_post", 1)}
+        # both copies appeared on 2025-05-16 (UTC): a period from the 17th has none
+        assert con.execute(sql("report_syndication"), ["2025-05-17", None]).fetchall() == []
+        later = {r[0]: r for r in con.execute(sql("report_outlets"), ["2025-05-17", None]).fetchall()}
+        assert set(later) == {"world_news", "moscow_daily", "kyiv_wire"}  # ankara_post wrote only on the 16th
+        outlets = {r[0]: r for r in con.execute(sql("report_outlets"), [None, "2025-05-16"]).fetchall()}
+        view = {r[0]: r for r in con.execute("SELECT * FROM outlet_stats").fetchall()}
+        assert outlets["ankara_post"] == view["ankara_post"]  # all of its articles fall on that day
     finally:
         con.close()
 
