@@ -97,6 +97,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     try:
         filters = _filters(args)
         check_query(args.query)
+        if not str(args.db).strip():
+            raise QueryError("--db is empty: give the database file")
         con = connect(args.db, read_only=True, timeout=args.lock_timeout)
     except QueryError as exc:
         return _fail(str(exc), 2)
@@ -104,8 +106,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     except DatabaseBusy as exc:
         return _fail(str(exc), 3)
-    except duckdb.Error as exc:
-        return _fail(f"cannot open {args.db}: {_first_line(exc)}", 4)
+    except duckdb.Error as exc:  # not a DuckDB file, or not one talkwatch can read: the input is wrong
+        return _fail(f"cannot open {args.db} as a talkwatch database: {_first_line(exc)}", 2)
     try:
         columns, rows = search(con, args.query, filters)
     except QueryError as exc:

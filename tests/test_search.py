@@ -204,6 +204,16 @@ def test_missing_database_is_said_and_not_created(tmp_path, capsys):
     assert not missing.exists()
 
 
+def test_a_file_that_is_no_database_is_said_in_one_line(tmp_path, capsys):
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_bytes(b"not a database")
+    for db in (garbage, ""):
+        assert main(["search", "ceasefire", "--db", str(db)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("talkwatch search: ")
+    assert garbage.read_bytes() == b"not a database"
+
+
 def test_a_query_with_no_hits_is_an_empty_answer(db, capsys):
     assert main(["search", "Galatasaray", "--db", str(db)]) == 0
     out = capsys.readouterr()
