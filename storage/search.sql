@@ -93,19 +93,19 @@ WITH qtok AS (
 ), stats AS (
     SELECT count(*) AS n_docs, greatest(avg(title_len), 1) AS avg_title, greatest(avg(text_len), 1) AS avg_text
     FROM search_docs
+), matched AS (
+    SELECT article_id, field, term, tf FROM search_terms WHERE term IN (SELECT term FROM qterm)
 ), df AS (
-    SELECT term, count(DISTINCT article_id) AS df FROM search_terms
-    WHERE term IN (SELECT term FROM qterm) GROUP BY term
+    SELECT term, count(DISTINCT article_id) AS df FROM matched GROUP BY term
 ), hit AS (
     SELECT t.article_id, d.language, q.tok, t.field, t.tf, df.df,
            CASE WHEN t.field = 1 THEN d.title_len / s.avg_title ELSE d.text_len / s.avg_text END AS rel_len,
            s.n_docs
-    FROM search_terms t
+    FROM matched t
     JOIN search_docs d ON d.article_id = t.article_id
     JOIN qterm q ON q.term = t.term AND q.language = d.language
     JOIN df ON df.term = t.term
     CROSS JOIN stats s
-    WHERE t.term IN (SELECT term FROM qterm)
 ), scored AS (
     SELECT article_id, language,
            sum(ln(1 + (n_docs - df + 0.5) / (df + 0.5)) * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * rel_len))
