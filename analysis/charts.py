@@ -24,6 +24,7 @@ OUTCOME_COLORS = {"loaded": "#59a14f", "duplicate": "#4e79a7", "off-topic": "#ba
 CONFIG = {"displaylogo": False, "responsive": True, "typesetMath": False,
           "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 TOP_CONCEPTS = 8
+DIMENSIONS = ("group", "language", "country")  # the sides a chart can be split by (its buttons or menu)
 DAY_MS = 86_400_000
 BAR_DAY = 0.8 * DAY_MS  # a day's bar, explicit: Plotly would size a lone day's bar from the axis, as a hairline
 
@@ -119,7 +120,7 @@ def _buttons(labels: Sequence[str], visible: Sequence[Sequence[bool]], legend_ti
 
 def coverage(rows: list[Row], group_colors: dict[str, str] | None = None) -> go.Figure | None:
     """Original articles per day, stacked by group; buttons switch the stack to language or country."""
-    dims = ("group", "language", "country")
+    dims = DIMENSIONS
     series: dict[str, dict[str, dict[date, int]]] = {d: defaultdict(dict) for d in dims}
     for r in rows:
         if r["originals"]:
@@ -234,60 +235,75 @@ def top_concepts(rows: list[Row], n: int = TOP_CONCEPTS) -> list[str]:
 
 
 def framing(rows: list[Row], unit: str, group_colors: dict[str, str] | None = None) -> go.Figure | None:
-    """Share of each group's articles per day or week that use a concept: a line per group, a menu per concept."""
-    concepts = top_concepts(rows)
+    """Share of each side's articles per day or week that use a concept: a line per side; the menu picks the
+    concept and whether a side is a group, a language or a country."""
+    concepts = top_concepts([r for r in rows if r["dimension"] == "group"])
     if not concepts:
         return None
-    colors = group_colors or colors_for(r["group"] for r in rows)
-    by: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    by: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
     for r in rows:
-        by[(r["term"], r["group"])].append(r)
+        by[(r["term"], r["dimension"], r["value"])].append(r)
     fig = go.Figure()
-    owner: list[str] = []
+    owner: list[tuple[str, str]] = []
     buckets: list[date] = []
-    for concept in concepts:
-        for group in sorted({g for t, g in by if t == concept}):
-            pts = sorted(by[(concept, group)], key=lambda r: r["bucket"])
-            buckets += [r["bucket"] for r in pts]
-            name = label(group)
-            fig.add_trace(go.Scatter(
-                x=[r["bucket"].isoformat() for r in pts], y=[float(r["share"]) for r in pts], mode="lines+markers",
-                name=name, visible=concept == concepts[0], line={"color": colors[group], "width": 2},
-                marker={"size": 7}, customdata=[[int(r["mentions"]), int(r["articles"])] for r in pts],
-                hovertemplate=(f"%{{x|%Y-%m-%d}}: %{{y:.0%}} of {name}'s articles "
-                               f"(%{{customdata[0]}} of %{{customdata[1]}})<extra>{label(concept)}</extra>")))
-            owner.append(concept)
-    visible = [[o == c for o in owner] for c in concepts]
+    for dim in DIMENSIONS:
+        values = sorted({v for _, d, v in by if d == dim})
+        colors = group_colors if dim == "group" and group_colors else colors_for(values)
+        for concept in concepts:
+            for value in values:
+                pts = sorted(by.get((concept, dim, value), []), key=lambda r: r["bucket"])
+                if not pts:
+                    continue
+                buckets += [r["bucket"] for r in pts]
+                name = label(value)
+                fig.add_trace(go.Scatter(
+                    x=[r["bucket"].isoformat() for r in pts], y=[float(r["share"]) for r in pts],
+                    mode="lines+markers", name=name, visible=(concept, dim) == (concepts[0], "group"),
+                    line={"color": colors[value], "width": 2}, marker={"size": 7},
+                    customdata=[[int(r["mentions"]), int(r["articles"])] for r in pts],
+                    hovertemplate=(f"%{{x|%Y-%m-%d}}: %{{y:.0%}} of {name}'s articles "
+                                   f"(%{{customdata[0]}} of %{{customdata[1]}})<extra>{label(concept)}</extra>")))
+                owner.append((concept, dim))
+    choices = [(c, d) for d in DIMENSIONS for c in concepts]
+    visible = [[o == choice for o in owner] for choice in choices]
     xaxis = _day_axis(buckets, day_range(buckets, edge=0.5 if unit == "day" else 2.0))
     xaxis["title"] = {"text": "day (UTC)" if unit == "day" else "week (UTC, from Monday)"}
     if unit == "week" and len(set(buckets)) <= 14:  # ticks on the Mondays the buckets start on
         xaxis.update(dtick=7 * DAY_MS, tick0=min(buckets).isoformat())
     return _layout(fig, 360, xaxis=xaxis,
-                   yaxis={"title": {"text": "share of the group's articles"}, "tickformat": ".0%",
+                   yaxis={"title": {"text": "share of the side's articles"}, "tickformat": ".0%",
                           "range": [-0.03, 1.05]},
                    legend={"title": {"text": "group"}}, margin={"t": 50},
-                   updatemenus=_buttons([f"“{label(c)}”" for c in concepts], visible, ["group"] * len(concepts),
-                                        kind="dropdown"))
+                   updatemenus=_buttons([f"“{label(c)}” by {d}" for c, d in choices], visible,
+                                        [d for _, d in choices], kind="dropdown"))
 
 
 def hours(rows: list[Row], group_colors: dict[str, str] | None = None) -> go.Figure | None:
-    """Articles per UTC hour of publication, grouped bars per group (articles dated to the minute only)."""
-    if not rows:
-        return None
-    per: dict[str, list[int]] = defaultdict(lambda: [0] * 24)
+    """Articles per UTC hour of publication, grouped bars per side (articles dated to the minute only); buttons
+    switch the sides from groups to languages or countries."""
+    per: dict[str, dict[str, list[int]]] = {d: defaultdict(lambda: [0] * 24) for d in DIMENSIONS}
     for r in rows:
-        per[r["group"]][int(r["hour"])] += int(r["articles"])
-    colors = group_colors or colors_for(per)
+        per[r["dimension"]][r["value"]][int(r["hour"])] += int(r["articles"])
+    if not per["group"]:
+        return None
     fig = go.Figure()
-    for group in sorted(per):
-        name = label(group)
-        fig.add_trace(go.Bar(x=list(range(24)), y=per[group], name=name, marker_color=colors[group],
-                             hovertemplate=f"%{{x}}:00–%{{x}}:59 UTC: %{{y}} articles<extra>{name}</extra>"))
+    owner: list[str] = []
+    for dim in DIMENSIONS:
+        colors = group_colors if dim == "group" and group_colors else colors_for(per[dim])
+        for value in sorted(per[dim]):
+            name = label(value)
+            fig.add_trace(go.Bar(x=list(range(24)), y=per[dim][value], name=name, marker_color=colors[value],
+                                 visible=dim == "group",
+                                 hovertemplate=f"%{{x}}:00–%{{x}}:59 UTC: %{{y}} articles<extra>{name}</extra>"))
+            owner.append(dim)
+    top = max(max(v) for series in per.values() for v in series.values())
     return _layout(fig, 320, barmode="group", bargap=0.15,
                    xaxis={"title": {"text": "hour of publication (UTC)"}, "tickmode": "linear", "dtick": 1,
                           "range": [-0.5, 23.5]},
-                   yaxis=_count_axis("articles", max(max(v) for v in per.values())),
-                   legend={"title": {"text": "group"}})
+                   yaxis=_count_axis("articles", top),
+                   legend={"title": {"text": "group"}}, margin={"t": 50},
+                   updatemenus=_buttons([f"by {d}" for d in DIMENSIONS], [[o == d for o in owner]
+                                                                          for d in DIMENSIONS], list(DIMENSIONS)))
 
 
 def precision(rows: list[Row]) -> go.Figure | None:

@@ -285,9 +285,10 @@ def concept_table(rows: list[Row]) -> str:
     """Concept × group over the whole period: the share of each group's articles using each concept, shaded."""
     volume: dict[str, dict[date, int]] = defaultdict(dict)
     used: dict[tuple[str, str], int] = defaultdict(int)
+    rows = [r for r in rows if r["dimension"] == "group"]
     for r in rows:
-        volume[r["group"]][r["bucket"]] = int(r["articles"])
-        used[(r["term"], r["group"])] += int(r["mentions"])
+        volume[r["value"]][r["bucket"]] = int(r["articles"])
+        used[(r["term"], r["value"])] += int(r["mentions"])
     groups = sorted(volume)
     totals = {g: sum(volume[g].values()) for g in groups}
     body = []

@@ -166,6 +166,19 @@ def test_the_report_draws_every_chart_offline_and_its_filter_works(report, brows
         o.page.wait_for_function(f"() => document.querySelector('{legend}').textContent.length <= 2")
         assert sorted(o.page.locator(legend).all_text_contents()) == ["en", "ru", "tr", "uk"]
 
+        # so do the publication hours', by country
+        legend = '[data-chart="hours"] .legendtext'
+        o.page.locator('[data-chart="hours"] .updatemenu-button').nth(2).click()
+        o.page.wait_for_function(f"() => document.querySelector('{legend}').textContent.length == 2")
+        assert sorted(o.page.locator(legend).all_text_contents()) == ["GB", "RU", "TR", "UA"]
+        assert o.marks("hours")["bars"] == 7
+
+        # and the framing menu offers every top concept by group, language and country
+        menu = o.page.evaluate("""el => el.layout.updatemenus[0].buttons.map(b => b.label)""",
+                               o.page.query_selector('[data-chart="framing"] .js-plotly-plot'))
+        assert "“ceasefire” by group" in menu and "“ceasefire” by language" in menu
+        assert "“ceasefire” by country" in menu
+
         # the latest-articles filter: case-insensitive, Cyrillic too, with a live count
         rows = "#latest-table tbody tr:not([hidden])"
         assert o.page.locator(rows).count() == 9
