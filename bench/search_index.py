@@ -168,7 +168,9 @@ def main() -> None:
             rebuild = time.perf_counter() - t
             print(f"PRAGMA create_fts_index over all {args.articles} articles: {rebuild:.1f} s, which every load "
                   f"would add: ratio {(wo + rebuild) / wo:.1f} against the load without an index")
-            for q in ("ceasefire memorandum", "переговоры", "перемовини меморандум", "müzakere", '"ceasefire memorandum"'):
+            queries = ("ceasefire memorandum", "переговоры", "перемовини меморандум", "müzakere",
+                       '"ceasefire memorandum"')
+            for q in queries:
                 t = time.perf_counter()
                 n = con.execute("SELECT count(*) FROM search_articles(?)", [q]).fetchone()[0]
                 print(f"search {q!r}: {n} hits in {time.perf_counter() - t:.2f} s")

@@ -51,7 +51,8 @@ def article_row(p: ProcessedPage) -> ArticleRow:
         language=page.language, authors=list(page.authors), text=page.text, word_count=page.word_count,
         fetched_at=p.input.fetched_at, exact_key=p.exact_key, band_keys=list(p.band_keys),
         relevance_score=r.score if r else 0.0, matched_terms=list(r.matched_terms) if r else [],
-        topic_terms=list(r.concepts) if r else [], relevant=True, description=page.description, listed_title=p.input.listed_title,
+        topic_terms=list(r.concepts) if r else [], relevant=True, description=page.description,
+        listed_title=p.input.listed_title,
     )
 
 

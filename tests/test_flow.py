@@ -149,7 +149,8 @@ async def _report_artifacts():
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     async with get_client() as client:
-        return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["coverage-report"])))
+        return await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["coverage-report"])))
 
 
 def test_a_run_asked_for_it_rewrites_the_report_and_links_it(prefect_api, web, tmp_path):
