@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 import unicodedata
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.records import Relevance
+from spiders.sources import check_number, language_problem, unknown_key_error
 
 TITLE_WEIGHT = 2.0  # a term in the title says more than one in the text: one title term alone reaches 2.0
 TEXT_WEIGHT = 1.0
@@ -185,11 +187,22 @@ def score(topic: Topic, title: str | None, text: str, language: str | None = Non
     return Relevance(score=value, matched_terms=matched, relevant=relevant, concepts=concepts)
 
 
+TOPIC_KEYS = ("name", "keep_all", "min_score", "terms", "required", "concepts")
+MIN_SCORE_RANGE = (0, 1000)  # 1000 = 500 distinct title terms: anything above is a typo, not a threshold
+
+
 def _term_table(path: Path, where: str, raw: Any) -> dict[str, list[str]]:
+    """language -> terms of `[terms]` or one `[required.<group>]`; every language an ISO 639-1 code.
+
+    Why the code check: an article's language picks its list, so a list under "eng" or "ua" would silently
+    never be used. Upper case is accepted (it is folded), as it always was.
+    """
     if not isinstance(raw, dict) or not raw:
         raise ValueError(f"{path}: {where} must be a non-empty table of language = [terms]")
     table: dict[str, list[str]] = {}
     for lang, words in raw.items():
+        if language_problem(lang.lower()):
+            raise ValueError(f"{path}: {where}.{lang}: {language_problem(lang)}")
         if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
             raise ValueError(f"{path}: {where}.{lang} must be a list of non-empty strings")
         for word in words:
@@ -202,7 +215,11 @@ def _term_table(path: Path, where: str, raw: Any) -> dict[str, list[str]]:
 
 
 def load_topic(path: str | Path) -> Topic:
-    """Read and validate a topic TOML file; a ValueError names the file and the bad key."""
+    """Read and validate a topic TOML file; a ValueError names the file and the bad key.
+
+    Unknown keys are checked first, so `[term]` is reported as a misspelled `[terms]` and not as missing
+    terms.
+    """
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -211,6 +228,9 @@ def load_topic(path: str | Path) -> Topic:
         raise ValueError(f"{path}: not valid TOML: {exc}") from exc
     except OSError as exc:
         raise ValueError(f"{path}: cannot read topic file: {exc}") from exc
+    for key in data:
+        if key not in TOPIC_KEYS:
+            raise ValueError(f"{path}: {unknown_key_error(key, 'at the top level', TOPIC_KEYS)}")
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"{path}: 'name' must be a non-empty string")
@@ -218,16 +238,11 @@ def load_topic(path: str | Path) -> Topic:
     if not isinstance(keep_all, bool):
         raise ValueError(f"{path}: 'keep_all' must be true or false")
     terms = _term_table(path, "terms", data.get("terms"))
-    min_score = data.get("min_score", DEFAULT_MIN_SCORE)
-    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or min_score < 0:
-        raise ValueError(f"{path}: 'min_score' must be a non-negative number")
+    min_score = check_number(data.get("min_score", DEFAULT_MIN_SCORE), f"{path}: 'min_score'", *MIN_SCORE_RANGE)
     raw_required = data.get("required", {})
     if not isinstance(raw_required, dict):
         raise ValueError(f"{path}: 'required' must be a table of groups ([required.<group>])")
     required = {g: _term_table(path, f"required.{g}", t) for g, t in raw_required.items()}
-    unknown = set(data) - {"name", "keep_all", "terms", "min_score", "required", "concepts"}
-    if unknown:
-        raise ValueError(f"{path}: unknown key(s) {sorted(unknown)}")
     topic = Topic(name=name.strip(), keep_all=keep_all, terms=terms, min_score=float(min_score), required=required)
     topic.concepts = _concepts(path, data.get("concepts", {}), topic)
     return topic
@@ -237,7 +252,7 @@ def _concepts(path: Path, raw: Any, topic: Topic) -> dict[str, str]:
     """normalized term -> label from `[concepts]`; every term named there must be one of the topic's own."""
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: 'concepts' must be a table of label = [terms]")
-    known = {normalize(t) for lang in {*topic.terms, *(l for g in topic.required.values() for l in g)}
+    known = {normalize(t): t.strip() for lang in {*topic.terms, *(l for g in topic.required.values() for l in g)}
              for t in topic._all_terms(lang)}
     out: dict[str, str] = {}
     for label, words in raw.items():
@@ -246,7 +261,9 @@ def _concepts(path: Path, raw: Any, topic: Topic) -> dict[str, str]:
         for word in words:
             key = normalize(word.strip())
             if key not in known:
-                raise ValueError(f"{path}: concepts.{label}: {word!r} is not one of the topic's terms")
+                close = difflib.get_close_matches(key, list(known), n=1)  # matched folded, shown as written
+                hint = f"; did you mean {known[close[0]]!r}?" if close else ""
+                raise ValueError(f"{path}: concepts.{label}: {word!r} is not one of the topic's terms{hint}")
             if key in out and out[key] != label:
                 raise ValueError(f"{path}: {word!r} is in two concepts ({out[key]!r} and {label!r})")
             out[key] = label.strip()

@@ -1,0 +1,161 @@
+"""Check `talkwatch run -s KEY=VALUE` pairs before a run starts, one clear line per bad pair.
+
+Why: Scrapy reads `-s` values only when the crawl child process builds its components. A typo in a name was
+ignored without a word, and `DOWNLOAD_DELAY=abc` crashed the crawl deep in a child process while the run
+still exited 0. Checking names and values up front turns both into a ValueError the CLI prints at once.
+
+The known names and their types come from Scrapy's own defaults (`scrapy.settings.default_settings`) and the
+project's settings (`spiders.settings`); a default's Python type says how Scrapy reads the value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import math
+import re
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
+
+# Settings whose default is written as an int but which Scrapy reads with getfloat: "0.5" must pass.
+_READ_AS_FLOAT = frozenset({"DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DNS_TIMEOUT"})
+# Settings whose default is an int (1) but which Scrapy reads with getbool.
+_READ_AS_BOOL = frozenset({"TELNETCONSOLE_ENABLED"})
+# Lists of HTTP status codes whose default is empty, so their element type cannot be seen from it.
+_CODE_LISTS = frozenset({"HTTPERROR_ALLOWED_CODES", "HTTPCACHE_IGNORE_HTTP_CODES"})
+# Priorities (DEPTH_PRIORITY, RETRY_PRIORITY_ADJUST, ...) are the only numbers with a meaningful sign.
+_SIGNED = re.compile(r"[A-Z_]*PRIORITY(?:_ADJUST)?")
+# Concurrency and pool sizes: 0 would leave the crawl waiting until its timeout, so at least 1.
+_AT_LEAST_ONE = re.compile(r"CONCURRENT_[A-Z_]+|REACTOR_THREADPOOL_MAXSIZE")
+_BOOLS = {"true": "True", "1": "True", "false": "False", "0": "False"}
+_LOG_LEVELS = tuple(logging.getLevelNamesMapping())  # what logging accepts by name: upper case only
+
+
+def _upper_names(module: ModuleType) -> dict[str, Any]:
+    return {name: getattr(module, name) for name in dir(module) if name.isupper()}
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(Scrapy's default settings, the project's settings): each name -> value."""
+    from scrapy.settings import default_settings
+
+    from spiders import settings as project
+
+    return _upper_names(default_settings), _upper_names(project)
+
+
+def known_settings() -> frozenset[str]:
+    """Every setting name `-s` may set: Scrapy's defaults plus the project's own (TALKWATCH_*...)."""
+    scrapy_defaults, project = _defaults()
+    return frozenset(scrapy_defaults) | frozenset(project)
+
+
+def setting_kind(name: str) -> str:
+    """How Scrapy reads `name`: "bool", "int", "float", "dict", "codes" (list of ints), "list" or "str".
+
+    Taken from the types of its default values (Scrapy's and the project's; a float in either means a
+    float), corrected by the few names whose default is written with another type than Scrapy reads.
+    A setting without a typed default (None) is "str": any text passes.
+    """
+    if name in _READ_AS_FLOAT:
+        return "float"
+    if name in _READ_AS_BOOL:
+        return "bool"
+    if name in _CODE_LISTS:
+        return "codes"
+    values = [d[name] for d in _defaults() if d.get(name) is not None]
+    if any(isinstance(v, bool) for v in values):
+        return "bool"
+    if any(isinstance(v, float) for v in values):
+        return "float"
+    if any(isinstance(v, int) for v in values):
+        return "int"
+    if any(isinstance(v, dict) for v in values):
+        return "dict"
+    if any(isinstance(v, (list, tuple)) for v in values):
+        lists = [v for v in values if isinstance(v, (list, tuple)) and v]
+        ints = lists and all(isinstance(x, int) and not isinstance(x, bool) for v in lists for x in v)
+        return "codes" if ints else "list"
+    return "str"
+
+
+def _name_error(key: str) -> ValueError:
+    """Unknown setting: suggest the closest known name (matching upper case, since names are upper case)."""
+    close = difflib.get_close_matches(key.upper(), sorted(known_settings()), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return ValueError(f"-s {key}: unknown Scrapy setting{hint}")
+
+
+def _number(key: str, value: str, whole: bool) -> str:
+    """The value of an int or float setting, checked to parse, be finite and have a sensible sign."""
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"-s {key}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"-s {key}: {value!r} is not a finite number")
+    if whole and not re.fullmatch(r"[+-]?\d+", text):
+        raise ValueError(f"-s {key}: {value!r} is not a whole number")
+    if _AT_LEAST_ONE.fullmatch(key) and number < 1:
+        raise ValueError(f"-s {key}: {value!r} must be at least 1 (0 would leave the crawl waiting)")
+    if number < 0 and not _SIGNED.fullmatch(key):
+        raise ValueError(f"-s {key}: {value!r} must not be negative")
+    return text
+
+
+def check_value(key: str, value: str) -> str:
+    """`value` as it should be passed to Scrapy for setting `key`; a ValueError when Scrapy could not read it.
+
+    Booleans are normalized to "True"/"False" (Scrapy's getbool refuses "TRUE"); numbers are stripped of
+    surrounding spaces; text settings pass unchanged.
+    """
+    kind = setting_kind(key)
+    if kind in ("int", "float"):
+        return _number(key, value, whole=kind == "int")
+    if kind == "bool":
+        normal = _BOOLS.get(value.strip().lower())
+        if normal is None:
+            raise ValueError(f"-s {key}: {value!r} is not true/false/1/0")
+        return normal
+    if kind == "dict":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise ValueError(f"-s {key}: {value!r} is not a JSON object such as '{{\"name\": 100}}'")
+        return value
+    if kind == "codes":
+        if value.strip() and not all(re.fullmatch(r"\s*\d+\s*", part) for part in value.split(",")):
+            raise ValueError(f"-s {key}: {value!r} is not a comma-separated list of whole numbers")
+        return value
+    if key == "LOG_LEVEL" and value.strip().upper() not in _LOG_LEVELS:
+        raise ValueError(f"-s {key}: {value!r} is not a log level ({', '.join(_LOG_LEVELS)})")
+    if key == "LOG_LEVEL":
+        return value.strip().upper()
+    return value
+
+
+def check_settings(pairs: list[str]) -> dict[str, str]:
+    """`-s KEY=VALUE` pairs -> {KEY: VALUE} for the flow's `spider_settings`; ValueError on the first bad pair.
+
+    Each error is one line naming the pair: a missing `=`, an empty or unknown name (with the closest known
+    name), or a value the setting's type cannot take. A later pair for the same name wins, as with Scrapy.
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep:
+            raise ValueError(f"-s {pair!r}: missing '=' (write -s NAME=VALUE, such as -s DOWNLOAD_DELAY=2)")
+        if not key:
+            raise ValueError(f"-s {pair!r}: empty setting name (write -s NAME=VALUE, such as -s DOWNLOAD_DELAY=2)")
+        if key not in known_settings():
+            raise _name_error(key)
+        out[key] = check_value(key, value)
+    return out
+
