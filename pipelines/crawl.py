@@ -8,16 +8,21 @@ must not take the flow down with it.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import re
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from pipelines import progress
 from spiders.items import FailureItem, ListingItem, PageItem
 
 log = logging.getLogger(__name__)
@@ -42,14 +47,93 @@ class CrawlResult:
         return f"crawl exited with code {self.returncode} (log: {self.log_path})"
 
 
-def run_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, seen: Iterable[str] = (),
-              state: dict | None = None, only: Iterable[str] | None = None,
-              settings: dict[str, str] | None = None, timeout: float | None = None) -> CrawlResult:
-    """Crawl every source of `sources_file` (or `only` those), skipping `seen` URLs; items land in work_dir."""
+@dataclass
+class RunningCrawl:
+    """A crawl child process under way, and where its items and log go."""
+
+    proc: subprocess.Popen
+    items: Path
+    log_path: Path
+    started: float
+    key: str  # what it was asked to crawl: run_crawl adopts a head start only for the same request
+
+    def wait(self, timeout: float | None = None) -> CrawlResult:
+        """Wait for the crawl (killed past `timeout` seconds from its start) and say how it ended; a progress
+        display, when one is installed, is told what each source has yielded so far, twice a second."""
+        limit = CRAWL_TIMEOUT_S if timeout is None else timeout
+        tally = _Tally(self.items) if progress.wants_items() else None
+        code: int | None = None
+        while True:
+            left = limit - (time.monotonic() - self.started)
+            try:
+                code = self.proc.wait(timeout=max(0.0, min(left, 0.5) if tally else left))
+                break
+            except subprocess.TimeoutExpired:
+                if left <= 0.5 or tally is None:
+                    self.proc.kill()
+                    self.proc.wait()
+                    code = None
+                    break
+                progress.crawled(tally.read())
+        if tally is not None:
+            progress.crawled(tally.read())
+        return CrawlResult(self.items, code, time.monotonic() - self.started, self.log_path)
+
+
+class _Tally:
+    """Counts, per source, the items a running crawl has written so far (complete lines only)."""
+
+    _KIND = re.compile(rb'"kind": ?"(\w+)"')
+    _SOURCE = re.compile(rb'"source": ?"((?:[^"\\]|\\.)*)"')
+    _OUTCOME = re.compile(rb'"outcome": ?"([\w-]+)"')
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+
+    def read(self) -> dict[str, Counter]:
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except OSError:
+            return self.counts
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].splitlines():
+            kind, source = self._KIND.search(line), self._SOURCE.search(line)
+            if not kind or not source:
+                continue
+            name = source.group(1).decode("utf-8", "replace")
+            what = kind.group(1).decode()
+            outcome = self._OUTCOME.search(line)
+            if what == "listing" and outcome and outcome.group(1) == b"failed":
+                what = "listing-failed"
+            elif what == "failure" and outcome:
+                what = outcome.group(1).decode()
+            self.counts[name][what] += 1
+        return self.counts
+
+
+def crawl_key(sources_file: str | os.PathLike, seen: Iterable[str], state: dict | None,
+              only: Iterable[str] | None, settings: dict[str, str] | None) -> str:
+    """A digest of everything a crawl depends on: two requests with the same key fetch the same things."""
+    text = json.dumps([str(Path(sources_file).resolve()), sorted(set(seen)), state or {}, sorted(only or []),
+                       sorted((settings or {}).items())], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def start_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, seen: Iterable[str] = (),
+                state: dict | None = None, only: Iterable[str] | None = None,
+                settings: dict[str, str] | None = None) -> RunningCrawl:
+    """Start the spider on every source of `sources_file` (or `only` those), skipping `seen` URLs; items land in
+    work_dir. Returns at once."""
+    seen = sorted(set(seen))
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     seen_file = work / "seen.txt"
-    seen_file.write_text("\n".join(sorted(set(seen))) + "\n", encoding="utf-8")
+    seen_file.write_text("\n".join(seen) + "\n", encoding="utf-8")
     state_file = work / "state.json"
     state_file.write_text(json.dumps(state or {}), encoding="utf-8")
     items = work / "items.jsonl"
@@ -65,15 +149,51 @@ def run_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, seen
     for key, value in (settings or {}).items():
         cmd += ["-s", f"{key}={value}"]
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings")
-    started = time.monotonic()
-    limit = CRAWL_TIMEOUT_S if timeout is None else timeout
-    try:
-        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=limit, check=False)
-        code: int | None = proc.returncode
-    except subprocess.TimeoutExpired:
-        code = None
-    return CrawlResult(items, code, time.monotonic() - started, log_path)
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    return RunningCrawl(proc, items, log_path, time.monotonic(), crawl_key(sources_file, seen, state, only, settings))
+
+
+_HEAD_START: list[RunningCrawl] = []  # at most one: a crawl started before the flow that will want it
+
+
+def head_start(sources_file: str | os.PathLike, work_dir: str | os.PathLike, seen: Iterable[str] = (),
+               state: dict | None = None, only: Iterable[str] | None = None,
+               settings: dict[str, str] | None = None) -> RunningCrawl:
+    """Start a crawl now that the flow's crawl task will adopt if it asks for the same thing.
+
+    Why: a manual run waits several seconds for Prefect's temporary API server before its first task; the crawl,
+    which needs nothing from Prefect, runs meanwhile. The flow still decides: a crawl task asking for anything
+    else (another source list, new stored URLs in between) ends the head start and crawls afresh.
+    """
+    drop_head_start()
+    running = start_crawl(sources_file, work_dir, seen, state, only, settings)
+    _HEAD_START.append(running)
+    return running
+
+
+def drop_head_start() -> None:
+    """Stop and forget an unclaimed head start, and remove its folder (nothing in it was used)."""
+    while _HEAD_START:
+        running = _HEAD_START.pop()
+        if running.proc.poll() is None:
+            running.proc.kill()
+            running.proc.wait()
+        shutil.rmtree(running.items.parent, ignore_errors=True)
+
+
+def run_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, seen: Iterable[str] = (),
+              state: dict | None = None, only: Iterable[str] | None = None,
+              settings: dict[str, str] | None = None, timeout: float | None = None) -> CrawlResult:
+    """Crawl every source of `sources_file` (or `only` those), skipping `seen` URLs, and wait for the end: the
+    head start of the same request when there is one (its items stay in its own folder), else a new crawl
+    whose items land in work_dir."""
+    seen = list(seen)
+    key = crawl_key(sources_file, seen, state, only, settings)
+    if _HEAD_START and _HEAD_START[0].key == key:
+        return _HEAD_START.pop().wait(timeout)
+    drop_head_start()
+    return start_crawl(sources_file, work_dir, seen, state, only, settings).wait(timeout)
 
 
 _KINDS = {"page": PageItem, "failure": FailureItem, "listing": ListingItem}

@@ -20,9 +20,9 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_link_artifact, create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from pipelines import process  # noqa: E402
+from pipelines import process, progress  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time, source_rows  # noqa: E402
-from pipelines.crawl import CrawlResult, page_body, read_items, run_crawl  # noqa: E402
+from pipelines.crawl import CrawlResult, drop_head_start, head_start, page_body, read_items, run_crawl  # noqa: E402
 from pipelines.isolation import run_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
@@ -64,8 +64,7 @@ def check_only(source_list: list[Source], only: list[str] | None, sources_file: 
         raise ValueError(f"no source named {', '.join(unknown)} in {sources_file}")
 
 
-@task(name="prepare", cache_policy=NO_CACHE)
-def prepare(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
+def read_crawl_state(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
     """Migrate the database and read what the spider must skip (stored URLs), send (feed validators), and which
     sources are due for a poll."""
     con = connect(db)
@@ -73,6 +72,35 @@ def prepare(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
         return seen_urls(con), listing_state(con), poll_state(con)
     finally:
         con.close()
+
+
+@task(name="prepare", cache_policy=NO_CACHE)
+def prepare(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
+    return read_crawl_state(db)
+
+
+def choose_sources(source_list: list[Source], only: list[str] | None, due_only: bool,
+                   due_at: dict[str, datetime]) -> tuple[list[Source], list[str]]:
+    """The sources this run crawls (`only` those, else every enabled one; with `due_only`, those whose poll
+    interval has passed) and the names of those skipped as not due."""
+    chosen = [s for s in source_list if s.name in only] if only else [s for s in source_list if s.enabled]
+    if not due_only:
+        return chosen, []
+    now = datetime.now(timezone.utc)
+    skipped = [s.name for s in chosen if s.name in due_at and due_at[s.name] > now]
+    return [s for s in chosen if s.name not in skipped], skipped
+
+
+def head_start_crawl(sources: str, db: str, only: list[str] | None = None,
+                     spider_settings: dict[str, str] | None = None) -> None:
+    """Start the crawl that `ingest(sources, db, only, spider_settings)` is about to ask for, before the flow
+    begins: it runs while Prefect's temporary API server starts (several seconds), and the flow's crawl task
+    adopts it when its request is the same (pipelines/crawl.py `head_start`). For the manual trigger only."""
+    seen, state, due_at = read_crawl_state(db)
+    chosen, _ = choose_sources(load_sources(sources), only, False, due_at)
+    if chosen:
+        work = Path(db).resolve().parent / "runs" / f"head-start-{uuid.uuid4().hex[:8]}"
+        head_start(sources, work, seen, state, [s.name for s in chosen], spider_settings)
 
 
 @task(name="crawl", cache_policy=NO_CACHE)
@@ -95,6 +123,7 @@ def clean(items_path: str, topic: Topic | None, by_name: dict[str, Source]) -> t
             failures.append(item)
         else:
             listings.append(item)
+    progress.stage("clean", total=len(inputs))
     outcomes = run_isolated(process.clean_job, [(inp, topic) for inp in inputs])
     pages = [o.value if o.error is None else process.given_up(inp, o.error) for inp, o in zip(inputs, outcomes)]
     return pages, failures, listings
@@ -120,6 +149,7 @@ def deduplicate(pages: list[ProcessedPage]) -> list[ProcessedPage]:
 @task(name="date", cache_policy=NO_CACHE)
 def date(pages: list[ProcessedPage]) -> list[ProcessedPage]:
     todo = [i for i, p in enumerate(pages) if p.outcome == "loaded"]
+    progress.stage("date", total=len(todo))
     for i, o in zip(todo, run_isolated(process.date_job, [pages[i] for i in todo])):
         if o.error is None:
             pages[i] = o.value
@@ -234,23 +264,24 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     work = Path(work_dir) if work_dir else Path(db).resolve().parent / "runs" / run_id
 
     check_only(source_list, only, sources)
+    progress.stage("prepare")
     seen, state, due_at = prepare(db)
-    chosen = [s for s in source_list if s.name in only] if only else [s for s in source_list if s.enabled]
-    if due_only:
-        now = datetime.now(timezone.utc)
-        skipped = [s.name for s in chosen if s.name in due_at and due_at[s.name] > now]
-        chosen = [s for s in chosen if s.name not in skipped]
-        if skipped:
-            logger.info("not due for a poll yet: %s", ", ".join(skipped))
+    chosen, skipped = choose_sources(source_list, only, due_only, due_at)
+    if skipped:
+        logger.info("not due for a poll yet: %s", ", ".join(skipped))
     names = [s.name for s in chosen]
     logger.info("run %s (%s): %d of %d sources, %d stored URLs to skip", run_id, trig, len(names),
                 len(source_list), len(seen))
+    progress.stage("crawl")
     result = crawl(sources, str(work), seen, state, names, spider_settings) if names else None
+    drop_head_start()  # one the crawl task did not adopt (no source to crawl) must not outlive the run
     pages, failures, listings = clean(str(result.items_path), topic_obj, by_name) if result else ([], [], [])
+    progress.stage("deduplicate")
     pages = deduplicate(pages)
     pages = date(pages)
 
     stage, per_source, errors = _counts(pages, failures, listings, names)
+    stage["crawl"]["seconds"] = round(result.duration_s, 2) if result else 0.0
     if result and result.error:
         errors.insert(0, {"source": "*", "url": "", "reason": result.error})
     listing_urls = {li.url for li in listings}
@@ -265,12 +296,14 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     batch.crawled_sources = {s.name: float(s.extra.get("poll_minutes", DEFAULT_POLL_MINUTES)) for s in chosen}
     batch.sources = source_rows(source_list)
     run.ended_at = datetime.now(timezone.utc)
+    progress.stage("load")
     loaded = load(db, batch)
     stage["load"] = {"articles_new": loaded.articles_new, "copies": loaded.copies, "same_page": loaded.same_page,
                      **{f"pages_{k.replace('-', '_')}": v for k, v in sorted(loaded.outcomes.items())}}
     summary = RunSummary(run_id=run_id, trigger=trig, status=status, counts=stage, per_source=per_source,
                          errors=errors, db=str(db))
     if report:
+        progress.stage("report")
         summary.report = refresh_report(db, report)
     try:
         create_markdown_artifact(markdown=_markdown(summary), key="ingest-summary",
@@ -282,6 +315,8 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
         logger.warning("could not publish the run artifact: %s", exc)
     if result is None or result.error is None:
         shutil.rmtree(work, ignore_errors=True)  # the raw pages are in the database now
+        if result is not None and result.items_path.parent != work:  # an adopted head start's own folder
+            shutil.rmtree(result.items_path.parent, ignore_errors=True)
         if not work_dir:
             with contextlib.suppress(OSError):
                 work.parent.rmdir()  # data/runs goes too once no failed run's files are kept in it

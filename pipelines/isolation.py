@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines import progress
+
 PAGE_TIMEOUT_S = float(os.environ.get("TALKWATCH_PAGE_TIMEOUT", "120"))
 MIN_BATCH = int(os.environ.get("TALKWATCH_ISOLATE_MIN_PAGES", "40"))
 
@@ -31,7 +33,11 @@ def run_isolated(fn: Callable[[Any], Any], items: Sequence[Any], timeout_s: floa
                  workers: int | None = None, min_batch: int = MIN_BATCH) -> list[Outcome]:
     """`fn(item)` for every item, in order. `fn` must be a module-level function (it is pickled by name)."""
     if len(items) < min_batch:
-        return [_call(fn, item) for item in items]
+        done = []
+        for item in items:
+            done.append(_call(fn, item))
+            progress.advance()
+        return done
     # spawn, not fork: the flow process runs Prefect's threads, and forking a threaded process can deadlock
     ctx = multiprocessing.get_context("spawn")
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
@@ -52,6 +58,7 @@ def run_isolated(fn: Callable[[Any], Any], items: Sequence[Any], timeout_s: floa
                     continue
                 try:
                     results[i] = handle.get(timeout=timeout_s)
+                    progress.advance()
                 except multiprocessing.TimeoutError:
                     results[i] = Outcome(error=f"processing took longer than {timeout_s:.0f} s (or crashed "
                                                "its worker); the page was given up")

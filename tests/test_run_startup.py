@@ -1,0 +1,132 @@
+"""A manual run's start: the crawl's head start (adopted by the flow only for the same request), the temporary
+Prefect API server started before Prefect is imported, and the live progress a terminal shows."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from pipelines import crawl as crawlmod
+from pipelines import progress
+from pipelines.flow import head_start_crawl, ingest
+from tests.newsweb import start_newsweb
+from tests.prefectserver import REPO, prefect_env
+from tests.storagerows import rows
+
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "RETRY_TIMES": "0"}
+
+
+def test_a_head_start_is_adopted_for_the_same_request_only(tmp_path):
+    web = start_newsweb(tmp_path)
+    try:
+        sources = str(web.sources_file)
+        started = crawlmod.head_start(sources, tmp_path / "head", [], {}, ["alpha"], FAST)
+        result = crawlmod.run_crawl(sources, tmp_path / "flow", [], {}, ["alpha"], FAST)
+        assert result.items_path == started.items and result.returncode == 0  # adopted, not crawled again
+        assert web.alpha.hits("/rss.xml") == 1
+        assert not (tmp_path / "flow").exists()
+        # a different request (another source) ends the head start and crawls what was asked
+        other = crawlmod.head_start(sources, tmp_path / "head2", [], {}, ["alpha"], FAST)
+        result = crawlmod.run_crawl(sources, tmp_path / "flow2", [], {}, ["bravo"], FAST)
+        assert other.proc.poll() is not None and not (tmp_path / "head2").exists()
+        assert result.items_path == tmp_path / "flow2" / "items.jsonl"
+        kinds = {json.loads(line)["source"] for line in result.items_path.read_text().splitlines()}
+        assert kinds == {"bravo"}
+    finally:
+        crawlmod.drop_head_start()
+        web.alpha.stop()
+        web.bravo.stop()
+
+
+def test_the_flow_adopts_the_clis_head_start_and_leaves_no_folder(prefect_api, tmp_path):
+    web = start_newsweb(tmp_path)
+    try:
+        db = tmp_path / "t.duckdb"
+        head_start_crawl(str(web.sources_file), str(db), None, FAST)
+        summary = ingest(sources=str(web.sources_file), topic=str(web.topic_file), db=str(db), trigger="test",
+                         spider_settings=FAST)
+        assert summary["counts"]["load"]["articles_new"] == 5
+        assert web.alpha.hits("/rss.xml") == 1 and web.bravo.hits("/sitemap_index.xml") == 1  # one crawl
+        assert summary["counts"]["crawl"]["seconds"] > 0
+        assert not (tmp_path / "runs").exists()  # neither the head start's folder nor the flow's stays
+        # the next run's head start asks with the new stored URLs: adopted again, nothing fetched twice
+        head_start_crawl(str(web.sources_file), str(db), None, FAST)
+        again = ingest(sources=str(web.sources_file), topic=str(web.topic_file), db=str(db), trigger="test",
+                       spider_settings=FAST)
+        assert again["counts"]["load"]["articles_new"] == 0 and web.alpha.hits("/rss.xml") == 2
+        assert rows(db, "SELECT count(*) FROM articles") == [(5,)]
+    finally:
+        crawlmod.drop_head_start()
+        web.alpha.stop()
+        web.bravo.stop()
+
+
+def test_the_temporary_api_serves_a_flow_and_stops_with_the_process(tmp_path):
+    script = (
+        "from pipelines.apiserver import start_temporary_api\n"
+        "api = start_temporary_api()\n"
+        "import prefect, os\n"
+        "from prefect import flow\n"
+        "@flow\n"
+        "def f():\n"
+        "    return 41 + 1\n"
+        "api.wait_ready()\n"
+        "print(f(), api.api_url, api.proc.pid, flush=True)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=prefect_env(tmp_path), capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    value, url, pid = p.stdout.split()[-3:]
+    assert value == "42" and url.startswith("http://127.0.0.1:") and url.endswith("/api")
+    assert "Error logging to API" not in p.stderr  # stopped after Prefect sent its last logs
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def test_no_temporary_api_when_a_server_is_configured(tmp_path, monkeypatch):
+    from pipelines.apiserver import start_temporary_api
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert start_temporary_api() is None
+
+
+def test_the_crawl_tally_counts_complete_lines_per_source(tmp_path):
+    items = tmp_path / "items.jsonl"
+    lines = [{"kind": "listing", "source": "alpha", "outcome": "ok"},
+             {"kind": "listing", "source": "bravo", "outcome": "failed"},
+             {"kind": "page", "source": "alpha", "body_b64": "eA=="},
+             {"kind": "failure", "source": "alpha", "outcome": "refused"}]
+    items.write_text("\n".join(json.dumps(x) for x in lines) + '\n{"kind": "page", "sour', encoding="utf-8")
+    tally = crawlmod._Tally(items)
+    counts = tally.read()
+    assert counts["alpha"] == Counter({"listing": 1, "page": 1, "refused": 1})
+    assert counts["bravo"] == Counter({"listing-failed": 1})
+    with items.open("a", encoding="utf-8") as fh:  # the cut line is completed later
+        fh.write('ce": "bravo", "body_b64": ""}\n')
+    assert tally.read()["bravo"]["page"] == 1
+
+
+def test_the_rich_display_follows_stages_and_sources():
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    reporter = progress.RichReporter(["alpha", "bravo"], console=console)
+    progress.install(reporter)
+    try:
+        assert progress.wants_items()
+        progress.stage("crawl")
+        progress.crawled({"alpha": Counter({"listing": 2, "page": 3})})
+        progress.stage("clean", total=3)
+        progress.advance(3)
+        assert reporter.bars.tasks[-1].completed == 3 and reporter.bars.tasks[0].description == "crawl"
+        assert reporter.counts["alpha"]["page"] == 3
+        reporter.live.refresh()
+        assert "alpha" in out.getvalue() and "clean" in out.getvalue()
+    finally:
+        reporter.close()
+        progress.install(None)
+    assert not progress.wants_items()
