@@ -1,4 +1,5 @@
-"""`talkwatch export --format parquet|csv|jsonl`: the articles as files analysts can load anywhere."""
+"""`talkwatch export --format parquet|csv|jsonl|text`: the articles as files analysts can load anywhere (text: one
+seed-style file per original article, pipelines/export.py), each written into a safe folder (analysis/outdir.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from types import FrameType
 import duckdb
 
 from analysis.outdir import OutDirFailed, OutDirRefused, check_out_dir, files_in, staged, write_marker
-from storage.db import DatabaseBusy, connect
+from storage.db import DatabaseBusy, DatabaseRefused, connect
 
-FORMATS = ("parquet", "csv", "jsonl")
+FORMATS = ("parquet", "csv", "jsonl", "text")
 KIND = "export"  # the marker is `.talkwatch-export.json`
 CSV_FILE = "articles.csv"
 JSONL_FILE = "articles.jsonl"
@@ -75,7 +76,7 @@ def export_sql() -> str:
 
 def export_articles(db_path: str | os.PathLike, fmt: str, out_dir: str | os.PathLike, force: bool = False,
                     timeout: float | None = None) -> ExportResult:
-    """Write every article to `out_dir` as parquet (partitioned by month), csv or jsonl, all or nothing.
+    """Write every article to `out_dir` as parquet (partitioned by month), csv, jsonl or text, all or nothing.
 
     `out_dir` must be new or empty, or with `force` an earlier talkwatch export, which is replaced whole. The
     folder is written beside the target and renamed into place, so no reader ever sees half an export. Raises
@@ -108,6 +109,8 @@ def _open(db_path: str | os.PathLike, timeout: float | None) -> duckdb.DuckDBPyC
         raise ExportInputError(str(exc)) from exc
     except DatabaseBusy:
         raise
+    except DatabaseRefused as exc:  # a folder, not DuckDB, not talkwatch's, or an older talkwatch's (upgrade)
+        raise ExportInputError(str(exc)) from exc
     except duckdb.Error as exc:
         raise ExportInputError(f"cannot open the database {db_path}: {exc}") from exc
     except RuntimeError as exc:  # the FTS extension is missing: the install is broken, not the input
@@ -130,7 +133,12 @@ def _write_errors() -> Iterator[None]:
 
 
 def write_articles(con: duckdb.DuckDBPyConnection, fmt: str, folder: Path) -> int:
-    """Write the export's files into `folder` (an empty one) with DuckDB's COPY, streaming; returns the row count."""
+    """Write the export's files into `folder` (an empty one) with DuckDB's COPY, streaming; returns the row count
+    (for text, the original articles written, one file each)."""
+    if fmt == "text":
+        from pipelines.export import export_text
+
+        return len(export_text(con, folder))
     query = export_sql()
     if fmt == "parquet":
         return _write_parquet(con, query, folder)

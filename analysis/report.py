@@ -19,7 +19,7 @@ import duckdb
 from analysis import charts
 from analysis.html import GENERATOR_META, Cell, esc, missing, num, page, section, table
 from analysis.sqlfiles import sql
-from storage.db import DatabaseBusy, connect
+from storage.db import DatabaseBusy, DatabaseRefused, connect
 
 Row = dict[str, Any]
 
@@ -145,7 +145,7 @@ def collect(db_path: str | os.PathLike, since: date | None, until: date | None,
     db = Path(os.path.abspath(os.fspath(db_path)))
     try:
         con = connect(db, read_only=True, timeout=timeout)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, DatabaseRefused) as exc:  # missing, not talkwatch's, or older (names `upgrade`)
         raise ReportRefused(str(exc)) from exc
     except duckdb.Error as exc:  # not a DuckDB file, a file of a newer DuckDB, a folder
         raise ReportRefused(f"cannot open {db} as a talkwatch database: {exc}") from exc

@@ -12,7 +12,7 @@ import duckdb
 
 from analysis.output import write_rows
 from analysis.sqlfiles import sql
-from storage.db import DatabaseBusy, connect
+from storage.db import DatabaseBusy, DatabaseRefused, connect
 
 MAX_QUERY_CHARS = 1000  # a search box, not a document: longer input is a mistake (or a paste) to say, not to run
 MAX_LIMIT = 10000
@@ -102,7 +102,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         con = connect(args.db, read_only=True, timeout=args.lock_timeout)
     except QueryError as exc:
         return _fail(str(exc), 2)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, DatabaseRefused) as exc:  # missing, not talkwatch's, or older (names `upgrade`)
         return _fail(str(exc), 2)
     except DatabaseBusy as exc:
         return _fail(str(exc), 3)

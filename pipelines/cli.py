@@ -1,15 +1,25 @@
-"""The `talkwatch` command: run the flow now, query the database, clean a saved page, export, status."""
+"""The `talkwatch` command: run the flow now, query the database, clean a saved page, export, status, upgrade.
+
+Every failure is one line on stderr and a documented exit status (pipelines/clierrors.py, README "Command line");
+a traceback goes to a log file the line names. Only `run`, `reprocess` and `upgrade` write the database.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import os
 import sys
-from datetime import date, datetime, timezone
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, NoReturn, TextIO
 
-from analysis.output import format_table, write_rows
+from analysis.output import format_table, jsonable
+from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PARTIAL,
+                                 EXIT_STORAGE, details, fail, internal_error, log_exception, say, write_log)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # the temporary server migrates its SQLite database on first use: 20 s is too little on a busy 2-core box
@@ -19,46 +29,113 @@ DEFAULT_SOURCES = "config/sources.toml"
 DEFAULT_TOPIC = "config/topic.toml"
 DEFAULT_DB = os.environ.get("TALKWATCH_DB", "data/talkwatch.duckdb")
 
-EXIT_BUSY = 3
-EXIT_FAILED = 4
+EXIT_FAILED = EXIT_STORAGE  # the name earlier versions used
+EXIT_BROKEN_PIPE = 141  # the reader of our output went away (`talkwatch query ... | head`): 128 + SIGPIPE
+QUERY_BATCH = 1000  # rows fetched and printed at a time: `query` never holds a whole result
+CELL_CAP = 60  # table cells are cut here, as in analysis/output.py
+PROG = "talkwatch"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.flow import check_only, ingest
+    from pipelines.apiserver import start_temporary_api
+    from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.relevance import load_topic
-    from spiders.sources import load_sources
-    from storage.db import DatabaseBusy
+    from spiders.settingscheck import check_settings
+    from spiders.sources import check_only, load_sources
+    from storage.db import DatabaseBusy, check_writable_database
 
-    only = args.only.split(",") if args.only else None
-    try:  # a bad config file is said at once, before a Prefect server is started for nothing
-        check_only(load_sources(args.sources), only, args.sources)
+    try:  # everything that can be said now is said before a Prefect server is started for nothing
+        only = _only(args.only)
+        source_list = load_sources(args.sources)
+        check_only(source_list, only, args.sources)
         load_topic(args.topic)
-    except (ValueError, OSError) as exc:
-        print(f"talkwatch: {exc}", file=sys.stderr)
-        return 2
-    settings = dict(kv.split("=", 1) for kv in args.set or [])
+        settings = check_settings(args.set or [])
+        check_writable_database(args.db, timeout=args.lock_timeout)
+    except DatabaseBusy as exc:
+        return fail(PROG, exc, EXIT_BUSY)
+    except (ValueError, OSError) as exc:  # a bad sources, topic or -s value, an unknown --only name, a bad --db
+        return fail(PROG, exc, EXIT_BAD_INPUT)
     if args.lock_timeout is not None:
         os.environ["TALKWATCH_LOCK_TIMEOUT"] = str(args.lock_timeout)
-    try:
-        summary = ingest(sources=args.sources, topic=args.topic, db=args.db,
-                         only=only, trigger="cli",
-                         spider_settings=settings or None, report=args.report)
-    except DatabaseBusy as exc:
-        print(f"talkwatch: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except (ValueError, FileNotFoundError) as exc:  # a bad sources or topic file, an unknown --only name
-        print(f"talkwatch: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, duckdb.Error) as exc:  # disk full, unwritable file: the load transaction rolled back
-        print(f"talkwatch: run failed, nothing was stored: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    # Start-up in parallel (pipelines/apiserver.py, pipelines/crawl.py): the temporary Prefect API server boots
+    # while Prefect and the pipeline are imported and the crawl starts; the flow adopts that crawl.
+    api = start_temporary_api()
+    from pipelines import progress
+    from pipelines.flow import head_start_crawl, ingest
+
+    reporter = None
+    with prefect_tracebacks_captured() as capture:
+        try:
+            try:
+                head_start_crawl(args.sources, args.db, only, settings or None)
+            except DatabaseBusy:
+                raise
+            except Exception:  # noqa: BLE001 - only a head start: the flow meets the same fault and reports it
+                pass
+            if api is not None:
+                api.wait_ready()
+            if not args.json and sys.stderr.isatty():
+                names = [s.name for s in source_list if (s.name in only if only else s.enabled)]
+                reporter = _live_progress(names)
+            summary = ingest(sources=args.sources, topic=args.topic, db=args.db,
+                             only=only, trigger="cli",
+                             spider_settings=settings or None, report=args.report)
+        except DatabaseBusy as exc:
+            return _run_failed(exc, capture.records, "", EXIT_BUSY)
+        except (ValueError, FileNotFoundError) as exc:  # a config file changed under the run
+            return _run_failed(exc, capture.records, "", EXIT_BAD_INPUT)
+        except (OSError, duckdb.Error) as exc:  # disk full, unwritable file: the load transaction rolled back
+            return _run_failed(exc, capture.records, "run failed, nothing was stored: ", EXIT_STORAGE)
+        except Exception as exc:  # noqa: BLE001 - a bug: one line, the Prefect records and the trace in the log
+            return _run_failed(exc, capture.records, f"internal error: {type(exc).__name__}: ", EXIT_INTERNAL)
+        finally:
+            if reporter is not None:
+                reporter.close()
+                progress.install(None)
+    if capture.hidden:  # a task failed and the flow carried on: its traceback is in the log, not on the console
+        log = write_log("run", list(capture.records))
+        say(PROG, f"{capture.hidden} Prefect error record(s) kept off the console{details(log)}")
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
         return 0
     _print_summary(summary)
     return 0
+
+
+def _live_progress(sources: list[str]):
+    """At a terminal: a live display per stage and per source instead of Prefect's INFO lines (its warnings and
+    errors still print). Returns the reporter to close, or None when rich cannot draw here."""
+    import logging
+
+    from pipelines import progress
+    from pipelines.clierrors import console_handlers
+
+    try:
+        reporter = progress.RichReporter(sources)
+    except Exception:  # noqa: BLE001 - no display is no reason to fail a run
+        return None
+    for handler in console_handlers():  # the run ends with the process: no level needs restoring
+        handler.setLevel(max(handler.level, logging.WARNING))
+    progress.install(reporter)
+    return reporter
+
+
+def _only(value: str | None) -> list[str] | None:
+    """The --only names; an --only that names nothing is a mistake, not "every source"."""
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise ValueError("--only names no source: give comma-separated source names, or leave it out")
+    return names
+
+
+def _run_failed(exc: BaseException, records: Any, prefix: str, code: int) -> int:
+    """One line for a run that failed inside the flow; Prefect's records and the traceback go to the log."""
+    path = log_exception("run", exc, list(records))
+    return fail(PROG, f"{prefix}{exc}{details(path)}", code)
 
 
 def _print_summary(s: dict) -> None:
@@ -88,73 +165,148 @@ def _print_summary(s: dict) -> None:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from storage.db import DatabaseBusy
-    from storage.query import run_query
+    """One reading statement, its rows streamed in batches of QUERY_BATCH: 0, 2 bad query or database, 3 busy."""
+    import duckdb
 
+    from storage.db import DatabaseBusy, DatabaseRefused
+    from storage.query import QueryRefused, query_cursor
+
+    prog = "talkwatch query"
     try:
-        columns, rows = run_query(args.db, args.sql, timeout=args.lock_timeout)
+        with query_cursor(args.db, args.sql, timeout=args.lock_timeout) as cur:
+            shown, more = stream_rows(cur, args.format, args.limit)
+    except (QueryRefused, FileNotFoundError, DatabaseRefused) as exc:
+        return fail(prog, exc, EXIT_BAD_INPUT)
     except DatabaseBusy as exc:
-        print(f"talkwatch: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except FileNotFoundError as exc:
-        print(f"talkwatch: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - a bad query is the user's to fix: say it plainly
-        print(f"talkwatch: query failed: {exc}", file=sys.stderr)
-        return 2
-    write_rows(columns, rows, args.format)
+        return fail(prog, exc, EXIT_BUSY)
+    except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+        return fail(prog, f"query failed: {exc}", EXIT_STORAGE)
+    except duckdb.Error as exc:  # a bad column, a type error, a forbidden file access: the user's to fix
+        return fail(prog, f"query failed: {exc}", EXIT_BAD_INPUT)
+    if more:
+        say(prog, f"stopped after --limit {shown} rows; more rows match")
     return 0
 
 
+def stream_rows(cur: Any, fmt: str, limit: int | None, out: TextIO | None = None) -> tuple[int, bool]:
+    """Print the cursor's rows as they are fetched; (rows printed, whether --limit left more unprinted).
+
+    The table is aligned to the widest cell of its first batch (cells are cut at CELL_CAP characters anyway), so
+    a result that fits in one batch prints exactly as `format_table` would.
+    """
+    out = out or sys.stdout
+    columns = [d[0] for d in cur.description] if cur.description else []
+    table = fmt == "table"
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer:
+        writer.writerow(columns)
+    widths: list[int] | None = None
+    shown = 0
+    for batch in _batches(cur, limit):
+        if fmt == "json":
+            out.writelines(json.dumps({c: jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False,
+                                      default=str) + "\n" for r in batch)
+        elif writer:
+            writer.writerows([jsonable(v) for v in r] for r in batch)
+        else:
+            cells = [[_cell(v) for v in r] for r in batch]
+            if widths is None:
+                widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+                out.write(_table_head(columns, widths))
+            out.writelines(_table_line(r, widths) + "\n" for r in cells)
+        shown += len(batch)
+        out.flush()
+    more = limit is not None and shown >= limit and bool(cur.fetchmany(1))
+    if table:
+        if widths is None:
+            out.write(format_table(columns, []).rsplit("\n", 1)[0] + "\n")
+        out.write(f"({shown} row{'s' if shown != 1 else ''})\n")
+    return shown, more
+
+
+def _batches(cur: Any, limit: int | None) -> Iterator[list[tuple]]:
+    left = limit
+    while left is None or left > 0:
+        batch = cur.fetchmany(QUERY_BATCH if left is None else min(QUERY_BATCH, left))
+        if not batch:
+            return
+        yield batch
+        if left is not None:
+            left -= len(batch)
+
+
+def _cell(v: Any) -> str:
+    s = "NULL" if v is None else str(jsonable(v)).replace("\n", " ")
+    return s if len(s) <= CELL_CAP else s[: CELL_CAP - 1] + "…"
+
+
+def _table_line(vals: list[str], widths: list[int]) -> str:
+    return " | ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()
+
+
+def _table_head(columns: list[str], widths: list[int]) -> str:
+    return _table_line(columns, widths) + "\n" + "-+-".join("-" * w for w in widths) + "\n"
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
+    """A saved page (or a manifest of them) through the flow's cleaning and dating.
+
+    0 done, 1 the page (or some manifest lines) gave no article text, 2 bad input (a missing, binary, empty or
+    non-HTML page, a FIFO or device, an unknown --timezone, a bad --fetched-at or --sources).
+    """
+    from pipelines.cleaninput import InputRefused, check_zone, read_page
     from pipelines.process import clean_document
     from pipelines.render import render_text
 
-    sources = _sources_for_clean(args.sources)
-    if args.manifest:
-        fh = sys.stdin if args.manifest == "-" else open(args.manifest, encoding="utf-8")
-        with fh:
-            for line in fh:
-                if line.strip():
-                    print(json.dumps(_clean_manifest_line(line, sources, args.timezone), ensure_ascii=False),
-                          flush=True)
-        return 0
-    if not args.page:
-        print("talkwatch clean: give PAGE.html or --manifest F", file=sys.stderr)
-        return 2
+    prog = "talkwatch clean"
     try:
-        fetched_at = _fetch_time(args.fetched_at)
-    except ValueError:
-        print(f"talkwatch clean: --fetched-at is not an ISO 8601 time: {args.fetched_at!r}", file=sys.stderr)
-        return 2
-    body = Path(args.page).read_bytes()
+        if args.page and args.manifest:
+            raise InputRefused("give PAGE.html or --manifest F, not both")
+        if not args.page and not args.manifest:
+            raise InputRefused("give PAGE.html or --manifest F")
+        zone = check_zone(args.timezone)
+        fetched_at = _fetch_time(args.fetched_at, "--fetched-at")
+        sources = _sources_for_clean(args.sources)
+        if args.manifest:
+            return _clean_manifest(args.manifest, sources, zone, fetched_at)
+        body = read_page(args.page)
+    except (InputRefused, ValueError, OSError) as exc:
+        return fail(prog, exc, EXIT_BAD_INPUT)
     url = args.url or Path(args.page).resolve().as_uri()
-    p = clean_document(body, url, fetched_at=fetched_at, timezone_name=_zone_for(url, sources, args.timezone))
+    p = clean_document(body, url, fetched_at=fetched_at, timezone_name=_zone_for(url, sources, zone))
     if p.page is None:
-        print(f"talkwatch clean: {p.reason}", file=sys.stderr)
-        return 1
+        return fail(prog, p.reason or "could not clean the page", EXIT_PARTIAL)
     print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url), end="")
     return 0
 
 
 def _sources_for_clean(path: str | None) -> list:
-    """The configured sources, for the newsroom zone of a page's host; none when the file is absent or bad."""
+    """The configured sources, for the newsroom zone of a page's host.
+
+    A file given with --sources must exist and be valid (ValueError otherwise); the default one may be absent
+    (`clean` works outside a checkout), but when it is there and broken that is said too.
+    """
     from spiders.sources import load_sources
 
-    if not path or not Path(path).exists():
-        return []
-    try:
-        return load_sources(path)
-    except ValueError as exc:
-        print(f"talkwatch clean: sources file ignored: {exc}", file=sys.stderr)
-        return []
+    if path is None:
+        if not Path(DEFAULT_SOURCES).is_file():
+            return []
+        path = DEFAULT_SOURCES
+    if not Path(path).is_file():
+        raise ValueError(f"no sources file at {path}")
+    return load_sources(path)
 
 
-def _fetch_time(value: str | None) -> datetime | None:
-    """When a saved page was fetched; None means now. Raises ValueError when unreadable."""
+def _fetch_time(value: str | None, what: str) -> datetime | None:
+    """When a saved page was fetched; None means now. ValueError naming `what` when unreadable."""
     from pipelines.batch import parse_iso_time
 
-    return parse_iso_time(value) if value else None
+    if not value:
+        return None
+    try:
+        return parse_iso_time(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what} is not an ISO 8601 time: {value!r}") from None
 
 
 def _zone_for(url: str, sources: list, given: str | None) -> str | None:
@@ -171,55 +323,69 @@ def _zone_for(url: str, sources: list, given: str | None) -> str | None:
     return zones.pop() if len(zones) == 1 else None
 
 
-def _clean_manifest_line(line: str, sources: list | None = None, zone: str | None = None) -> dict:
+def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: datetime | None) -> int:
+    """One JSON line per manifest line, printed as it is cleaned; 1 (and one line on stderr) if any failed."""
+    from pipelines.cleaninput import manifest_lines, open_manifest
+
+    stream = sys.stdin.buffer if name == "-" else open_manifest(name)
+    failed = total = 0
+    with stream:
+        for line in manifest_lines(stream, "on stdin" if name == "-" else name):
+            record = _clean_manifest_line(line, sources, zone, fetched_at)
+            total += 1
+            failed += "error" in record
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+    if failed:
+        return fail("talkwatch clean", f"{failed} of {total} manifest lines failed: their JSON lines carry "
+                                       f"\"line\" and \"error\"", EXIT_PARTIAL)
+    return 0
+
+
+def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at: datetime | None) -> dict:
+    """The record of one manifest line; a line that cannot be cleaned gives `line` and a readable `error`."""
+    from pipelines.cleaninput import InputRefused, parse_entry, read_page
     from pipelines.process import clean_document
 
     out: dict = {}
     try:
-        spec = json.loads(line)
-        out = {"path": spec.get("path"), "url": spec.get("url")}
-        body = Path(spec["path"]).read_bytes()
-        url = spec.get("url") or Path(spec["path"]).resolve().as_uri()
-        p = clean_document(body, url, fetched_at=_fetch_time(spec.get("fetched_at")),
-                           timezone_name=spec.get("timezone") or _zone_for(url, sources or [], zone))
-        if p.page is None:
-            out["error"] = p.reason or "could not clean"
-            return out
-        d = p.dating
-        utc = None
-        if d and d.published_at is not None and d.precision == "time":
-            # what articles.published_at holds: an offsetless time with no known newsroom zone is taken as UTC
-            at = d.published_at
-            utc = at.astimezone(timezone.utc) if at.tzinfo else at.replace(tzinfo=timezone.utc)
-        out.update({"title": p.page.title, "published_at": d.iso() if d else None,
-                    "published_at_utc": utc.isoformat().replace("+00:00", "Z") if utc else None,
-                    "date_precision": d.precision if d else "none",
-                    "date_source": d.date_source if d else "none",
-                    "date_confidence": d.confidence if d else 0.0,
-                    "modified_at": d.modified_at.isoformat() if d and d.modified_at else None,
-                    "language": p.page.language, "authors": p.page.authors, "text": p.page.text})
-        if not p.page.is_article:
-            out["warning"] = p.page.reason
+        if line.error:
+            raise InputRefused(line.error)
+        entry = parse_entry(line.text)
+        out = {"path": entry.path, "url": entry.url}
+        when = _fetch_time(entry.fetched_at, '"fetched_at"') if entry.fetched_at else fetched_at
+        body = read_page(entry.path)
+        url = entry.url or Path(entry.path).resolve().as_uri()
+        p = clean_document(body, url, fetched_at=when,
+                           timezone_name=entry.timezone or _zone_for(url, sources, zone))
+    except ValueError as exc:  # InputRefused, a bad fetched_at
+        return {"line": line.number, **out, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one bad page gives one error line; the others go on
-        out["error"] = f"{type(exc).__name__}: {exc}"
+        return {"line": line.number, **out, "error": f"could not clean the page: {type(exc).__name__}: {exc}"}
+    if p.page is None:
+        return {"line": line.number, **out, "error": p.reason or "could not clean the page"}
+    d = p.dating
+    utc = None
+    if d and d.published_at is not None and d.precision == "time":
+        # what articles.published_at holds: an offsetless time with no known newsroom zone is taken as UTC
+        at = d.published_at
+        utc = at.astimezone(timezone.utc) if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    out.update({"title": p.page.title, "published_at": d.iso() if d else None,
+                "published_at_utc": utc.isoformat().replace("+00:00", "Z") if utc else None,
+                "date_precision": d.precision if d else "none",
+                "date_source": d.date_source if d else "none",
+                "date_confidence": d.confidence if d else 0.0,
+                "modified_at": d.modified_at.isoformat() if d and d.modified_at else None,
+                "language": p.page.language, "authors": p.page.authors, "text": p.page.text})
+    if not p.page.is_article:
+        out["warning"] = p.page.reason
     return out
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pipelines.export import export_text
-    from storage.db import connect
+    """Every format, text included, goes through analysis/exports.py: a checked folder, staged, renamed in."""
+    from analysis.exports import cmd_export_articles
 
-    if args.format != "text":
-        from analysis.exports import cmd_export_articles
-
-        return cmd_export_articles(args)
-    con = connect(args.db, read_only=True)
-    try:
-        written = export_text(con, args.out)
-    finally:
-        con.close()
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
+    return cmd_export_articles(args)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -235,43 +401,124 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from storage.db import connect
+    """Last runs and source health, read-only: 0, 2 no usable database, 3 busy, 4 reading failed."""
+    import duckdb
+
+    from storage.db import DatabaseBusy, DatabaseRefused, connect
     from storage.sqlfiles import sql
 
-    con = connect(args.db, read_only=True)
+    prog = "talkwatch status"
+    try:
+        con = connect(args.db, read_only=True, timeout=args.lock_timeout)
+    except (FileNotFoundError, DatabaseRefused) as exc:
+        return fail(prog, exc, EXIT_BAD_INPUT)
+    except DatabaseBusy as exc:
+        return fail(prog, exc, EXIT_BUSY)
     try:
         runs = con.execute(sql("queries/status_runs"), [args.runs])
-        print("Last runs")
-        print(format_table([d[0] for d in runs.description], runs.fetchall()))
+        run_rows = ([d[0] for d in runs.description], runs.fetchall())
         src = con.execute(sql("queries/status_sources"))
-        print("\nSources")
-        print(format_table([d[0] for d in src.description], src.fetchall()))
+        src_rows = ([d[0] for d in src.description], src.fetchall())
+    except duckdb.Error as exc:
+        return fail(prog, f"cannot read {args.db}: {exc}", EXIT_STORAGE)
     finally:
         con.close()
+    print("Last runs")
+    print(format_table(*run_rows))
+    print("\nSources")
+    print(format_table(*src_rows))
     return 0
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    from pipelines.reprocess import reprocess
-    from storage.db import DatabaseBusy
+    """Clean the stored pages again: 0, 2 bad topic, --since or database (a missing one is not made), 3, 4."""
+    import duckdb
 
-    since = None
-    if args.since:
-        since = datetime.fromisoformat(args.since)
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)
+    from pipelines.reprocess import reprocess
+    from storage.db import DatabaseBusy, DatabaseRefused
+
+    prog = "talkwatch reprocess"
     try:
-        r = reprocess(args.db, args.topic, args.sources, since=since, source=args.source)
+        since = _since(args.since)
+        r = reprocess(args.db, args.topic, args.sources, since=since, source=args.source, timeout=args.lock_timeout)
     except DatabaseBusy as exc:
-        print(f"talkwatch: {exc}", file=sys.stderr)
-        return EXIT_BUSY
+        return fail(prog, exc, EXIT_BUSY)
+    except (FileNotFoundError, DatabaseRefused, ValueError) as exc:
+        return fail(prog, exc, EXIT_BAD_INPUT)
+    except (OSError, duckdb.Error) as exc:
+        return fail(prog, f"reprocess failed, nothing was changed: {exc}", EXIT_STORAGE)
     print(f"reprocessed {r.pages} stored pages (run {r.run_id}): {r.changed} articles changed "
           f"({r.articles_before} before, {r.articles_after} after)")
     return 0
 
 
+def _since(value: str | None) -> datetime | None:
+    """--since: an ISO 8601 day or time, UTC when it has no offset; ValueError naming the option."""
+    if value is None:
+        return None
+    try:
+        since = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"--since is not an ISO 8601 date or time: {value!r}") from None
+    return since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Migrate a database an older talkwatch wrote (readers refuse it): 0, 2 not a talkwatch database, 3, 4."""
+    import duckdb
+
+    from storage.db import DatabaseBusy, DatabaseRefused, upgrade
+
+    prog = "talkwatch upgrade"
+    try:
+        applied = upgrade(args.db, timeout=args.lock_timeout)
+    except (FileNotFoundError, DatabaseRefused) as exc:
+        return fail(prog, exc, EXIT_BAD_INPUT)
+    except DatabaseBusy as exc:
+        return fail(prog, exc, EXIT_BUSY)
+    except (OSError, duckdb.Error) as exc:  # each migration is its own transaction: the failed one left nothing
+        return fail(prog, f"upgrade failed: {exc}", EXIT_STORAGE)
+    if applied:
+        print(f"upgraded {args.db}: applied {', '.join(applied)}")
+    else:
+        print(f"{args.db} is up to date")
+    return 0
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (its default prints the whole usage first) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def _seconds(text: str) -> float:
+    """A --lock-timeout: a finite number of seconds, zero or more (NaN would wait forever)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _lock_timeout(p: argparse.ArgumentParser, what: str = "seconds to wait while a run writes (default 120)") -> None:
+    p.add_argument("--lock-timeout", type=_seconds, default=None, metavar="S", help=what)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="talkwatch", description=__doc__)
+    p = Parser(prog="talkwatch", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="one flow run now (the manual trigger); prints a summary")
@@ -280,18 +527,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default %(default)s)")
     r.add_argument("--only", help="comma-separated source names to crawl (default: all)")
     r.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="Scrapy setting for this run")
-    r.add_argument("--lock-timeout", type=float, help="seconds to wait for another writer (default 120)")
+    _lock_timeout(r, "seconds to wait for another writer (default 120)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--report", default=os.environ.get("TALKWATCH_REPORT") or None, metavar="FILE.html",
                    help="rewrite this coverage report after a successful load (default: $TALKWATCH_REPORT, "
                         "else none)")
     r.set_defaults(func=cmd_run)
 
-    q = sub.add_parser("query", help="run SQL against the database, read-only")
+    q = sub.add_parser("query", help="run one SQL statement against the database, read-only, no file access")
     q.add_argument("sql")
     q.add_argument("--db", default=DEFAULT_DB)
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    q.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
+    q.add_argument("--limit", type=_positive, default=None, metavar="N", help="print at most N rows")
+    _lock_timeout(q)
     q.set_defaults(func=cmd_query)
 
     c = sub.add_parser("clean", help="print the seed-style text of a saved page, or clean a manifest")
@@ -300,8 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--manifest", help='JSON lines {"path", "url"[, "timezone", "fetched_at"]}; "-" for stdin')
     c.add_argument("--fetched-at", help="when the page was fetched (ISO 8601): dates after it are rejected, and a "
                                         "header showing that day is the crawl date (default: now)")
-    c.add_argument("--sources", default=DEFAULT_SOURCES,
-                   help="configured sources: the time zone of a page's outlet, found by its URL's host")
+    c.add_argument("--sources", default=None,
+                   help=f"configured sources: the time zone of a page's outlet, found by its URL's host "
+                        f"(default {DEFAULT_SOURCES} when it exists)")
     c.add_argument("--timezone", help="IANA zone for times the pages write without an offset (overrides --sources)")
     c.set_defaults(func=cmd_clean)
 
@@ -311,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="a new or empty folder (or an earlier export of the same kind)")
     e.add_argument("--db", default=DEFAULT_DB)
     e.add_argument("--force", action="store_true", help="replace talkwatch's own earlier export in --out")
-    e.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
+    _lock_timeout(e)
     e.set_defaults(func=cmd_export)
 
     se = sub.add_parser("search", help="full-text search of the articles, ranked (BM25, stemmed per language)")
@@ -326,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--originals-only", action="store_true", help="leave syndicated copies out")
     se.add_argument("--format", choices=["table", "csv", "json"], default="table")
     se.add_argument("--db", default=DEFAULT_DB)
-    se.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
+    _lock_timeout(se)
     se.set_defaults(func=cmd_search)
 
     rep = sub.add_parser("report", help="write the coverage report: one self-contained HTML file with charts")
@@ -334,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--since", help="first day to cover (ISO 8601 date, UTC)")
     rep.add_argument("--until", help="last day to cover (ISO 8601 date, UTC)")
     rep.add_argument("--db", default=DEFAULT_DB)
-    rep.add_argument("--lock-timeout", type=float, default=None, help="seconds to wait while a run writes")
+    _lock_timeout(rep)
     rep.set_defaults(func=cmd_report)
 
     rp = sub.add_parser("reprocess", help="clean the stored raw pages again with the current code, fetching nothing")
@@ -343,18 +592,44 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--topic", default=DEFAULT_TOPIC)
     rp.add_argument("--sources", default=DEFAULT_SOURCES, help="for the sources' languages (optional)")
     rp.add_argument("--db", default=DEFAULT_DB)
+    _lock_timeout(rp, "seconds to wait for another writer (default 120)")
     rp.set_defaults(func=cmd_reprocess)
 
     s = sub.add_parser("status", help="last runs and per-source health")
     s.add_argument("--db", default=DEFAULT_DB)
-    s.add_argument("--runs", type=int, default=10)
+    s.add_argument("--runs", type=_positive, default=10)
+    _lock_timeout(s)
     s.set_defaults(func=cmd_status)
+
+    u = sub.add_parser("upgrade", help="migrate a database an older talkwatch wrote (the read-only commands "
+                                       "refuse it until then)")
+    u.add_argument("--db", default=DEFAULT_DB)
+    _lock_timeout(u, "seconds to wait for another writer (default 120)")
+    u.set_defaults(func=cmd_upgrade)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse, run the command, and keep every way out to one line: Ctrl-C is 130, a bug 70 with a log file."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return fail(PROG, "interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - the top-level guard: a bug is one line too, its trace in the log
+        return internal_error(args.command, exc)
+
+
+def _stdout_to_devnull() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's flush at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (pytest's capture): nothing to do
+        pass
 
 
 if __name__ == "__main__":

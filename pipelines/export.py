@@ -12,6 +12,8 @@ from pipelines.records import DatingResult
 from pipelines.render import render_text
 from storage.sqlfiles import sql
 
+BATCH_ROWS = 500
+
 
 def dating_from_stored(published_local: str | None, precision: str | None, date_source: str | None) -> DatingResult:
     """Rebuild the dating decision from its stored form, so export renders the date line exactly like `clean`."""
@@ -23,20 +25,26 @@ def dating_from_stored(published_local: str | None, precision: str | None, date_
     return DatingResult(datetime.fromisoformat(published_local), "time", date_source or "", 0.0)
 
 
-def export_text(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike) -> list[Path]:
+def export_text(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike) -> list[Path]:
     """Write every original article as `<NNN>_<16 hex of its content hash>.txt` in publication order.
 
-    File names come from a counter and a hash, never from page content, so no title can escape `out_dir`.
+    `folder` is an empty folder made by the caller (`talkwatch export` passes the staging folder of
+    analysis/outdir.py, which is then renamed into place). Each file is created with O_EXCL, so nothing already
+    there is overwritten or followed. File names come from a counter and a hash, never from page content, so no
+    title can escape the folder. Rows are read in batches: memory does not grow with the database.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    rows = con.execute(sql("queries/export_originals")).fetchall()
-    width = max(3, len(str(len(rows) - 1))) if rows else 3
-    for n, (title, published_local, precision, date_source, text, url, content_hash) in enumerate(rows):
-        body = render_text(title, dating_from_stored(published_local, precision, date_source),
-                           text.split("\n\n") if text else [], url)
-        path = out / f"{n:0{width}d}_{content_hash[:16]}.txt"
-        path.write_text(body, encoding="utf-8")
-        written.append(path)
+    out = Path(folder)
+    query = sql("queries/export_originals").strip().rstrip(";")
+    total = con.execute(f"SELECT count(*) FROM (\n{query}\n)").fetchone()[0]
+    width = max(3, len(str(total - 1))) if total else 3
+    written: list[Path] = []
+    cur = con.execute(query)
+    while batch := cur.fetchmany(BATCH_ROWS):
+        for title, published_local, precision, date_source, text, url, content_hash in batch:
+            body = render_text(title, dating_from_stored(published_local, precision, date_source),
+                               text.split("\n\n") if text else [], url)
+            path = out / f"{len(written):0{width}d}_{content_hash[:16]}.txt"
+            with open(path, "x", encoding="utf-8") as fh:
+                fh.write(body)
+            written.append(path)
     return written

@@ -29,7 +29,7 @@ from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.records import DatingResult  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
-from spiders.sources import Source, load_sources  # noqa: E402
+from spiders.sources import Source, check_only, load_sources  # noqa: E402
 from storage.db import connect  # noqa: E402
 from storage.load import LoadReport, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
 from storage.records import RunBatch, RunRow  # noqa: E402
@@ -55,13 +55,6 @@ class RunSummary:
     def to_dict(self) -> dict:
         return {"run_id": self.run_id, "trigger": self.trigger, "status": self.status, "counts": self.counts,
                 "sources": self.per_source, "errors": self.errors, "db": self.db, "report": self.report}
-
-
-def check_only(source_list: list[Source], only: list[str] | None, sources_file: str) -> None:
-    """A name in `only` that the sources file lacks is a mistake to say, not a source to skip silently."""
-    unknown = sorted(set(only or []) - {s.name for s in source_list})
-    if unknown:
-        raise ValueError(f"no source named {', '.join(unknown)} in {sources_file}")
 
 
 def read_crawl_state(db: str) -> tuple[list[str], dict, dict[str, datetime]]:

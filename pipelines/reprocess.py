@@ -13,7 +13,7 @@ from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate,
 from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 from spiders.sources import Source, load_sources
-from storage.db import connect
+from storage.db import check_writable_database, connect
 from storage.load import article_snapshot, load_into, stored_pages
 from storage.records import RunRow, StoredPage
 
@@ -40,20 +40,26 @@ def _input(sp: StoredPage, by_name: dict[str, Source]) -> PageInput:
 
 
 def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None = None,
-              since: datetime | None = None, source: str | None = None) -> ReprocessReport:
+              since: datetime | None = None, source: str | None = None,
+              timeout: float | None = None) -> ReprocessReport:
     """Re-derive every article of the stored pages (filtered by fetch time and source) in one transaction.
 
     Dates, relevance and duplicate groups are recomputed; an article that is now off-topic or not an article
     leaves the articles, one that is now relevant joins them. The database is held for the whole re-processing,
     so a scheduled run waits (it is a maintenance command).
+
+    Checked before anything is read or written: the topic (ValueError), the sources file when it exists, and the
+    database, which must already be a talkwatch database (FileNotFoundError, storage.db.DatabaseRefused; a writer
+    holding it past `timeout` seconds is DatabaseBusy): re-processing nothing into a new file helps nobody.
     """
     topic = load_topic(topic_file)
     by_name: dict[str, Source] = {}
     if sources_file and os.path.exists(sources_file):
         by_name = {s.name: s for s in load_sources(sources_file)}
+    check_writable_database(db, timeout=timeout, must_exist=True)
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-reprocess-" + uuid.uuid4().hex[:6]
-    con = connect(db)
+    con = connect(db, timeout=timeout)
     try:
         stored = stored_pages(con, since, source)
         pages = [process.clean(_input(sp, by_name), topic) for sp in stored]

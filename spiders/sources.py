@@ -401,6 +401,13 @@ def parse_source(raw: dict[str, Any], index: int) -> Source:
                   country=country, group=group)
 
 
+def check_only(source_list: list[Source], only: list[str] | None, sources_file: str | Path) -> None:
+    """A name in `only` that the sources file lacks is a mistake to say, not a source to skip silently."""
+    unknown = sorted(set(only or []) - {s.name for s in source_list})
+    if unknown:
+        raise ValueError(f"no source named {', '.join(unknown)} in {sources_file}")
+
+
 def load_sources(path: str | Path) -> list[Source]:
     """All sources of a TOML file (disabled ones included, flagged); raises ValueError on any bad entry.
 

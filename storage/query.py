@@ -1,22 +1,73 @@
-"""Read-only SQL for users: a connection that cannot write to the database or to any file."""
+"""Read-only SQL for users: one statement, on a connection that cannot write to the database or to any file."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
 
 from storage.db import connect
 
+# Statements that only read. DESCRIBE, SHOW, SUMMARIZE, PRAGMA and VALUES parse as SELECT; CALL runs table functions.
+READING = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.CALL}
 
-def run_query(db_path: str | os.PathLike, query: str, timeout: float | None = None) -> tuple[list[str], list[tuple]]:
-    """Columns and rows of `query`. The file is opened read-only and external access is switched off
-    (no COPY TO, no ATTACH, no writing files), so `talkwatch query` can never change anything."""
+
+class QueryRefused(ValueError):
+    """A statement `talkwatch query` will not run: none, several, or one that would change something."""
+
+
+def check_statement(query: str) -> str:
+    """The one reading statement in `query`, or QueryRefused saying why not (DuckDB's parser decides, not a regex).
+
+    Why refuse writes here when the connection is read-only anyway: DuckDB's own refusal ("Cannot execute
+    statement of type INSERT on database ... which is attached in read-only mode") does not say what to do.
+    """
+    if not query.strip():
+        raise QueryRefused("the query is empty: give one SELECT statement")
+    try:
+        found = duckdb.extract_statements(query)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"the query does not parse: {_one_line(exc)}") from None
+    if not found:
+        raise QueryRefused("the query has no statement (only `;` or comments): give one SELECT statement")
+    if len(found) > 1 and all(not s.query.strip() for s in found):
+        found = found[-1:]  # one statement DuckDB desugars into several (PIVOT): its last part is what it returns
+    if len(found) > 1:
+        raise QueryRefused(f"the query holds {len(found)} statements: give one per `talkwatch query`")
+    kind = found[0].type
+    if kind not in READING:
+        name = getattr(kind, "name", str(kind))
+        raise QueryRefused(f"{name} statements are not run: `talkwatch query` only reads, and nothing was changed "
+                           f"(`talkwatch run`, `reprocess` and `upgrade` are what write)")
+    return query
+
+
+def sandbox(con: duckdb.DuckDBPyConnection) -> None:
+    """No file access at all from this connection, and no setting that could give it back.
+
+    `enable_external_access = false` still allows DuckDB's temp directory (`<db>.tmp/`, where a COPY TO or
+    read_text() would otherwise work), so the temp directory is switched off first: large sorts cannot spill to
+    disk and fail with an out-of-memory error instead, which is the price of "cannot touch any file".
+    """
+    con.execute("SET temp_directory = ''")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+@contextmanager
+def query_cursor(db_path: str | os.PathLike, query: str,
+                 timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The executed statement, to fetch from in batches (DuckDB streams it), on a sandboxed read-only connection."""
+    check_statement(query)
     con = connect(db_path, read_only=True, timeout=timeout)
     try:
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        cur = con.execute(query)
-        if cur.description is None:
-            return [], []
-        return [d[0] for d in cur.description], cur.fetchall()
+        sandbox(con)
+        yield con.execute(query)
     finally:
         con.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -49,14 +49,17 @@ def test_clean_manifest_one_line_per_page_and_errors_do_not_stop_it(tmp_path):
         {"path": str(day_only), "url": "https://alpha.example/b"},
     ]) + "\n"
     proc = talkwatch("clean", "--manifest", "-", stdin=manifest)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # done, but a line failed: a scheduler must see it
+    assert proc.stderr.strip().splitlines() == [
+        'talkwatch clean: 1 of 3 manifest lines failed: their JSON lines carry "line" and "error"']
     lines = [json.loads(x) for x in proc.stdout.splitlines()]
     assert len(lines) == 3
     assert lines[0]["title"] == "Kremlin says memorandum is ready"
     assert lines[0]["published_at"] == "2025-05-29T11:00:00+03:00" and lines[0]["language"] == "en"
     assert lines[0]["text"].split("\n\n") == TALKS and lines[0]["authors"] == ["Anna Example"]
     assert set(lines[0]) >= {"path", "url", "title", "published_at", "date_source", "language", "authors", "text"}
-    assert "error" in lines[1] and lines[1]["url"] == "https://alpha.example/missing"
+    assert lines[1]["url"] == "https://alpha.example/missing" and lines[1]["line"] == 2
+    assert lines[1]["error"] == f"no such file: {tmp_path / 'missing.html'}"
     assert lines[2]["published_at"] == "2025-05-29"  # only the day is known: no invented midnight
 
 
@@ -98,12 +101,13 @@ def test_clean_takes_the_fetch_time_of_a_saved_page(tmp_path):
         {"path": str(page), "url": "https://alpha.example/m", "fetched_at": "2025-05-28T08:00:00"},
         {"path": str(page), "url": "https://alpha.example/m", "fetched_at": "yesterday"},
     ]) + "\n"
-    out = talkwatch("clean", "--manifest", "-", stdin=manifest).stdout
-    saved, early, bad = [json.loads(x) for x in out.splitlines()]
+    proc = talkwatch("clean", "--manifest", "-", stdin=manifest)
+    assert proc.returncode == 1
+    saved, early, bad = [json.loads(x) for x in proc.stdout.splitlines()]
     assert saved["published_at"] == "2025-05-29T11:00:00+03:00" and saved["date_source"] == "opengraph"
     # "fetched" the day before: every date on the page lies in its future, so none is credible
     assert early["published_at"] is None and early["date_source"] == "none"
-    assert "error" in bad and "yesterday" in bad["error"]
+    assert bad["line"] == 3 and bad["error"] == "\"fetched_at\" is not an ISO 8601 time: 'yesterday'"
     proc = talkwatch("clean", str(page), "--fetched-at", "soon")
     assert proc.returncode == 2 and "--fetched-at" in proc.stderr
 
@@ -116,7 +120,7 @@ def test_status_and_export_names_stay_inside_the_folder(tmp_path):
     out = tmp_path / "out"
     proc = talkwatch("export", "--format", "text", "--out", str(out), "--db", str(db))
     assert proc.returncode == 0, proc.stderr
-    files = list(out.iterdir())
+    files = [f for f in out.iterdir() if f.name != ".talkwatch-export.json"]  # the marker --force recognises
     assert len(files) == 2 and all(f.parent == out and f.name[:3].isdigit() for f in files)
     assert not (tmp_path / "etc").exists()
     proc = talkwatch("status", "--db", str(db))

@@ -139,7 +139,8 @@ def test_export_writes_one_file_per_original(world):
     out = world["tmp"] / "export"
     proc = talkwatch("export", "--format", "text", "--out", str(out), "--db", str(world["db"]), env=world["env"])
     assert proc.returncode == 0, proc.stderr
-    files = sorted(out.iterdir())
+    assert json.loads((out / ".talkwatch-export.json").read_text(encoding="utf-8"))["format"] == "text"
+    files = sorted(f for f in out.iterdir() if f.name != ".talkwatch-export.json")  # the marker --force reads
     assert len(files) == 4  # five articles, one of them a copy
     names = [f.name for f in files]
     assert all(len(n) == len("000_0123456789abcdef.txt") and n[3] == "_" for n in names)

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from storage.db import connect
+from storage.db import DatabaseOutdated, connect
 from storage.sqlfiles import migrations, sql
 from tests import coverage_db
 from tests.coverage_db import row
@@ -146,7 +146,7 @@ def test_the_index_follows_loads_reprocess_and_migrations(tmp_path):
     assert titles(path, "Мединский") == ["Мединский о меморандуме"]
 
 
-def test_a_file_from_before_the_index_is_indexed_when_it_is_migrated(tmp_path):
+def test_a_file_from_before_the_index_is_indexed_when_it_is_upgraded(tmp_path, capsys):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))  # the schema of talkwatch before migration 003, with one article in it
     con.execute(sql("schema_migrations"))
@@ -161,7 +161,17 @@ def test_a_file_from_before_the_index_is_indexed_when_it_is_migrated(tmp_path):
                            'none', 'ru', 'Делегации провели переговоры.', 3, true, 'k', 'h', 'a1', now(), now(),
                            'r', now())""")
     con.close()
-    assert titles(path, "переговорах") == ["Переговоры в Женеве"]  # read-only open migrates, then indexes
+    before = path.read_bytes()
+    with pytest.raises(DatabaseOutdated, match="talkwatch upgrade"):  # a reader never migrates behind one's back
+        connect(path, read_only=True)
+    assert main(["search", "переговорах", "--db", str(path)]) == 2
+    assert f"run `talkwatch upgrade --db {path}` first" in capsys.readouterr().err
+    assert path.read_bytes() == before
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "upgrade", "--db", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"upgraded {path}: applied 003_analysis.sql"
+    assert titles(path, "переговорах") == ["Переговоры в Женеве"]  # the upgrade indexed what the file held
 
 
 @pytest.mark.parametrize("query, message", [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 import duckdb
 import pytest
 
-from storage.db import DatabaseBusy, connect
+from storage.db import (DatabaseBusy, DatabaseOutdated, DatabaseRefused, NotTalkwatchDatabase, connect,
+                        upgrade)
 from storage.load import load_batch, seen_urls
 from tests.storagerows import OTHER, STORY, T0, article, batch, words_judge, write_lock_held
 
@@ -138,7 +140,7 @@ def test_second_writer_waits_then_fails_clearly(tmp_path):
         con.close()
 
 
-def test_read_only_open_of_an_older_file_migrates_it_first(tmp_path):
+def test_read_only_open_of_an_older_file_is_refused_until_it_is_upgraded(tmp_path):
     db = tmp_path / "old.duckdb"
     connect(db).close()
     raw = duckdb.connect(str(db))  # make it look like a file written before migration 002
@@ -146,9 +148,35 @@ def test_read_only_open_of_an_older_file_migrates_it_first(tmp_path):
     raw.execute("DROP TABLE source_state")
     raw.execute("DELETE FROM schema_migrations WHERE version = 2")
     raw.close()
+    before = db.read_bytes()
+    with pytest.raises(DatabaseOutdated, match=r"missing 002_source_state\.sql.*talkwatch upgrade --db"):
+        connect(db, read_only=True)
+    assert db.read_bytes() == before  # readers never write
+    assert upgrade(db) == ["002_source_state.sql"]
+    assert upgrade(db) == []
     con = connect(db, read_only=True)
     try:
         assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] >= 2
         assert con.execute("SELECT * FROM source_health").fetchall() == []
     finally:
         con.close()
+
+
+def test_read_only_open_refuses_what_is_not_a_talkwatch_database(tmp_path):
+    foreign = tmp_path / "mine.duckdb"
+    raw = duckdb.connect(str(foreign))
+    raw.execute("CREATE TABLE mine (x INT)")
+    raw.close()
+    garbage = tmp_path / "notes.duckdb"
+    garbage.write_text("not a database", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in (foreign, garbage)}
+    with pytest.raises(NotTalkwatchDatabase, match="not a talkwatch one"):
+        connect(foreign, read_only=True)
+    with pytest.raises(NotTalkwatchDatabase):
+        upgrade(foreign)
+    with pytest.raises(DatabaseRefused, match="not a DuckDB database file"):
+        connect(garbage, read_only=True)
+    with pytest.raises(DatabaseRefused, match="is a folder"):
+        connect(tmp_path, read_only=True)
+    assert {p.name: p.read_bytes() for p in (foreign, garbage)} == before
+    assert sorted(os.listdir(tmp_path)) == ["mine.duckdb", "notes.duckdb"]  # no .wal, no .tmp, no new tables

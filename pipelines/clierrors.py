@@ -1,0 +1,204 @@
+"""How `talkwatch` fails: one line on stderr, a documented exit status, the details in a log file.
+
+A scheduler reads the exit status and a person reads one line; a traceback serves neither, so it goes to a file
+whose path the line names (`$TALKWATCH_LOG_DIR`, else `talkwatch-<uid>/` in the temp folder: never beside the
+database, because the read-only commands must not write there).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import sys
+import tempfile
+import traceback
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # done, but some items failed: `clean` of a page that is no article, or of a manifest's lines
+EXIT_BAD_INPUT = 2  # bad arguments, configuration, input file, --db or --out: nothing was done
+EXIT_BUSY = 3  # the database stayed locked by another process for --lock-timeout seconds
+EXIT_STORAGE = 4  # the input was fine but reading or writing storage failed: nothing was stored
+EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE): the traceback is in the log file the line names
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+
+LOG_DIR_ENV = "TALKWATCH_LOG_DIR"
+MAX_LOG_RECORDS = 2000  # kept from a run's Prefect logging for the log file; older ones are dropped
+
+
+class CliError(Exception):
+    """A failure the command reports in one line with its own exit status."""
+
+    exit_code = EXIT_STORAGE
+
+    def __init__(self, message: object, exit_code: int | None = None) -> None:
+        super().__init__(str(message))
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class BadInput(CliError):
+    """Arguments, configuration or an input file that cannot be used: the message says what to change."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class Busy(CliError):
+    """The database is locked by another process."""
+
+    exit_code = EXIT_BUSY
+
+
+class StorageFailed(CliError):
+    """Reading or writing storage failed although the input was fine."""
+
+    exit_code = EXIT_STORAGE
+
+
+def one_line(message: object) -> str:
+    """The message on one line: DuckDB's and TOML's errors span several, and a caret line means nothing here."""
+    return " ".join(str(message).split())
+
+
+def say(prog: str, message: object) -> None:
+    """Print `prog: message` as one line on stderr."""
+    print(f"{prog}: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+def fail(prog: str, message: object, code: int) -> int:
+    """Say it and return the exit status, so a command can `return fail(...)`."""
+    say(prog, message)
+    return code
+
+
+def log_dir() -> Path:
+    """Where error logs go: $TALKWATCH_LOG_DIR, else a private `talkwatch-<uid>` folder in the temp folder.
+
+    The shared temp folder is checked: a folder of that name that is a symlink or somebody else's is not used
+    (a fresh private one is made instead), so no other user can redirect our logs.
+    """
+    given = os.environ.get(LOG_DIR_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = Path(tempfile.gettempdir()) / f"talkwatch-{uid}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = path.lstat()
+        if stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode) and st.st_uid == uid:
+            return path
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="talkwatch-"))
+
+
+def write_log(command: str, lines: list[str]) -> Path | None:
+    """A new log file `<command>-<UTC time>-<pid>.log` holding `lines`; None when it cannot be written.
+
+    Opened with O_EXCL and O_NOFOLLOW: a name planted in the folder is never followed or appended to.
+    """
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        path = log_dir() / f"{command}-{stamp}-{os.getpid()}.log"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
+            fh.write(f"talkwatch {command} at {stamp}, pid {os.getpid()}, argv {sys.argv!r}\n\n")
+            fh.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
+    except OSError:
+        return None
+    return path
+
+
+def log_exception(command: str, exc: BaseException, before: list[str] | None = None) -> Path | None:
+    """Write `before` (e.g. captured Prefect records) and the full traceback of `exc` to a new log file."""
+    trace = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return write_log(command, [*(before or []), *trace])
+
+
+def details(path: Path | None) -> str:
+    """The end of a failure line: where the traceback went."""
+    return f" (details in {path})" if path else ""
+
+
+def internal_error(command: str, exc: BaseException) -> int:
+    """The top-level guard's answer to a bug: one line naming the log with the traceback, exit 70."""
+    path = log_exception(command, exc)
+    return fail("talkwatch", f"internal error: {type(exc).__name__}: {exc}{details(path)}", EXIT_INTERNAL)
+
+
+class _Hidden(logging.Filter):
+    """Keeps Prefect's tracebacks and failed-state lines of a run off the console (the capture keeps them)."""
+
+    def __init__(self, capture: "PrefectCapture") -> None:
+        super().__init__()
+        self.capture = capture
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("prefect"):
+            return True
+        message = record.getMessage()
+        noisy = (record.exc_info is not None or "Traceback (most recent call last)" in message
+                 or message.startswith(("Finished in state Failed", "Finished in state Crashed")))
+        if noisy:
+            self.capture.hidden += 1
+        return not noisy
+
+
+class PrefectCapture(logging.Handler):
+    """Every Prefect record of the run, formatted with its traceback, in a bounded buffer for the log file."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: deque[str] = deque(maxlen=MAX_LOG_RECORDS)
+        self.hidden = 0
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("prefect"):
+            try:
+                self.records.append(self.format(record))
+            except Exception:  # noqa: BLE001 - a record that cannot be formatted is not worth a crash
+                self.records.append(f"{record.levelname} {record.name}: {record.msg!r}")
+
+
+def console_handlers() -> list[logging.Handler]:
+    """The stream handlers Prefect's logging config attached (root, uvicorn, prefect._internal, ...)."""
+    loggers = [logging.getLogger()] + [lg for lg in logging.Logger.manager.loggerDict.values()
+                                       if isinstance(lg, logging.Logger)]
+    found: list[logging.Handler] = []
+    for lg in loggers:
+        for h in lg.handlers:
+            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler) and h not in found:
+                found.append(h)
+    return found
+
+
+@contextmanager
+def prefect_tracebacks_captured() -> Iterator[PrefectCapture]:
+    """While a flow runs: Prefect's tracebacks of a failed task or flow stay off the console and are kept.
+
+    Why: a run that fails (a lock, a full disk) used to print two to four Prefect tracebacks, up to 89 lines,
+    above its one clear line. The INFO lines Prefect prints for a normal run are left as they are.
+    """
+    capture = PrefectCapture()
+    hide = _Hidden(capture)
+    handlers = console_handlers()
+    roots = [logging.getLogger(), logging.getLogger("prefect._internal")]
+    for h in handlers:
+        h.addFilter(hide)
+    for lg in roots:
+        lg.addHandler(capture)
+    try:
+        yield capture
+    finally:
+        for lg in roots:
+            lg.removeHandler(capture)
+        for h in handlers:
+            h.removeFilter(hide)

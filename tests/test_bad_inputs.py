@@ -1,0 +1,459 @@
+"""Every bad input to the real `talkwatch` command gets one line on stderr and its documented exit status, and
+changes nothing: not the database (sha256), not any file or folder beside it (names, sizes, mtimes).
+
+Each case runs `python -m pipelines.cli` in a fresh folder holding a complete talkwatch database, an older one, a
+user's own DuckDB file, garbage, pages and manifests of every kind, a FIFO, a symlink and a folder. `run` cases
+fail before Prefect starts, so they stay fast. Error logs go to a folder outside the one compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from storage.db import connect
+from storage.query import sandbox
+from tests.coverage_db import build
+from tests.newsweb import TALKS, article_html
+from tests.storagerows import write_lock_held
+
+REPO = Path(__file__).resolve().parents[1]
+TOPIC = REPO / "config" / "topic.toml"
+LOCK = ["--lock-timeout", "0.5"]
+SOURCES = ('[[source]]\nname = "alpha"\nlanguage = "en"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n'
+           'country = "GB"\ngroup = "international"\n')
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory) -> Path:
+    """The databases every case starts from, built once: copying them is cheaper than building them."""
+    base = tmp_path_factory.mktemp("templates")
+    build(base / "cov.duckdb")
+    shutil.copy(base / "cov.duckdb", base / "old.duckdb")
+    raw = duckdb.connect(str(base / "old.duckdb"))  # as if written before migration 002
+    raw.execute("DROP VIEW source_health")
+    raw.execute("DROP TABLE source_state")
+    raw.execute("DELETE FROM schema_migrations WHERE version = 2")
+    raw.close()
+    raw = duckdb.connect(str(base / "foreign.duckdb"))  # somebody's own analysis file
+    raw.execute("CREATE TABLE mine(x INT)")
+    raw.close()
+    return base
+
+
+def make_world(templates: Path, work: Path) -> None:
+    """A folder with one of everything a user may point talkwatch at by mistake."""
+    work.mkdir()
+    for name in ("cov.duckdb", "old.duckdb", "foreign.duckdb"):
+        shutil.copy(templates / name, work / name)
+    (work / "garbage.duckdb").write_text("not a database\n", encoding="utf-8")
+    (work / "cov.duckdb.tmp").mkdir()  # DuckDB's temp folder for cov.duckdb: a read-only query must not reach it
+    (work / "cov.duckdb.tmp" / "secret.txt").write_text("secret\n", encoding="utf-8")
+    (work / "page.html").write_text(article_html("Talks resume in Istanbul", TALKS, "2025-05-29T11:00:00+03:00"),
+                                    encoding="utf-8")
+    (work / "image.png").write_bytes(PNG)
+    (work / "empty.html").write_bytes(b"")
+    (work / "notes.txt").write_text("root:x:0:0:root:/root:/bin/bash\nplain text, no markup\n", encoding="utf-8")
+    with open(work / "huge.html", "wb") as f:  # sparse: over the 10 MB cap without writing 10 MB
+        f.write(b"<html><body><p>x</p>")
+        f.truncate(11 * 1024 * 1024)
+    (work / "folder").mkdir()
+    (work / "folder" / "keep.txt").write_text("mine\n", encoding="utf-8")
+    (work / "victim").mkdir()
+    (work / "victim" / "important.txt").write_text("do not overwrite\n", encoding="utf-8")
+    (work / "link").symlink_to(work / "victim")
+    os.mkfifo(work / "fifo")
+    (work / "sources.toml").write_text(SOURCES, encoding="utf-8")
+    (work / "bad-sources.toml").write_text('[[source]]\nname = "a"\nlanguage = "en"\nfeeds = ["ftp://a.test/f"]\n',
+                                           encoding="utf-8")
+    good = json.dumps({"path": "page.html", "url": "https://alpha.example/1"})
+    (work / "all-failed.jsonl").write_text("\n".join([
+        json.dumps({"path": "missing.html"}), json.dumps({"path": "image.png"}), "not json",
+        json.dumps({"path": "page.html", "timezone": "Mars/Olympus"})]) + "\n", encoding="utf-8")
+    (work / "one-bad-line.jsonl").write_bytes(
+        (good + "\n").encode() + b'{"path": "p\xe4ge.html"}\n' + (good + "\n").encode())
+    (work / "binary.jsonl").write_bytes(PNG)
+
+
+def snapshot(root: Path) -> dict[str, tuple]:
+    """Every entry under `root`, not following links: type, size, mtime, and the sha256 of each regular file."""
+    found: dict[str, tuple] = {}
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs + files + ([""] if Path(dirpath) == root else []):
+            p = Path(dirpath, name)
+            st = p.lstat()
+            digest = None
+            if stat.S_ISREG(st.st_mode) and name != "huge.html":
+                digest = hashlib.sha256(p.read_bytes()).hexdigest()
+            found[str(p.relative_to(root))] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, digest)
+    return found
+
+
+def env_for(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TALKWATCH_DB", "TALKWATCH_REPORT")}
+    env.update(PYTHONPATH=str(REPO), TALKWATCH_LOG_DIR=str(tmp / "logs"), TMPDIR=str(tmp / "systmp"),
+               PREFECT_HOME=str(tmp / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    (tmp / "systmp").mkdir(exist_ok=True)
+    return env
+
+
+def talkwatch(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A command line, the status it must exit with, and words its one stderr line must contain."""
+
+    id: str
+    args: list[str]
+    code: int
+    says: str
+    locked: str | None = None  # a database another process holds open for writing meanwhile
+    stdout: Callable[[str], None] | None = None  # extra checks of what was printed
+    env: dict[str, str] = field(default_factory=dict)  # environment variables set for this case
+
+
+def _manifest_all_failed(out: str) -> None:
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert [x["line"] for x in lines] == [1, 2, 3, 4]
+    assert lines[0]["error"] == "no such file: missing.html"
+    assert lines[1]["error"] == "image.png is not HTML (PNG image)"
+    assert lines[2]["error"].startswith("not JSON")
+    assert "not a known IANA time zone" in lines[3]["error"]
+
+
+def _manifest_one_bad_line(out: str) -> None:
+    first, bad, last = [json.loads(x) for x in out.splitlines()]
+    assert first["title"] == last["title"] == "Talks resume in Istanbul"  # the good line before it is not lost
+    assert bad == {"line": 2, "error": "line 2 is not UTF-8 text (byte 12)"}
+
+
+CASES = [
+    # --- query: one reading statement, no file access, a usable database
+    Case("query-empty", ["query", "", "--db", "cov.duckdb"], 2, "the query is empty"),
+    Case("query-semicolon", ["query", ";", "--db", "cov.duckdb"], 2, "no statement"),
+    Case("query-two-statements", ["query", "SELECT 1; SELECT 2", "--db", "cov.duckdb"], 2, "holds 2 statements"),
+    Case("query-delete", ["query", "DELETE FROM pages", "--db", "cov.duckdb"], 2, "DELETE statements are not run"),
+    Case("query-create", ["query", "CREATE TABLE x (a INT)", "--db", "cov.duckdb"], 2, "only reads"),
+    Case("query-attach", ["query", "ATTACH 'other.duckdb' AS o", "--db", "cov.duckdb"], 2, "only reads"),
+    Case("query-copy-into-temp-dir", ["query", "COPY (SELECT 1) TO 'cov.duckdb.tmp/x.csv'", "--db", "cov.duckdb"],
+         2, "COPY statements are not run"),
+    Case("query-read-temp-dir", ["query", "SELECT * FROM read_text('cov.duckdb.tmp/secret.txt')", "--db",
+                                 "cov.duckdb"], 2, "file system operations are disabled"),
+    Case("query-read-file", ["query", "SELECT * FROM read_text('page.html')", "--db", "cov.duckdb"], 2,
+         "file system operations are disabled"),
+    Case("query-read-csv", ["query", "SELECT * FROM read_csv('notes.txt')", "--db", "cov.duckdb"], 2,
+         "file system operations are disabled"),
+    Case("query-syntax", ["query", "SELEC 1", "--db", "cov.duckdb"], 2, "does not parse"),
+    Case("query-bad-column", ["query", "SELECT nope FROM articles", "--db", "cov.duckdb"], 2, "query failed"),
+    Case("query-limit-zero", ["query", "SELECT 1", "--db", "cov.duckdb", "--limit", "0"], 2, "--limit"),
+    Case("query-missing-db", ["query", "SELECT 1", "--db", "missing.duckdb"], 2, "no database at missing.duckdb"),
+    Case("query-default-db-missing", ["query", "SELECT 1"], 2, "no database at data/talkwatch.duckdb"),
+    Case("query-foreign-db", ["query", "SELECT 1", "--db", "foreign.duckdb"], 2, "not a talkwatch one"),
+    Case("query-garbage-db", ["query", "SELECT 1", "--db", "garbage.duckdb"], 2, "not a DuckDB database file"),
+    Case("query-old-db", ["query", "SELECT 1", "--db", "old.duckdb"], 2, "run `talkwatch upgrade --db old.duckdb`"),
+    Case("query-folder-db", ["query", "SELECT 1", "--db", "folder"], 2, "is a folder"),
+    Case("query-fifo-db", ["query", "SELECT 1", "--db", "fifo"], 2, "not a regular file"),
+    Case("query-empty-db", ["query", "SELECT 1", "--db", ""], 2, "the database path is empty"),
+    Case("query-locked", ["query", "SELECT 1", "--db", "cov.duckdb", *LOCK], 3, "locked by another process",
+         locked="cov.duckdb"),
+    Case("query-bad-lock-timeout", ["query", "SELECT 1", "--lock-timeout", "nan"], 2, "--lock-timeout"),
+    # --- status: read-only, like query
+    Case("status-missing-db", ["status", "--db", "missing.duckdb"], 2, "no database at missing.duckdb"),
+    Case("status-garbage-db", ["status", "--db", "garbage.duckdb"], 2, "not a DuckDB database file"),
+    Case("status-foreign-db", ["status", "--db", "foreign.duckdb"], 2, "not a talkwatch one"),
+    Case("status-old-db", ["status", "--db", "old.duckdb"], 2, "talkwatch upgrade"),
+    Case("status-folder-db", ["status", "--db", "folder"], 2, "is a folder"),
+    Case("status-locked", ["status", "--db", "cov.duckdb", *LOCK], 3, "gave up after 0.5 s", locked="cov.duckdb"),
+    Case("status-runs-zero", ["status", "--db", "cov.duckdb", "--runs", "0"], 2, "--runs"),
+    Case("status-negative-lock-timeout", ["status", "--lock-timeout", "-1"], 2, "--lock-timeout"),
+    Case("status-bad-lock-timeout-env", ["status", "--db", "cov.duckdb"], 2, "TALKWATCH_LOCK_TIMEOUT='soon'",
+         env={"TALKWATCH_LOCK_TIMEOUT": "soon"}),
+    # --- export: text gets the folder safety of the other formats
+    Case("export-text-out-empty", ["export", "--format", "text", "--out", "", "--db", "cov.duckdb"], 2,
+         "--out is empty"),
+    Case("export-text-out-file", ["export", "--format", "text", "--out", "notes.txt", "--db", "cov.duckdb"], 2,
+         "is not a folder"),
+    Case("export-text-out-symlink", ["export", "--format", "text", "--out", "link", "--db", "cov.duckdb"], 2,
+         "is a symlink"),
+    Case("export-text-out-foreign-folder", ["export", "--format", "text", "--out", "folder", "--db", "cov.duckdb",
+                                            "--force"], 2, "holds no talkwatch export"),
+    Case("export-text-out-cwd", ["export", "--format", "text", "--out", ".", "--db", "cov.duckdb"], 2,
+         "is the current folder"),
+    Case("export-text-out-unwritable", ["export", "--format", "text", "--out", "/proc/talkwatch-export", "--db",
+                                        "cov.duckdb"], 4, "cannot create a folder in /proc"),
+    Case("export-missing-db", ["export", "--format", "text", "--out", "out", "--db", "missing.duckdb"], 2,
+         "no database"),
+    Case("export-garbage-db", ["export", "--format", "text", "--out", "out", "--db", "garbage.duckdb"], 2,
+         "not a DuckDB database file"),
+    Case("export-foreign-db", ["export", "--format", "csv", "--out", "out", "--db", "foreign.duckdb"], 2,
+         "not a talkwatch one"),
+    Case("export-old-db", ["export", "--format", "text", "--out", "out", "--db", "old.duckdb"], 2,
+         "talkwatch upgrade"),
+    Case("export-locked", ["export", "--format", "text", "--out", "out", "--db", "cov.duckdb", *LOCK], 3,
+         "locked by another process", locked="cov.duckdb"),
+    # --- search and report: the same database refusals
+    Case("search-foreign-db", ["search", "ceasefire", "--db", "foreign.duckdb"], 2, "not a talkwatch one"),
+    Case("search-old-db", ["search", "ceasefire", "--db", "old.duckdb"], 2, "talkwatch upgrade"),
+    Case("report-foreign-db", ["report", "--out", "r.html", "--db", "foreign.duckdb"], 2, "not a talkwatch one"),
+    # --- reprocess: writes, but only an existing talkwatch database
+    Case("reprocess-missing-db", ["reprocess", "--db", "missing.duckdb", "--topic", str(TOPIC)], 2,
+         "no database at missing.duckdb"),
+    Case("reprocess-foreign-db", ["reprocess", "--db", "foreign.duckdb", "--topic", str(TOPIC)], 2,
+         "not a talkwatch one"),
+    Case("reprocess-garbage-db", ["reprocess", "--db", "garbage.duckdb", "--topic", str(TOPIC)], 2,
+         "not a DuckDB database file"),
+    Case("reprocess-missing-topic", ["reprocess", "--db", "cov.duckdb", "--topic", "missing.toml"], 2,
+         "missing.toml"),
+    Case("reprocess-bad-since", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--since", "yesterday"],
+         2, "--since is not an ISO 8601 date or time"),
+    Case("reprocess-locked", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), *LOCK], 3,
+         "locked by another process", locked="cov.duckdb"),
+    # --- upgrade: the explicit migration, of talkwatch's own files only
+    Case("upgrade-missing-db", ["upgrade", "--db", "missing.duckdb"], 2, "no database at missing.duckdb"),
+    Case("upgrade-foreign-db", ["upgrade", "--db", "foreign.duckdb"], 2, "not a talkwatch one"),
+    Case("upgrade-garbage-db", ["upgrade", "--db", "garbage.duckdb"], 2, "not a DuckDB database file"),
+    Case("upgrade-locked", ["upgrade", "--db", "old.duckdb", *LOCK], 3, "locked by another process",
+         locked="old.duckdb"),
+    # --- clean: a bounded, regular, HTML file; a known zone; a readable manifest
+    Case("clean-missing", ["clean", "missing.html"], 2, "no such file: missing.html"),
+    Case("clean-folder", ["clean", "folder"], 2, "is a folder"),
+    Case("clean-fifo", ["clean", "fifo"], 2, "not a regular file"),
+    Case("clean-dev-zero", ["clean", "/dev/zero"], 2, "not a regular file"),
+    Case("clean-too-big", ["clean", "huge.html"], 2, "page-size cap of 10 MB"),
+    Case("clean-binary", ["clean", "image.png"], 2, "not HTML (PNG image)"),
+    Case("clean-empty", ["clean", "empty.html"], 2, "is empty"),
+    Case("clean-plain-text", ["clean", "notes.txt"], 2, "not HTML: no HTML markup"),
+    Case("clean-etc-passwd", ["clean", "/etc/passwd"], 2, "not HTML"),
+    Case("clean-database", ["clean", "cov.duckdb"], 2, "not HTML"),
+    Case("clean-unknown-zone", ["clean", "page.html", "--timezone", "Mars/Olympus"], 2,
+         "'Mars/Olympus' is not a known IANA time zone"),
+    Case("clean-bad-fetched-at", ["clean", "page.html", "--fetched-at", "soon"], 2, "--fetched-at"),
+    Case("clean-bad-sources", ["clean", "page.html", "--sources", "bad-sources.toml"], 2, "bad-sources.toml"),
+    Case("clean-missing-sources", ["clean", "page.html", "--sources", "missing.toml"], 2, "missing.toml"),
+    Case("clean-nothing", ["clean"], 2, "give PAGE.html or --manifest"),
+    Case("clean-both", ["clean", "page.html", "--manifest", "all-failed.jsonl"], 2, "not both"),
+    Case("manifest-missing", ["clean", "--manifest", "missing.jsonl"], 2, "no such manifest"),
+    Case("manifest-folder", ["clean", "--manifest", "folder"], 2, "is a folder"),
+    Case("manifest-device", ["clean", "--manifest", "/dev/zero"], 2, "is a device"),
+    Case("manifest-binary", ["clean", "--manifest", "binary.jsonl"], 2, "not JSON lines (PNG image)"),
+    Case("manifest-not-json-lines", ["clean", "--manifest", "notes.txt"], 2, "does not start with"),
+    Case("manifest-all-lines-failed", ["clean", "--manifest", "all-failed.jsonl"], 1,
+         "4 of 4 manifest lines failed", stdout=_manifest_all_failed),
+    Case("manifest-one-non-utf8-line", ["clean", "--manifest", "one-bad-line.jsonl"], 1,
+         "1 of 3 manifest lines failed", stdout=_manifest_one_bad_line),
+    # --- run: every one of these fails before Prefect starts
+    Case("run-setting-without-equals", ["run", "-s", "FOO", "--sources", "sources.toml", "--topic", str(TOPIC),
+                                        "--db", "cov.duckdb"], 2, "FOO"),
+    Case("run-bad-setting-value", ["run", "-s", "DOWNLOAD_DELAY=abc", "--sources", "sources.toml", "--topic",
+                                   str(TOPIC), "--db", "cov.duckdb"], 2, "DOWNLOAD_DELAY"),
+    Case("run-missing-sources", ["run", "--sources", "missing.toml", "--topic", str(TOPIC), "--db", "cov.duckdb"],
+         2, "missing.toml"),
+    Case("run-bad-sources", ["run", "--sources", "bad-sources.toml", "--topic", str(TOPIC), "--db", "cov.duckdb"],
+         2, "bad-sources.toml"),
+    Case("run-missing-topic", ["run", "--sources", "sources.toml", "--topic", "missing.toml", "--db", "cov.duckdb"],
+         2, "missing.toml"),
+    Case("run-unknown-only", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--only", "nosuch",
+                              "--db", "cov.duckdb"], 2, "no source named nosuch"),
+    Case("run-empty-only", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--only", " , ",
+                            "--db", "cov.duckdb"], 2, "--only names no source"),
+    Case("run-foreign-db", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "foreign.duckdb"],
+         2, "not a talkwatch one"),
+    Case("run-garbage-db", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "garbage.duckdb"],
+         2, "not a DuckDB database file"),
+    Case("run-folder-db", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "folder"],
+         2, "is a folder"),
+    Case("run-db-under-a-file", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                 "notes.txt/talkwatch.duckdb"], 2, "notes.txt is a file"),
+    Case("run-db-unwritable", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                               "/proc/talkwatch-test/talkwatch.duckdb"], 2, "cannot write in /proc"),
+    Case("run-locked", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "cov.duckdb", *LOCK],
+         3, "locked by another process", locked="cov.duckdb"),
+    Case("run-bad-lock-timeout", ["run", "--lock-timeout", "soon"], 2, "--lock-timeout"),
+    # --- the parser itself
+    Case("unknown-command", ["nosuch"], 2, "invalid choice"),
+    Case("no-command", [], 2, "required"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_gets_one_line_its_status_and_changes_nothing(case: Case, templates: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    make_world(templates, work)
+    env = {**env_for(tmp_path), **case.env}
+    before = snapshot(work)
+    if case.locked:
+        with write_lock_held(work / case.locked, 60):
+            proc = talkwatch(case.args, work, env)
+    else:
+        proc = talkwatch(case.args, work, env)
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == case.code, proc.stderr[-3000:]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert lines[0].startswith("talkwatch") and case.says in lines[0], lines[0]
+    if case.stdout:
+        case.stdout(proc.stdout)
+    elif case.code >= 2:
+        assert proc.stdout == ""
+    assert snapshot(work) == before
+
+
+def test_query_streams_its_rows_and_stops_at_limit(templates: Path, tmp_path: Path):
+    work = tmp_path / "work"
+    make_world(templates, work)
+    before = snapshot(work)
+    proc = talkwatch(["query", "SELECT range AS n FROM range(100000000)", "--db", "cov.duckdb", "--format", "csv",
+                      "--limit", "2500"], work, env_for(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["n"] + [str(i) for i in range(2500)]
+    assert proc.stderr.splitlines() == ["talkwatch query: stopped after --limit 2500 rows; more rows match"]
+    table = talkwatch(["query", "SELECT source, count(*) AS n FROM articles GROUP BY source ORDER BY source",
+                       "--db", "cov.duckdb"], work, env_for(tmp_path))
+    assert table.returncode == 0 and table.stderr == ""
+    assert table.stdout.splitlines()[0].split(" | ")[0].strip() == "source" and table.stdout.endswith("(4 rows)\n")
+    assert snapshot(work) == before
+
+
+def test_a_huge_result_is_printed_as_it_is_fetched(templates: Path, tmp_path: Path):
+    """100 million rows: the first ones arrive at once, and memory stays small (the pipe is closed early)."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "query", "SELECT range FROM range(100000000)",
+                             "--db", "cov.duckdb", "--format", "csv"], cwd=work, env=env_for(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        head = [proc.stdout.readline() for _ in range(3)]
+        assert head == [b"range\r\n", b"0\r\n", b"1\r\n"]  # csv.writer ends rows with CRLF, as before
+    finally:
+        proc.stdout.close()  # the reader goes away, as `| head` does
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141 and err == b""  # quietly, like any Unix tool on a closed pipe
+
+
+def test_the_sandbox_refuses_copy_and_read_text_everywhere_even_in_the_temp_folder(templates: Path, tmp_path: Path):
+    """DuckDB allows its temp folder (`<db>.tmp/`) despite enable_external_access=false; the sandbox does not."""
+    db = tmp_path / "cov.duckdb"
+    shutil.copy(templates / "cov.duckdb", db)
+    temp = tmp_path / "cov.duckdb.tmp"
+    temp.mkdir()
+    (temp / "secret.txt").write_text("secret", encoding="utf-8")
+    con = connect(db, read_only=True)
+    try:
+        sandbox(con)
+        for target in (temp / "out.csv", tmp_path / "out.csv", Path("/tmp") / f"tw-{os.getpid()}.csv"):
+            with pytest.raises(duckdb.Error, match="disabled by configuration"):
+                con.execute(f"COPY (SELECT 1) TO '{target}'")
+            assert not target.exists()
+        for source in (temp / "secret.txt", "cov.duckdb.tmp/secret.txt", "/etc/hostname"):
+            with pytest.raises(duckdb.Error, match="disabled by configuration"):
+                con.execute(f"SELECT * FROM read_text('{source}')").fetchall()
+        with pytest.raises(duckdb.Error):
+            con.execute("SET temp_directory = '/tmp'")  # lock_configuration: no way back
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] > 0  # reading the database still works
+    finally:
+        con.close()
+
+
+def test_text_export_writes_atomically_and_force_replaces_it_whole(templates: Path, tmp_path: Path):
+    db = tmp_path / "cov.duckdb"
+    shutil.copy(templates / "cov.duckdb", db)
+    out = tmp_path / "texts"
+    env = env_for(tmp_path)
+    first = talkwatch(["export", "--format", "text", "--out", str(out), "--db", str(db)], tmp_path, env)
+    assert first.returncode == 0, first.stderr
+    names = sorted(os.listdir(out))
+    assert names[0] == ".talkwatch-export.json" and len(names) == 8  # 7 originals, the two copies left out
+    (out / "stale.txt").write_text("from an older export", encoding="utf-8")
+    again = talkwatch(["export", "--format", "text", "--out", str(out), "--db", str(db)], tmp_path, env)
+    assert again.returncode == 2 and "add --force" in again.stderr
+    forced = talkwatch(["export", "--format", "text", "--out", str(out), "--db", str(db), "--force"], tmp_path, env)
+    assert forced.returncode == 0, forced.stderr
+    assert sorted(os.listdir(out)) == names  # the stale file went with the old export
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".")]  # no staging or old folder left
+
+
+def test_upgrade_then_readers_accept_an_older_file(templates: Path, tmp_path: Path):
+    db = tmp_path / "old.duckdb"
+    shutil.copy(templates / "old.duckdb", db)
+    env = env_for(tmp_path)
+    refused = talkwatch(["status", "--db", str(db)], tmp_path, env)
+    assert refused.returncode == 2 and f"run `talkwatch upgrade --db {db}` first" in refused.stderr
+    done = talkwatch(["upgrade", "--db", str(db)], tmp_path, env)
+    assert done.returncode == 0 and done.stdout.strip() == f"upgraded {db}: applied 002_source_state.sql"
+    again = talkwatch(["upgrade", "--db", str(db)], tmp_path, env)
+    assert again.returncode == 0 and again.stdout.strip() == f"{db} is up to date"
+    assert talkwatch(["status", "--db", str(db)], tmp_path, env).returncode == 0
+
+
+def test_ctrl_c_is_one_line_and_status_130(tmp_path: Path):
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "clean", "--manifest", "-"], cwd=tmp_path,
+                            env=env_for(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # it is waiting for the manifest's first line
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert err.splitlines() == ["talkwatch: interrupted"]
+
+
+def test_an_unexpected_error_is_one_line_with_its_traceback_in_a_log(tmp_path, monkeypatch, capsys):
+    import pipelines.cli as cli
+
+    def broken(args):
+        raise KeyError("surprise")
+
+    monkeypatch.setenv("TALKWATCH_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr(cli, "cmd_status", broken)
+    assert main(["status", "--db", str(tmp_path / "x.duckdb")]) == 70
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("talkwatch: internal error: KeyError: 'surprise' (details in ")
+    log = Path(err[0].rsplit("(details in ", 1)[1].rstrip(")"))
+    assert log.parent == tmp_path / "logs"
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "in broken" in text and "KeyError: 'surprise'" in text
+
+
+def test_a_run_failing_inside_the_flow_keeps_prefect_tracebacks_off_the_console(prefect_api, tmp_path, monkeypatch,
+                                                                                 capfd):
+    """The one failure a pre-check cannot see (here a full disk as the flow opens the database): Prefect's
+    tracebacks of the failed task and flow go to the log file the last line names, not to the terminal."""
+    import pipelines.flow as flow
+
+    def disk_full(db):
+        raise OSError(28, "No space left on device")
+
+    (tmp_path / "sources.toml").write_text(SOURCES, encoding="utf-8")
+    monkeypatch.setenv("TALKWATCH_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr(flow, "read_crawl_state", disk_full)
+    code = main(["run", "--sources", str(tmp_path / "sources.toml"), "--topic", str(TOPIC),
+                 "--db", str(tmp_path / "new.duckdb")])
+    err = capfd.readouterr().err
+    assert code == 4, err
+    assert "Traceback" not in err
+    line = [x for x in err.splitlines() if x.startswith("talkwatch: ")]
+    assert len(line) == 1 and line[0].startswith(
+        "talkwatch: run failed, nothing was stored: [Errno 28] No space left on device (details in "), err
+    log = Path(line[0].rsplit("(details in ", 1)[1].rstrip(")")).read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in log and "disk_full" in log and "prefect.task_runs" in log
+    assert not (tmp_path / "new.duckdb").exists()
