@@ -47,20 +47,22 @@ def stack(tmp_path_factory):
 
 
 async def _deployment_runs(api: str, name: str):
-    from prefect.client.orchestration import get_client
+    """The deployment and its runs, asked of this module's server by URL: an in-process Prefect may already be
+    bound to the session's test API (another module's prefect_api fixture), whatever PREFECT_API_URL says now."""
+    from prefect.client.orchestration import PrefectClient
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
-    async with get_client() as client:
+    async with PrefectClient(api) as client:
         dep = await client.read_deployment_by_name(name)
         runs = await client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[dep.id])))
         return dep, runs
 
 
-async def _run_and_artifacts(flow_run_id):
-    from prefect.client.orchestration import get_client
+async def _run_and_artifacts(api: str, flow_run_id):
+    from prefect.client.orchestration import PrefectClient
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    async with get_client() as client:
+    async with PrefectClient(api) as client:
         run = await client.read_flow_run(flow_run_id)
         arts = await client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
@@ -112,7 +114,7 @@ def test_deploy_schedule_and_manual_run(stack):
         dep, runs = asyncio.run(_deployment_runs(stack["api"], "ingest/manual"))
         done = [r for r in runs if r.state_type and r.state_type.value == "COMPLETED"]
         assert len(done) == 1
-        run, arts = asyncio.run(_run_and_artifacts(done[0].id))
+        run, arts = asyncio.run(_run_and_artifacts(stack["api"], done[0].id))
         assert any(a.key == "ingest-summary" and "alpha" in (a.data or "") for a in arts)
         assert any(a.key == "coverage-report" and (tmp / "report.html").resolve().as_uri() in (a.data or "")
                    for a in arts)
