@@ -1,12 +1,16 @@
-"""Rows to the terminal: an aligned table, CSV or JSON lines, shared by `query` and `search`."""
+"""Rows to the terminal: an aligned table, CSV or JSON lines, shared by `query`, `search` and `status`."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TextIO
+
+CELL_CAP = 60  # table cells are cut here
 
 
 def jsonable(v: Any) -> Any:
@@ -18,33 +22,58 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-def format_table(columns: list[str], rows: list[tuple], cap: int = 60) -> str:
+def cell(v: Any, cap: int = CELL_CAP) -> str:
+    """A table cell: NULL for None, on one line, cut at `cap` characters."""
+    s = "NULL" if v is None else str(jsonable(v)).replace("\n", " ")
+    return s if len(s) <= cap else s[: cap - 1] + "…"
+
+
+def _line(vals: list[str], widths: list[int]) -> str:
+    return " | ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()
+
+
+def _head(columns: list[str], widths: list[int]) -> str:
+    return _line(columns, widths) + "\n" + "-+-".join("-" * w for w in widths) + "\n"
+
+
+def write_batches(columns: list[str], batches: Iterable[list[tuple]], fmt: str, out: TextIO,
+                  cap: int = CELL_CAP) -> int:
+    """Print batches of rows as they come, as `table`, `csv` (with a header) or `json` (one object per line);
+    returns the rows printed. A table is aligned to the widest cell of its first batch, so a result that fits in
+    one batch prints exactly as `format_table` would, and a streamed one never needs all its rows at once."""
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer:
+        writer.writerow(columns)
+    widths: list[int] | None = None
+    shown = 0
+    for batch in batches:
+        if fmt == "json":
+            out.writelines(json.dumps({c: jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False,
+                                      default=str) + "\n" for r in batch)
+        elif writer:
+            writer.writerows([jsonable(v) for v in r] for r in batch)
+        else:
+            cells = [[cell(v, cap) for v in r] for r in batch]
+            if widths is None:
+                widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+                out.write(_head(columns, widths))
+            out.writelines(_line(r, widths) + "\n" for r in cells)
+        shown += len(batch)
+        out.flush()
+    if fmt == "table":
+        if widths is None:
+            out.write(_head(columns, [len(c) for c in columns]))
+        out.write(f"({shown} row{'s' if shown != 1 else ''})\n")
+    return shown
+
+
+def format_table(columns: list[str], rows: list[tuple], cap: int = CELL_CAP) -> str:
     """Columns padded to their widest cell, cells cut at `cap` characters, and a row count."""
-    def cell(v: Any) -> str:
-        s = "NULL" if v is None else str(jsonable(v))
-        s = s.replace("\n", " ")
-        return s if len(s) <= cap else s[: cap - 1] + "…"
-
-    cells = [[cell(v) for v in r] for r in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-
-    def line(vals: list[str]) -> str:
-        return " | ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()
-
-    out = [line(columns), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
+    buf = io.StringIO()
+    write_batches(columns, [rows], "table", buf, cap)
+    return buf.getvalue().rstrip("\n")
 
 
 def write_rows(columns: list[str], rows: list[tuple], fmt: str, out: TextIO | None = None) -> None:
     """Print `rows` as `table`, `csv` (with a header) or `json` (one object per line)."""
-    out = out or sys.stdout
-    if fmt == "json":
-        for r in rows:
-            out.write(json.dumps({c: jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False, default=str) + "\n")
-    elif fmt == "csv":
-        w = csv.writer(out)
-        w.writerow(columns)
-        w.writerows([[jsonable(v) for v in r] for r in rows])
-    else:
-        out.write(format_table(columns, rows) + "\n")
+    write_batches(columns, [rows], fmt, out or sys.stdout)

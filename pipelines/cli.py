@@ -7,7 +7,6 @@ a traceback goes to a log file the line names. Only `run`, `reprocess` and `upgr
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -17,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from analysis.output import format_table, jsonable
+from analysis.output import format_table, write_batches
 from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PARTIAL,
                                  EXIT_STORAGE, details, fail, internal_error, log_exception, say, write_log)
 
@@ -32,7 +31,6 @@ DEFAULT_DB = os.environ.get("TALKWATCH_DB", "data/talkwatch.duckdb")
 EXIT_FAILED = EXIT_STORAGE  # the name earlier versions used
 EXIT_BROKEN_PIPE = 141  # the reader of our output went away (`talkwatch query ... | head`): 128 + SIGPIPE
 QUERY_BATCH = 1000  # rows fetched and printed at a time: `query` never holds a whole result
-CELL_CAP = 60  # table cells are cut here, as in analysis/output.py
 PROG = "talkwatch"
 
 
@@ -189,39 +187,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def stream_rows(cur: Any, fmt: str, limit: int | None, out: TextIO | None = None) -> tuple[int, bool]:
-    """Print the cursor's rows as they are fetched; (rows printed, whether --limit left more unprinted).
-
-    The table is aligned to the widest cell of its first batch (cells are cut at CELL_CAP characters anyway), so
-    a result that fits in one batch prints exactly as `format_table` would.
-    """
-    out = out or sys.stdout
+    """Print the cursor's rows as they are fetched; (rows printed, whether --limit left more unprinted)."""
     columns = [d[0] for d in cur.description] if cur.description else []
-    table = fmt == "table"
-    writer = csv.writer(out) if fmt == "csv" else None
-    if writer:
-        writer.writerow(columns)
-    widths: list[int] | None = None
-    shown = 0
-    for batch in _batches(cur, limit):
-        if fmt == "json":
-            out.writelines(json.dumps({c: jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False,
-                                      default=str) + "\n" for r in batch)
-        elif writer:
-            writer.writerows([jsonable(v) for v in r] for r in batch)
-        else:
-            cells = [[_cell(v) for v in r] for r in batch]
-            if widths is None:
-                widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-                out.write(_table_head(columns, widths))
-            out.writelines(_table_line(r, widths) + "\n" for r in cells)
-        shown += len(batch)
-        out.flush()
-    more = limit is not None and shown >= limit and bool(cur.fetchmany(1))
-    if table:
-        if widths is None:
-            out.write(format_table(columns, []).rsplit("\n", 1)[0] + "\n")
-        out.write(f"({shown} row{'s' if shown != 1 else ''})\n")
-    return shown, more
+    shown = write_batches(columns, _batches(cur, limit), fmt, out or sys.stdout)
+    return shown, limit is not None and shown >= limit and bool(cur.fetchmany(1))
 
 
 def _batches(cur: Any, limit: int | None) -> Iterator[list[tuple]]:
@@ -233,19 +202,6 @@ def _batches(cur: Any, limit: int | None) -> Iterator[list[tuple]]:
         yield batch
         if left is not None:
             left -= len(batch)
-
-
-def _cell(v: Any) -> str:
-    s = "NULL" if v is None else str(jsonable(v)).replace("\n", " ")
-    return s if len(s) <= CELL_CAP else s[: CELL_CAP - 1] + "…"
-
-
-def _table_line(vals: list[str], widths: list[int]) -> str:
-    return " | ".join(v.ljust(w) for v, w in zip(vals, widths)).rstrip()
-
-
-def _table_head(columns: list[str], widths: list[int]) -> str:
-    return _table_line(columns, widths) + "\n" + "-+-".join("-" * w for w in widths) + "\n"
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
