@@ -6,19 +6,18 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import FrameType
 
 import duckdb
 
 from analysis.outdir import OutDirFailed, OutDirRefused, check_out_dir, files_in, staged, write_marker
+from analysis.sqlfiles import sql
+from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, fail
 from storage.db import DatabaseBusy, DatabaseRefused, connect
 
 FORMATS = ("parquet", "csv", "jsonl", "text")
@@ -28,9 +27,7 @@ JSONL_FILE = "articles.jsonl"
 EMPTY_PARTITION = "month=none"  # where an export of no articles keeps its schema-only parquet file
 PARQUET_FILE = "data_0.parquet"  # DuckDB's own name for the first file of a partition
 
-EXIT_BAD_INPUT = 2
-EXIT_BUSY = 3
-EXIT_FAILED = 4
+PROG = "talkwatch export"
 
 # How a cell is written where the format cannot carry the DuckDB type as is. Every timestamp is ISO 8601 in UTC
 # with microseconds and an explicit offset, a fixed width, so text order is time order.
@@ -42,7 +39,7 @@ AS_TEXT = "CAST({col} AS VARCHAR)"
 class ExportError(Exception):
     """An export that could not be written; `exit_code` is what the command returns for it."""
 
-    exit_code = EXIT_FAILED
+    exit_code = EXIT_STORAGE
 
 
 class ExportInputError(ExportError, ValueError):
@@ -54,7 +51,7 @@ class ExportInputError(ExportError, ValueError):
 class ExportWriteError(ExportError):
     """The export could not be stored (permission, disk full, a concurrent writer); nothing was left behind."""
 
-    exit_code = EXIT_FAILED
+    exit_code = EXIT_STORAGE
 
 
 @dataclass(frozen=True)
@@ -67,11 +64,9 @@ class ExportResult:
     files: list[str] = field(default_factory=list)
 
 
-@cache
 def export_sql() -> str:
     """The export's query (analysis/sql/export_articles.sql), without a trailing `;` so it can be wrapped."""
-    text = resources.files("analysis").joinpath("sql", "export_articles.sql").read_text(encoding="utf-8")
-    return text.strip().rstrip(";")
+    return sql("export_articles").strip().rstrip(";")
 
 
 def export_articles(db_path: str | os.PathLike, fmt: str, out_dir: str | os.PathLike, force: bool = False,
@@ -215,27 +210,21 @@ def _terminate_as_interrupt() -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _fail(message: object, code: int) -> int:
-    """Say what went wrong in one line on stderr (DuckDB's messages span several) and return the exit code."""
-    print(f"talkwatch export: {' '.join(str(message).split())}", file=sys.stderr)
-    return code
-
-
 def cmd_export_articles(args: argparse.Namespace) -> int:
     """The command: 0 written, 2 bad input, 3 database busy, 4 storage failure; errors are one line, no traceback."""
     try:
         with _terminate_as_interrupt():
             result = export_articles(args.db, args.format, args.out, force=args.force, timeout=args.lock_timeout)
     except DatabaseBusy as exc:
-        return _fail(exc, EXIT_BUSY)
+        return fail(PROG, exc, EXIT_BUSY)
     except ExportError as exc:
-        return _fail(exc, exc.exit_code)
+        return fail(PROG, exc, exc.exit_code)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return fail(PROG, "interrupted", EXIT_INTERRUPTED)
     except _Terminated:
-        return _fail("terminated", 143)
+        return fail(PROG, "terminated", 143)
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
-        return _fail(f"export failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+        return fail(PROG, f"export failed: {type(exc).__name__}: {exc}", EXIT_STORAGE)
     print(f"wrote {result.rows} articles to {result.path} ({result.format}, {len(result.files)} files)")
     return 0
 

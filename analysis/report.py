@@ -6,7 +6,6 @@ import argparse
 import os
 import secrets
 import stat
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -19,13 +18,12 @@ import duckdb
 from analysis import charts
 from analysis.html import GENERATOR_META, Cell, esc, missing, num, page, section, table
 from analysis.sqlfiles import sql
+from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail
 from storage.db import DatabaseBusy, DatabaseRefused, connect
 
 Row = dict[str, Any]
 
-EXIT_REFUSED = 2
-EXIT_BUSY = 3
-EXIT_FAILED = 4
+PROG = "talkwatch report"
 LATEST_LIMIT = 200
 HEAD_BYTES = 4096  # our generator tag sits in the first lines; plotly.js (4.7 MB) comes after it
 WEEKLY_AFTER_DAYS = 45  # a longer period is framed per week: daily shares of a few articles are mostly noise
@@ -507,12 +505,6 @@ def write_report(db_path: str | os.PathLike, out_path: str | os.PathLike, since:
     return ReportResult(path=out, articles=int(data.totals["articles"]), charts=drawn)
 
 
-def _fail(message: object, code: int) -> int:
-    """One line on stderr, never a traceback."""
-    print(f"talkwatch report: {' '.join(str(message).split())}", file=sys.stderr)
-    return code
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     """`talkwatch report`: 0 written, 2 bad input, 3 database busy, 4 reading or writing failed."""
     try:
@@ -520,12 +512,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         until = parse_day(getattr(args, "until", None), "--until")
         result = write_report(args.db, args.out, since, until, timeout=getattr(args, "lock_timeout", None))
     except ReportRefused as exc:
-        return _fail(exc, EXIT_REFUSED)
+        return fail(PROG, exc, EXIT_BAD_INPUT)
     except DatabaseBusy as exc:
-        return _fail(exc, EXIT_BUSY)
+        return fail(PROG, exc, EXIT_BUSY)
     except ReportFailed as exc:
-        return _fail(exc, EXIT_FAILED)
+        return fail(PROG, exc, EXIT_STORAGE)
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback; still a failure the caller sees
-        return _fail(f"failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+        return fail(PROG, f"failed: {type(exc).__name__}: {exc}", EXIT_STORAGE)
     print(f"talkwatch report: wrote {result.path} ({result.articles} articles, {len(result.charts)} charts)")
     return 0

@@ -12,8 +12,10 @@ import duckdb
 
 from analysis.output import write_rows
 from analysis.sqlfiles import sql
+from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail
 from storage.db import DatabaseBusy, DatabaseRefused, connect
 
+PROG = "talkwatch search"
 MAX_QUERY_CHARS = 1000  # a search box, not a document: longer input is a mistake (or a paste) to say, not to run
 MAX_LIMIT = 10000
 _LANG = re.compile(r"[a-z]{2}")
@@ -101,19 +103,19 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise QueryError("--db is empty: give the database file")
         con = connect(args.db, read_only=True, timeout=args.lock_timeout)
     except QueryError as exc:
-        return _fail(str(exc), 2)
+        return fail(PROG, exc, EXIT_BAD_INPUT)
     except (FileNotFoundError, DatabaseRefused) as exc:  # missing, not talkwatch's, or older (names `upgrade`)
-        return _fail(str(exc), 2)
+        return fail(PROG, exc, EXIT_BAD_INPUT)
     except DatabaseBusy as exc:
-        return _fail(str(exc), 3)
+        return fail(PROG, exc, EXIT_BUSY)
     except duckdb.Error as exc:  # not a DuckDB file, or not one talkwatch can read: the input is wrong
-        return _fail(f"cannot open {args.db} as a talkwatch database: {_first_line(exc)}", 2)
+        return fail(PROG, f"cannot open {args.db} as a talkwatch database: {_first_line(exc)}", EXIT_BAD_INPUT)
     try:
         columns, rows = search(con, args.query, filters)
     except QueryError as exc:
-        return _fail(str(exc), 2)
+        return fail(PROG, exc, EXIT_BAD_INPUT)
     except duckdb.Error as exc:
-        return _fail(f"search failed: {_first_line(exc)}", 4)
+        return fail(PROG, f"search failed: {_first_line(exc)}", EXIT_STORAGE)
     finally:
         con.close()
     if args.format == "table":
@@ -129,8 +131,3 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"talkwatch search: {message}", file=sys.stderr)
-    return code
