@@ -142,15 +142,20 @@ def connect(path: str | os.PathLike, read_only: bool = False,
     try:
         if read_only:
             _require_current(con, path)
-        con.execute("SET TimeZone = 'UTC'")
-        if not load_fts(con):
-            raise RuntimeError("the DuckDB FTS extension could not be loaded (is duckdb-extension-fts installed?)")
+        _session(con)
         if not read_only:
             migrate(con)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
+    """What every talkwatch connection has: times shown in UTC, and the FTS extension (search.sql's stemmers)."""
+    con.execute("SET TimeZone = 'UTC'")
+    if not load_fts(con):
+        raise RuntimeError("the DuckDB FTS extension could not be loaded (is duckdb-extension-fts installed?)")
 
 
 def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
@@ -264,9 +269,7 @@ def upgrade(path: str | os.PathLike, timeout: float | None = None) -> list[str]:
     con = _open(p, False, wait)
     try:
         applied_migrations(con, p)  # still ours: nobody swapped the file between the two opens
-        con.execute("SET TimeZone = 'UTC'")
-        if not load_fts(con):
-            raise RuntimeError("the DuckDB FTS extension could not be loaded (is duckdb-extension-fts installed?)")
+        _session(con)
         done = set(migrate(con))
     finally:
         con.close()
