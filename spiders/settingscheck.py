@@ -10,7 +10,6 @@ project's settings (`spiders.settings`); a default's Python type says how Scrapy
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import math
@@ -18,6 +17,8 @@ import re
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
+
+from spiders.sources import did_you_mean
 
 # Settings whose default is written as an int but which Scrapy reads with getfloat: "0.5" must pass.
 _READ_AS_FLOAT = frozenset({"DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DNS_TIMEOUT"})
@@ -84,9 +85,7 @@ def setting_kind(name: str) -> str:
 
 def _name_error(key: str) -> ValueError:
     """Unknown setting: suggest the closest known name (matching upper case, since names are upper case)."""
-    close = difflib.get_close_matches(key.upper(), sorted(known_settings()), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return ValueError(f"-s {key}: unknown Scrapy setting{hint}")
+    return ValueError(f"-s {key}: unknown Scrapy setting{did_you_mean(key.upper(), sorted(known_settings()))}")
 
 
 def _number(key: str, value: str, whole: bool) -> str:
