@@ -21,7 +21,7 @@ CREATE OR REPLACE MACRO tw_stemmer(lang) AS CASE lang
 -- verb ending, Russian spellings included, keeping at least three letters. переговори, переговорів, переговорами
 -- -> переговор, the Russian stemmer's stem of переговоры too, so a Cyrillic query finds both languages.
 CREATE OR REPLACE MACRO tw_stem_cyrillic(w) AS regexp_replace(w,
-    '^(.{3,}?)(ування|ювання|ування|ання|ення|іння|ами|ями|ові|еві|єві|ого|ому|ими|іми|ого|ему|ій|ий|ої|ів|їв|ах|ях|ам|ям|ом|ем|ою|ею|єю|ої|ій|ий|іх|их|им|ім|ти|ть|ся|сь|ов|ев|ей|ой|ый|ая|яя|ое|ее|ые|ие|ых|ым|а|я|и|і|ї|у|ю|о|е|є|ь|ы|й)$',
+    '^(.{3,}?)(ування|ювання|ання|ення|іння|ами|ями|ові|еві|єві|ого|ому|ими|іми|ему|ій|ий|ої|ів|їв|ах|ях|ам|ям|ом|ем|ою|ею|єю|іх|их|им|ім|ти|ть|ся|сь|ов|ев|ей|ой|ый|ая|яя|ое|ее|ые|ие|ых|ым|а|я|и|і|ї|у|ю|о|е|є|ь|ы|й)$',
     '\1');
 
 -- Snowball stems twice: one pass leaves some forms apart that a second joins (Turkish müzakere -> müzaker but
