@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # while Prefect and the pipeline are imported and the crawl starts; the flow adopts that crawl.
     api = start_temporary_api()
     from pipelines import progress
-    from pipelines.flow import head_start_crawl, ingest
+    from pipelines.flow import choose_sources, head_start_crawl, ingest
 
     reporter = None
     with prefect_tracebacks_captured() as capture:
@@ -75,8 +75,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if api is not None:
                 api.wait_ready()
             if not args.json and sys.stderr.isatty():
-                names = [s.name for s in source_list if (s.name in only if only else s.enabled)]
-                reporter = _live_progress(names)
+                chosen, _ = choose_sources(source_list, only, False, {})
+                reporter = _live_progress([s.name for s in chosen])
             summary = ingest(sources=args.sources, topic=args.topic, db=args.db,
                              only=only, trigger="cli",
                              spider_settings=settings or None, report=args.report)
