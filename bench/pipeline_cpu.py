@@ -9,16 +9,17 @@ same fixed pseudo-random order that bench/peers.py takes), each with its truth's
 and get an invented one); a URL that two sets share is taken once, as a crawl would fetch it once.
 
 1. One core (the process is pinned to one CPU; CPU seconds are `time.process_time`, all threads of the process,
-   DuckDB's too): the pipeline as the flow runs it -- process.clean (decode, extract, relevance against a
-   keep_all topic, so every article page goes on), batch.collapse_url_variants (dedup keys), process.date, then
-   batch.build_batch and storage.load.load_batch into a DuckDB file migrated beforehand -- beside bare
+   DuckDB's too): the pipeline as the flow runs it -- process.page_job (decode, extract, relevance against a
+   keep_all topic so every article page goes on, dedup keys, dating, the raw body compressed for storage),
+   batch.collapse_url_variants (URL variants), then batch.build_batch and storage.load.load_batch into a DuckDB
+   file migrated beforehand -- beside bare
    `trafilatura.extract(body, url=url)` + `htmldate.find_date(body, extensive_search=True, url=url)` on the same
    raw bytes. Clean and bare alternate page by page, so machine load hits both alike; one untimed warm-up page
    each first (dateparser's start-up is billed to nobody). Prints CPU ms per page of each, per stage, and the
    ratio pipeline/bare (the aim of issue 11: <= 1.0).
-2. All cores: the same pipeline through the flow's own worker-process path (pipelines.isolation.run_isolated,
-   a spawn pool for clean and another for date, start-up included, as the flow does) with 1 worker and with
-   2, then the dedup keys and the load in the parent as the flow does; pages per second of each and the ratio
+2. All cores: the same pipeline through the flow's own worker-process path (pipelines.isolation.map_isolated,
+   one spawn pool, start-up included, as the flow does) with 1 worker and with 2, then the URL variants and the
+   load in the parent as the flow does; pages per second of each and the ratio
    (aim: >= 1.7x). `--rounds R` repeats the pair (1, 2, 2, 1, ...) and prints each round.
 
 It prints figures and asserts nothing.
@@ -46,7 +47,7 @@ from htmldate import find_date  # noqa: E402
 from peers import CORPUS, SETS, choose, load_corpus  # noqa: E402
 from pipelines import process  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, source_rows  # noqa: E402
-from pipelines.isolation import run_isolated  # noqa: E402
+from pipelines.isolation import map_isolated, run_isolated  # noqa: E402
 from pipelines.polling import next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.relevance import load_topic  # noqa: E402
@@ -103,25 +104,20 @@ def one_core(pages: list[tuple[str, bytes]], topic, work: Path) -> None:
         now = datetime.now(timezone.utc)
         warm = inputs(pages[:1], now)[0]
         bare(warm.body, warm.url)
-        process.date(process.clean(warm, topic))
+        process.page_job((warm, topic))
         cpu: Counter[str] = Counter()
         processed: list[ProcessedPage] = []
         for i, inp in enumerate(inputs(pages, now)):
-            for side in (("bare", "clean") if i % 2 == 0 else ("clean", "bare")):
+            for side in (("bare", "page") if i % 2 == 0 else ("page", "bare")):
                 t0 = time.process_time()
                 if side == "bare":
                     bare(inp.body, inp.url)
                 else:
-                    processed.append(process.clean(inp, topic))
+                    processed.append(process.page_job((inp, topic)))
                 cpu[side] += time.process_time() - t0
         t0 = time.process_time()
         collapse_url_variants(processed)
-        cpu["dedup keys"] += time.process_time() - t0
-        t0 = time.process_time()
-        for p in processed:
-            if p.outcome == "loaded":
-                process.date(p)
-        cpu["date"] += time.process_time() - t0
+        cpu["collapse"] += time.process_time() - t0
         db = fresh_db(work, "one-core")
         t0 = time.process_time()
         load(db, processed)
@@ -133,8 +129,9 @@ def one_core(pages: list[tuple[str, bytes]], topic, work: Path) -> None:
     pipeline = sum(v for k, v in cpu.items() if k != "bare")
     print(f"one core (CPU {allowed[0]}), {n} pages; pipeline outcomes {dict(outcomes)} "
           f"(only 'loaded' pages are dated; bare dates every page)")
-    for stage in ("clean", "dedup keys", "date", "load"):
-        print(f"  pipeline {stage:<11} {1000 * cpu[stage] / n:8.2f} ms CPU/page")
+    for stage, what in (("page", "page_job (clean, dedup keys, date, compress)"), ("collapse", "URL variants"),
+                        ("load", "load")):
+        print(f"  pipeline {what:<46} {1000 * cpu[stage] / n:8.2f} ms CPU/page")
     print(f"  pipeline total       {1000 * pipeline / n:8.2f} ms CPU/page")
     print(f"  bare extract+find_date {1000 * cpu['bare'] / n:6.2f} ms CPU/page")
     print(f"  ratio pipeline/bare  {pipeline / cpu['bare']:8.2f}   (aim <= 1.0)")
@@ -158,32 +155,26 @@ def pool_startup(workers: int) -> float:
 
 
 def with_workers(pages: list[tuple[str, bytes]], topic, work: Path, workers: int) -> tuple[float, float]:
-    """(pages/s of the whole pipeline, pages/s of clean+date alone) through run_isolated with `workers`."""
+    """(pages/s of the whole pipeline, pages/s of page_job alone) through map_isolated with `workers`."""
     now = datetime.now(timezone.utc)
     ins = inputs(pages, now)
     db = fresh_db(work, f"workers-{workers}-{time.time_ns()}")
     cpu0 = _cpu()
     t0 = time.perf_counter()
-    outs = run_isolated(process.clean_job, [(inp, topic) for inp in ins], workers=workers, min_batch=0)
-    processed = [o.value if o.error is None else process.given_up(inp, o.error) for inp, o in zip(ins, outs)]
+    processed = [o.value if o.error is None else process.given_up(job[0], o.error)
+                 for job, o in map_isolated(process.page_job, [(inp, topic) for inp in ins], workers=workers)]
     t1 = time.perf_counter()
     collapse_url_variants(processed)
     t2 = time.perf_counter()
-    todo = [i for i, p in enumerate(processed) if p.outcome == "loaded"]
-    for i, o in zip(todo, run_isolated(process.date_job, [processed[i] for i in todo], workers=workers,
-                                       min_batch=0)):
-        if o.error is None:
-            processed[i] = o.value
-    t3 = time.perf_counter()
     load(db, processed)
-    t4 = time.perf_counter()
-    cores = (_cpu() - cpu0) / (t4 - t0)
+    t3 = time.perf_counter()
+    cores = (_cpu() - cpu0) / (t3 - t0)
     n = len(pages)
-    print(f"  {workers} worker{'s' if workers > 1 else ' '}: {n / (t4 - t0):6.2f} pages/s whole pipeline "
-          f"({t4 - t0:.1f} s: clean {t1 - t0:.1f}, dedup keys {t2 - t1:.1f}, date {t3 - t2:.1f}, load {t4 - t3:.1f}); "
-          f"clean+date alone {n / ((t1 - t0) + (t3 - t2)):.2f} pages/s; cores busy on average {cores:.2f} "
+    print(f"  {workers} worker{'s' if workers > 1 else ' '}: {n / (t3 - t0):6.2f} pages/s whole pipeline "
+          f"({t3 - t0:.1f} s: page_job in workers {t1 - t0:.1f}, URL variants {t2 - t1:.1f}, load {t3 - t2:.1f}); "
+          f"page_job alone {n / (t1 - t0):.2f} pages/s; cores busy on average {cores:.2f} "
           f"(CPU s of this process and its workers / wall s)", flush=True)
-    return n / (t4 - t0), n / ((t1 - t0) + (t3 - t2))
+    return n / (t3 - t0), n / (t1 - t0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,9 +210,9 @@ def main(argv: list[str] | None = None) -> int:
             two = sum(x[0] for x in results[2]) / len(results[2])
             one_cd = sum(x[1] for x in results[1]) / len(results[1])
             two_cd = sum(x[1] for x in results[2]) / len(results[2])
-            print(f"  one spawn pool's start-up and stop (the flow starts two per run, clean and date): "
+            print(f"  one spawn pool's start-up and stop (the flow starts one per run): "
                   f"{pool_startup(1):.1f} s with 1 worker, {pool_startup(2):.1f} s with 2")
-            print(f"  speed-up 2 workers / 1: {two / one:.2f}x whole pipeline, {two_cd / one_cd:.2f}x clean+date "
+            print(f"  speed-up 2 workers / 1: {two / one:.2f}x whole pipeline, {two_cd / one_cd:.2f}x page_job "
                   f"alone   (aim >= 1.7x)  load average now {os.getloadavg()[0]:.2f}")
     return 0
 

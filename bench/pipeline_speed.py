@@ -73,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [(PageInput(f"https://bench.test/{n}", f"https://bench.test/{n}", "bench", b, now), topic)
                 for n, b in enumerate(bodies)]
         t0 = time.perf_counter()
-        out = run_isolated(process.clean_job, jobs, min_batch=0)
+        out = run_isolated(process.page_job, jobs, min_batch=0)
         secs = time.perf_counter() - t0
         failed = sum(o.error is not None for o in out)
-        print(f"clean stage in worker processes ({os.cpu_count()} cores, start-up included): {len(jobs) / secs:.1f} "
+        print(f"clean stage (page_job: clean, keys, date, compress) in worker processes ({os.cpu_count()} cores, start-up included): {len(jobs) / secs:.1f} "
               f"pages/s ({failed} given up); in-process above: {pages / spent[CLEAN]:.1f} pages/s")
     return 0
 

@@ -82,7 +82,8 @@ def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureI
         batch.raw_pages.append(RawPageRow(
             url=inp.url, source=inp.source, fetched_at=inp.fetched_at, status=inp.status,
             headers=json.dumps(inp.headers or {"content-type": inp.content_type}), encoding=inp.encoding, body=inp.body,
-            listed_title=inp.listed_title, listed_date=inp.listed_date, listed_date_kind=inp.listed_date_kind))
+            listed_title=inp.listed_title, listed_date=inp.listed_date, listed_date_kind=inp.listed_date_kind,
+            body_gzip=p.body_gzip, body_size=p.body_size))
     known = {p.url for p in batch.pages}
     for f in failures:
         if f.url in known:
@@ -100,7 +101,8 @@ def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureI
 
 
 def collapse_url_variants(pages: list[ProcessedPage]) -> list[ProcessedPage]:
-    """Keys for exact and near copies; URL variants inside this batch collapse onto their first page.
+    """URL variants inside this batch collapse onto their first page; its keys for exact and near copies are
+    computed here unless a worker did (`process.page_job`).
 
     Matching against everything already stored happens inside the load transaction, so that a run's view of the
     database and its writes cannot disagree.

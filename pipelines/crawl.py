@@ -219,5 +219,14 @@ def read_items(path: str | os.PathLike) -> Iterator[Item]:
             yield cls(**{k: v for k, v in raw.items() if k in names})
 
 
+def count_pages(path: str | os.PathLike) -> int:
+    """How many page items the file holds, by a scan of its lines (no JSON parsing: the bodies are most of it)."""
+    try:
+        with Path(path).open("rb") as fh:
+            return sum(1 for line in fh if (m := _Tally._KIND.search(line)) and m.group(1) == b"page")
+    except OSError:
+        return 0
+
+
 def page_body(item: PageItem) -> bytes:
     return base64.b64decode(item.body_b64)

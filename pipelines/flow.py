@@ -22,11 +22,11 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process, progress  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time, source_rows  # noqa: E402
-from pipelines.crawl import CrawlResult, drop_head_start, head_start, page_body, read_items, run_crawl  # noqa: E402
-from pipelines.isolation import run_isolated  # noqa: E402
+from pipelines.crawl import (CrawlResult, count_pages, drop_head_start, head_start, page_body, read_items,  # noqa: E402
+                             run_crawl)
+from pipelines.isolation import MIN_BATCH, map_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
-from pipelines.records import DatingResult  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
@@ -105,20 +105,30 @@ def crawl(sources: str, work_dir: str, seen: list[str], state: dict, only: list[
     return result
 
 
-@task(name="clean", cache_policy=NO_CACHE)
-def clean(items_path: str, topic: Topic | None, by_name: dict[str, Source]) -> tuple[
+@task(name="process", cache_policy=NO_CACHE)
+def process_pages(items_path: str, topic: Topic | None, by_name: dict[str, Source]) -> tuple[
         list[ProcessedPage], list[FailureItem], list[ListingItem]]:
-    inputs, failures, listings = [], [], []
-    for item in read_items(items_path):
-        if isinstance(item, PageItem):
-            inputs.append(_page_input(item, by_name.get(item.source)))
-        elif isinstance(item, FailureItem):
-            failures.append(item)
-        else:
-            listings.append(item)
-    progress.stage("clean", total=len(inputs))
-    outcomes = run_isolated(process.clean_job, [(inp, topic) for inp in inputs])
-    pages = [o.value if o.error is None else process.given_up(inp, o.error) for inp, o in zip(inputs, outcomes)]
+    """Clean, key and date every fetched page in worker processes (pipelines/process.py `page_job`).
+
+    The crawl's items are read as the workers take them, a few pages at a time, and what comes back holds no
+    HTML: the flow process never holds the whole crawl's pages at once.
+    """
+    failures: list[FailureItem] = []
+    listings: list[ListingItem] = []
+
+    def jobs():
+        for item in read_items(items_path):
+            if isinstance(item, PageItem):
+                yield _page_input(item, by_name.get(item.source)), topic
+            elif isinstance(item, FailureItem):
+                failures.append(item)
+            else:
+                listings.append(item)
+
+    total = count_pages(items_path)
+    progress.stage("clean", total=total)
+    pages = [o.value if o.error is None else process.given_up(job[0], o.error)
+             for job, o in map_isolated(process.page_job, jobs(), in_process=total < MIN_BATCH)]
     return pages, failures, listings
 
 
@@ -135,21 +145,9 @@ def _page_input(item: PageItem, src: Source | None) -> PageInput:
 
 @task(name="deduplicate", cache_policy=NO_CACHE)
 def deduplicate(pages: list[ProcessedPage]) -> list[ProcessedPage]:
-    """Keys for exact and near copies, URL variants collapsed; matching against the store happens in the load."""
+    """URL variants collapsed (the workers computed the keys for exact and near copies); matching against the store
+    happens in the load."""
     return collapse_url_variants(pages)
-
-
-@task(name="date", cache_policy=NO_CACHE)
-def date(pages: list[ProcessedPage]) -> list[ProcessedPage]:
-    todo = [i for i, p in enumerate(pages) if p.outcome == "loaded"]
-    progress.stage("date", total=len(todo))
-    for i, o in zip(todo, run_isolated(process.date_job, [pages[i] for i in todo])):
-        if o.error is None:
-            pages[i] = o.value
-        else:  # an undated article is still an article: first_seen_at stands in for it
-            pages[i].dating = DatingResult(None, "none", "none", 0.0)
-            pages[i].reason = f"dating error: {o.error}"
-    return pages
 
 
 @task(name="load", cache_policy=NO_CACHE)
@@ -268,10 +266,9 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     progress.stage("crawl")
     result = crawl(sources, str(work), seen, state, names, spider_settings) if names else None
     drop_head_start()  # one the crawl task did not adopt (no source to crawl) must not outlive the run
-    pages, failures, listings = clean(str(result.items_path), topic_obj, by_name) if result else ([], [], [])
+    pages, failures, listings = process_pages(str(result.items_path), topic_obj, by_name) if result else ([], [], [])
     progress.stage("deduplicate")
     pages = deduplicate(pages)
-    pages = date(pages)
 
     stage, per_source, errors = _counts(pages, failures, listings, names)
     stage["crawl"]["seconds"] = round(result.duration_s, 2) if result else 0.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Protocol
 
-STAGES = ("prepare", "crawl", "clean", "deduplicate", "date", "load", "report")
+STAGES = ("prepare", "crawl", "clean", "deduplicate", "load", "report")  # "clean" also keys and dates each page
 
 
 class Reporter(Protocol):

@@ -95,7 +95,13 @@ def _fold_char(ch: str) -> str:
     return _FOLD.get(base.casefold(), base.casefold()) if base else ""
 
 
-def _normalize_with_map(text: str) -> tuple[str, list[int]]:
+def _normalize_with_map(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, per output character, the position in `text` it came from; None when every character
+    folds to exactly one (the usual case: the positions are the same, and `str.translate` does the work in C
+    instead of a Python loop over every character of the article, which cost ~6 ms a page)."""
+    table = {ord(ch): _fold_char(ch) for ch in set(text)}
+    if all(len(v) == 1 for v in table.values()):
+        return text.translate(table), None
     out: list[str] = []
     index: list[int] = []  # index[i] = position in `text` of the character that produced out[i]
     for pos, ch in enumerate(text):
@@ -146,7 +152,7 @@ def _find(patterns: list[tuple[str, re.Pattern[str]]], text: str, in_title: bool
                 pos = m.start() + 1
                 continue
             pos = m.end()
-            start, end = index[m.start()], index[m.end() - 1] + 1
+            start, end = (m.start(), m.end()) if index is None else (index[m.start()], index[m.end() - 1] + 1)
             hits.append(_Hit(term, m.start(), m.end(), in_title, text[start:end]))
     # a phrase and a shorter term on the same words ("peace talks" / "talks"): the longest match wins
     hits.sort(key=lambda h: (-(h.end - h.start), h.start))

@@ -69,6 +69,9 @@ def _utc(t: datetime | None) -> datetime | None:
 
 
 _TS = pa.timestamp("us", tz="UTC")
+# Raw pages are kept gzip level 1: a third of level 6's CPU (0.95 vs 2.80 ms a page on the 1,257 corpus pages) for
+# an 18% bigger store of raw bytes (13.6 vs 11.5 MB per 58 MB of HTML), which re-processing reads back anyway.
+RAW_GZIP_LEVEL = 1
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -386,8 +389,10 @@ def _write_raw(con: duckdb.DuckDBPyConnection, raw: list[RawPageRow], run: RunRo
         "status": pa.array([r.status for r in unique], pa.int32()),
         "headers": pa.array([r.headers for r in unique], pa.string()),
         "encoding": pa.array([r.encoding for r in unique], pa.string()),
-        "body_gzip": pa.array([gzip.compress(r.body, 6) for r in unique], pa.binary()),
-        "body_size": pa.array([len(r.body) for r in unique], pa.int32()),
+        "body_gzip": pa.array([r.body_gzip if r.body_gzip is not None
+                               else gzip.compress(r.body, RAW_GZIP_LEVEL) for r in unique], pa.binary()),
+        "body_size": pa.array([r.body_size if r.body_gzip is not None else len(r.body) for r in unique],
+                              pa.int32()),
         "listed_title": pa.array([r.listed_title for r in unique], pa.string()),
         "listed_date": pa.array([r.listed_date for r in unique], pa.string()),
         "listed_date_kind": pa.array([r.listed_date_kind for r in unique], pa.string()),

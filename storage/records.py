@@ -64,10 +64,12 @@ class RawPageRow:
     status: int
     headers: str  # JSON object
     encoding: str | None
-    body: bytes  # raw, uncompressed: the loader compresses
+    body: bytes  # raw, uncompressed: the loader compresses (unless body_gzip is given)
     listed_title: str | None = None
     listed_date: str | None = None
     listed_date_kind: str | None = None
+    body_gzip: bytes | None = None  # the body gzip-compressed already (by a worker process), with its raw size
+    body_size: int | None = None
 
 
 @dataclass
