@@ -84,6 +84,9 @@ def start_temporary_api() -> TemporaryAPI | None:
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     api = TemporaryAPI(proc, f"http://127.0.0.1:{port}/api")
     os.environ["PREFECT_API_URL"] = api.api_url
+    # no UI is served and the server is gone after the run: Prefect's "View at http://127.0.0.1:<port>/runs/..."
+    # line would lead nowhere (an empty UI URL makes Prefect print no link)
+    os.environ.setdefault("PREFECT_UI_URL", "")
     # stopped at exit, after Prefect has sent its last logs and events to it: exit handlers run last-registered
     # first, and this one is registered before Prefect is imported
     atexit.register(api.stop)

@@ -83,6 +83,7 @@ def test_the_temporary_api_serves_a_flow_and_stops_with_the_process(tmp_path):
     value, url, pid = p.stdout.split()[-3:]
     assert value == "42" and url.startswith("http://127.0.0.1:") and url.endswith("/api")
     assert "Error logging to API" not in p.stderr  # stopped after Prefect sent its last logs
+    assert "Beginning flow run" in p.stderr and "View at" not in p.stdout + p.stderr  # no link to a UI that is gone
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
 
 
@@ -107,6 +108,7 @@ def test_the_crawl_tally_counts_complete_lines_per_source(tmp_path):
     with items.open("a", encoding="utf-8") as fh:  # the cut line is completed later
         fh.write('ce": "bravo", "body_b64": ""}\n')
     assert tally.read()["bravo"]["page"] == 1
+    assert crawlmod.count_pages(items) == 2 and crawlmod.count_pages(tmp_path / "missing.jsonl") == 0
 
 
 def test_the_rich_display_follows_stages_and_sources():
