@@ -167,10 +167,21 @@ def _find(patterns: list[tuple[str, re.Pattern[str]]], text: str, in_title: bool
     return kept, {h.term for h in hits}
 
 
+def _term_key(term: str) -> str:
+    """What makes two matched terms one: the word without its "*".
+
+    Why: a page in a language with no list of its own is matched against every list, and the lists write the
+    same name as a whole word or as a prefix (English "Putin", Turkish "Putin*"); "Putin" and "Putins" on one
+    page would otherwise count as two distinct terms.
+    """
+    return term.replace("*", "")
+
+
 def score(topic: Topic, title: str | None, text: str, language: str | None = None) -> Relevance:
     """How much the article is about `topic`.
 
-    Score: 2 per distinct term found in the title, plus 1 per other distinct term found in the text.
+    Score: 2 per distinct term found in the title, plus 1 per other distinct term found in the text; a word
+    listed whole in one list and as a prefix in another ("Putin", "Putin*") is one term.
     Relevant when the score reaches `topic.min_score` (default 2: a title term, or two text terms) and
     every required group of the topic is matched; always relevant when `keep_all`. `matched_terms` holds
     one spelling per distinct term, as the article wrote it, title first.
@@ -182,14 +193,14 @@ def score(topic: Topic, title: str | None, text: str, language: str | None = Non
     hits = title_hits + text_hits
     first: dict[str, _Hit] = {}
     for hit in hits:
-        first.setdefault(hit.term, hit)
-    title_terms = {h.term for h in hits if h.in_title}
+        first.setdefault(_term_key(hit.term), hit)
+    title_terms = {_term_key(h.term) for h in hits if h.in_title}
     value = sum(TITLE_WEIGHT if t in title_terms else TEXT_WEIGHT for t in first)
     found = title_any | text_any  # "peace talks" satisfies a group that lists "talks"
     groups_ok = all(found & members for members in topic.required_groups(lang).values())
     relevant = topic.keep_all or (value >= topic.min_score and groups_ok)
     matched = list(dict.fromkeys(h.surface for h in first.values()))
-    concepts = list(dict.fromkeys(topic.concept(t) for t in first))
+    concepts = list(dict.fromkeys(topic.concept(h.term) for h in first.values()))
     return Relevance(score=value, matched_terms=matched, relevant=relevant, concepts=concepts)
 
 

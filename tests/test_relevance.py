@@ -156,6 +156,19 @@ def test_unknown_language_tries_every_list(plain: Topic) -> None:
     assert score(plain, None, "Переговоры в Стамбуле", "de").relevant
 
 
+def test_a_word_whole_in_one_list_and_prefix_in_another_counts_once(tmp_path: Path) -> None:
+    """An unknown language tries every list; English "Putin" and Turkish "Putin*" are still one term."""
+    topic = load_topic(
+        write(tmp_path, 'name = "t"\nkeep_all = false\n[terms]\nen = ["Putin", "Kyiv"]\ntr = ["Putin*"]\n')
+    )
+    rel = score(topic, None, "Putin sprach. Putins Rede war lang.", None)
+    assert rel.matched_terms == ["Putin"]
+    assert rel.score == 1.0 and not rel.relevant
+    both = score(topic, "Putins Rede", "Putin sprach in Kyiv.", None)
+    assert both.matched_terms == ["Putins", "Kyiv"]
+    assert both.score == 3.0  # Putin in the title (2) + Kyiv (1); the text's "Putin" adds nothing
+
+
 # --- required groups ---------------------------------------------------------------------------------
 
 
@@ -251,6 +264,35 @@ def test_default_topic_keeps_talks_coverage(default: Topic, language: str, title
 )
 def test_default_topic_drops_hard_off_topic(default: Topic, language: str, title: str, text: str) -> None:
     assert not score(default, title, text, language).relevant
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Turkey mediated the exchange.", ["mediated"]),
+        ("Qatar is mediating.", ["mediating"]),
+        ("The mediators met.", ["mediators"]),
+        ("They asked for mediation.", ["mediation"]),
+        ("Will Ankara mediate?", ["mediate"]),
+    ],
+)
+def test_default_topic_matches_english_mediation_words(default: Topic, text: str, expected: list[str]) -> None:
+    assert score(default, None, text, "en").matched_terms == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La couverture médiatique du Kremlin reste prudente, à Kiev aussi.",  # French: of the media
+        "Die Mediatheken zeigen Berichte aus Moskau und Kiew.",  # German: the broadcasters' video libraries
+        "Las redes mediáticas de Moscú hablan de Ucrania.",  # Spanish: of the media
+    ],
+)
+def test_default_topic_media_words_of_other_languages_are_not_mediation(default: Topic, text: str) -> None:
+    """A page in a language with no list tries every list: "médiatique" must not pass for a talks word."""
+    rel = score(default, None, text, None)
+    assert "mediation" not in rel.concepts
+    assert not rel.relevant
 
 
 # --- loading -------------------------------------------------------------------------------------------
