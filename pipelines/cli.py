@@ -57,6 +57,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return fail(PROG, exc, EXIT_BAD_INPUT)
     if args.lock_timeout is not None:
         os.environ["TALKWATCH_LOCK_TIMEOUT"] = str(args.lock_timeout)
+    if args.shards:
+        return _run_sharded(args, only, settings or None)
     # Start-up in parallel (pipelines/apiserver.py, pipelines/crawl.py): the temporary Prefect API server boots
     # while Prefect and the pipeline are imported and the crawl starts; the flow adopts that crawl.
     api = start_temporary_api()
@@ -100,6 +102,63 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     _print_summary(summary)
     return 0
+
+
+def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dict[str, str] | None) -> int:
+    """`run --shards N`: the parent flow in this process, its shard runs on the workers of the Prefect server
+    $PREFECT_API_URL names (pipelines/fanout.py); a summary per shard. Exit 1 when some shards did not complete
+    (the others are stored)."""
+    import duckdb
+
+    if not os.environ.get("PREFECT_API_URL"):
+        return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, Running on "
+                          "several machines)", EXIT_BAD_INPUT)
+    from pipelines.clierrors import prefect_tracebacks_captured
+    from pipelines.fanout import ShardsFailed, ingest_sharded
+    from storage.db import DatabaseBusy
+
+    with prefect_tracebacks_captured() as capture:
+        try:
+            summary = ingest_sharded(sources=args.sources, topic=args.topic, db=args.db, shards=args.shards,
+                                     only=only, spider_settings=settings, report=args.report)
+            code = 0
+        except ShardsFailed as exc:
+            summary, code = exc.summary, EXIT_PARTIAL
+        except DatabaseBusy as exc:
+            return _run_failed(exc, capture.records, "", EXIT_BUSY)
+        except (ValueError, FileNotFoundError) as exc:
+            return _run_failed(exc, capture.records, "", EXIT_BAD_INPUT)
+        except (OSError, duckdb.Error) as exc:
+            return _run_failed(exc, capture.records, "run failed: ", EXIT_STORAGE)
+        except Exception as exc:  # noqa: BLE001 - a bug: one line, the Prefect records and the trace in the log
+            return _run_failed(exc, capture.records, f"internal error: {type(exc).__name__}: ", EXIT_INTERNAL)
+    if capture.hidden:  # the failed shards' tracebacks are in the log, not on the console
+        say(PROG, f"{capture.hidden} Prefect error record(s) kept off the console"
+                  f"{details(write_log('run', list(capture.records)))}")
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        _print_sharded(summary)
+    if code:
+        bad = [s for s in summary["shards"] if s["state"] != "Completed"]
+        say(PROG, f"{len(bad)} of {len(summary['shards'])} shards did not complete: "
+                  + "; ".join(f"{', '.join(s['sources'])}: {s['state']}" for s in bad))
+    return code
+
+
+def _print_sharded(s: dict) -> None:
+    t = s["totals"]
+    print(f"sharded run: {s['status']}, {len(s['shards'])} shards, {s['seconds']:.1f} s")
+    print(f"  pages fetched {t['pages_fetched']} (failed {t['pages_failed']}); articles new {t['articles_new']} "
+          f"(of which copies {t['copies']})")
+    for sh in s["shards"]:
+        load = sh["counts"].get("load", {})
+        print(f"  shard {sh['shard']}/{sh['of']} ({', '.join(sh['sources'])}): {sh['state']}, "
+              f"attempts {max(sh['attempts'], 1)}, run {sh['run_id'] or '-'}, "
+              f"articles new {load.get('articles_new', 0)} (copies {load.get('copies', 0)})")
+    print(f"  database: {s['db']}")
+    if s.get("report"):
+        print(f"  report: {s['report']}")
 
 
 def _live_progress(sources: list[str]):
@@ -485,6 +544,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="Scrapy setting for this run")
     _lock_timeout(r, "seconds to wait for another writer (default 120)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--shards", type=_positive, default=None, metavar="N",
+                   help="split the sources into N shards run by the workers of the Prefect server at "
+                        "$PREFECT_API_URL (README, Running on several machines)")
     r.add_argument("--report", default=os.environ.get("TALKWATCH_REPORT") or None, metavar="FILE.html",
                    help="rewrite this coverage report after a successful load (default: $TALKWATCH_REPORT, "
                         "else none)")

@@ -28,6 +28,7 @@ from pipelines.isolation import MIN_BATCH, map_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
+from pipelines.storageslot import storage_slot  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
 from storage.db import connect  # noqa: E402
@@ -69,7 +70,8 @@ def read_crawl_state(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
 
 @task(name="prepare", cache_policy=NO_CACHE)
 def prepare(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
-    return read_crawl_state(db)
+    with storage_slot():  # shards sharing the storage open it one at a time (pipelines/storageslot.py)
+        return read_crawl_state(db)
 
 
 def choose_sources(source_list: list[Source], only: list[str] | None, due_only: bool,
@@ -152,7 +154,8 @@ def deduplicate(pages: list[ProcessedPage]) -> list[ProcessedPage]:
 
 @task(name="load", cache_policy=NO_CACHE)
 def load(db: str, batch: RunBatch) -> LoadReport:
-    return load_batch(db, batch, judge_duplicate, poll=next_interval)
+    with storage_slot():
+        return load_batch(db, batch, judge_duplicate, poll=next_interval)
 
 
 @task(name="report", cache_policy=NO_CACHE)
