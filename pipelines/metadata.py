@@ -3,81 +3,28 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 
+from pipelines import titles
+
 # ---------------------------------------------------------------------------------------------------------------
 # title
 
-# separators an outlet puts between the headline and its own name ("Headline | Reuters", "Headline - RT World News")
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/)\s+")
-# a trailing part this short (in words) can be an outlet name even when it matches nothing we know
-_SUFFIX_MAX_WORDS = 5
-
-
-def _squash(text: str) -> str:
-    """Lower-case letters and digits only, for comparing names written differently ("Anadolu Ajansı" ~ "anadoluajansi")."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
-def _host_labels(url: str | None) -> set[str]:
-    """The meaningful labels of a host name ("www.rt.com" -> {"rt"}; "meduza.io" -> {"meduza"})."""
-    if not url:
-        return set()
-    host = (urlsplit(url).hostname or "").lower()
-    parts = [p for p in host.split(".") if p not in ("www", "m", "amp", "mobile", "news", "en", "ru", "uk", "tr")]
-    if len(parts) > 1:
-        parts = parts[:-1]  # the top-level domain says nothing about the outlet
-    return {p.replace("-", "") for p in parts if len(p) >= 2}
-
-
-def _is_outlet_name(part: str, sitename: str | None, url: str | None) -> bool:
-    """Whether a title segment names the outlet: it is, starts with, or is the start of the site name or a host
-    label ("RT World News" ~ site "RT"; "Reuters" ~ reuters.com). Host labels under three letters must match whole."""
-    squashed = _squash(part)
-    if not squashed:
-        return True
-    site = _squash(sitename) if sitename else ""
-    if site and (squashed == site or squashed.startswith(site) or site.startswith(squashed)):
-        return True
-    for label in _host_labels(url):
-        if squashed == label:
-            return True
-        if len(label) >= 3 and (squashed.startswith(label) or label.startswith(squashed)):
-            return True
-        if len(label) >= 4 and label in squashed:
-            return True
-    return False
+# where the spellings of the title the residue rules compare with the body are split (only spaced separators)
+_VARIANT_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/)\s+")
 
 
 def strip_outlet(title: str | None, sitename: str | None = None, url: str | None = None) -> str | None:
-    """Remove the outlet's name around a headline (" | Reuters", " - RT World News", " — Meduza", "Reuters: ").
+    """Remove the outlet's name around a headline (" | Reuters", " - RT World News", " — Meduza", "Reuters: ")."""
+    return titles.strip_outlet(title, [sitename] if sitename else [], url)
 
-    Only a segment that names the outlet (site name or host) is removed, and only from either end, so a headline
-    that itself contains a dash ("Talks resume - Kremlin") keeps its words unless the last segment is the outlet.
-    """
-    if not title:
-        return title
-    title = " ".join(title.split())
-    for _ in range(2):  # "Headline - World - RT" style: at most two segments
-        seps = list(_TITLE_SEPARATORS.finditer(title))
-        if not seps:
-            break
-        last = title[seps[-1].end():]
-        first = title[: seps[0].start()]
-        if len(last.split()) <= _SUFFIX_MAX_WORDS and _is_outlet_name(last, sitename, url):
-            title = title[: seps[-1].start()]
-            continue
-        if len(first.split()) <= _SUFFIX_MAX_WORDS and _is_outlet_name(first, sitename, url):
-            title = title[seps[0].end():]
-            continue
-        break
-    return title.strip() or None
+
+def _is_outlet_name(part: str, sitename: str | None, url: str | None) -> bool:
+    return titles.is_outlet_name(part, [sitename] if sitename else [], url)
 
 
 def _h1_texts(tree: HtmlElement) -> list[str]:
@@ -101,23 +48,13 @@ def _title_tag(tree: HtmlElement) -> str | None:
 def choose_title(
     tree: HtmlElement, meta_title: str | None, sitename: str | None, url: str | None
 ) -> str | None:
-    """The headline: the article's <h1> when it agrees with the declared title, else og:title/JSON-LD headline,
-    else <title> or the first <h1>; outlet names stripped. Never empty when the page has a <title> or <h1>.
+    """The headline every title the page states agrees on most (pipelines/titles.py), outlet names removed; the
+    declared `meta_title` only when the page states no title at all. Never empty when the page has a <title> or <h1>.
     """
-    h1s = _h1_texts(tree)
-    declared = strip_outlet(meta_title, sitename, url) if meta_title else None
-    tag = _title_tag(tree)
-    if declared:
-        squashed = _squash(declared)
-        for h1 in h1s:  # the visible heading is the truest form when it says the same thing
-            if _squash(h1) == squashed or (len(h1) > 15 and _squash(h1) in squashed):
-                return h1
-        return declared
-    if len(h1s) == 1:
-        return strip_outlet(h1s[0], sitename, url) or h1s[0]
-    if tag:
-        return strip_outlet(tag, sitename, url) or tag
-    return h1s[0] if h1s else None
+    chosen = titles.headline(tree, sitename, url)
+    if chosen:
+        return chosen
+    return strip_outlet(meta_title, sitename, url) if meta_title else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -175,10 +112,10 @@ def clean_authors(raw: str | list[str] | None, sitename: str | None = None, url:
                 name = " ".join(words)
             if not name or not any(c.isalpha() for c in name) or len(name.split()) > 5:
                 continue
-            squashed = _squash(name)
+            squashed = titles.squash(name)
             if squashed in _AGENCIES or _is_outlet_name(name, sitename, None) and sitename:
                 continue
-            if url and squashed in _host_labels(url):
+            if url and squashed in titles.host_labels(url):
                 continue
             if squashed in seen:
                 continue
@@ -318,7 +255,7 @@ def read_metadata(tree: HtmlElement, url: str) -> PageMetadata:
             break
     description = " ".join(doc.description.split()) if doc.description else None
     variants = [v for v in (doc.title, _title_tag(tree), *_h1_texts(tree)[:2]) if v]
-    variants += [part for v in list(variants) for part in _TITLE_SEPARATORS.split(v) if len(part.split()) >= 4]
+    variants += [part for v in list(variants) for part in _VARIANT_SEPARATORS.split(v) if len(part.split()) >= 4]
     return PageMetadata(
         title=title,
         authors=authors,
