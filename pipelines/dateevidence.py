@@ -223,8 +223,30 @@ def _is_outside_article(el: etree._Element) -> str:
     return reason
 
 
+def _label_before(el: etree._Element, limit: int = 60) -> str:
+    """The text written just before an element inside its parent ("Updated <time>...</time>"), its last `limit`
+    characters, read backwards so a long parent costs nothing."""
+    parent = el.getparent()
+    if parent is None:
+        return ""
+    parts: list[str] = []
+    size = 0
+    node = el.getprevious()
+    while node is not None and size < limit:
+        for piece in (node.tail or "", text_of(node) if isinstance(node.tag, str) else ""):
+            parts.append(piece)
+            size += len(piece)
+        node = node.getprevious()
+    if size < limit:
+        parts.append(parent.text or "")
+    return " ".join("".join(reversed(parts)).split())[-limit:]
+
+
 def time_evidence(tree: etree._Element, language: str | None = None) -> list[DateEvidence]:
-    """The first <time datetime> that belongs to the article; those in header/nav/sidebar/footer are noted, not used."""
+    """The first <time datetime> that belongs to the article; those in header/nav/sidebar/footer are noted, not used.
+
+    A <time> marked or labelled as an update ("Updated <time>Jul 24, 2018</time>") is a modification time.
+    """
     out: list[DateEvidence] = []
     for el in tree.iter("time"):
         raw = (el.get("datetime") or el.get("content") or "").strip()
@@ -235,6 +257,9 @@ def time_evidence(tree: etree._Element, language: str | None = None) -> list[Dat
         found = parse_date_value(raw, language)
         cls = f"{el.get('class') or ''} {el.get('itemprop') or ''}"
         if _MODIFIED_HINT.search(cls):
+            continue
+        if _UPDATED_BEFORE.search(_label_before(el)):
+            out.append(_evidence("time-modified", raw, found, "labelled as an update"))
             continue
         reason = _is_outside_article(el)
         out.append(_evidence("time" if not reason else "time-outside", raw, found, reason))
@@ -379,7 +404,9 @@ def text_evidence(tree: etree._Element, language: str | None = None,
             if reason and not reason.startswith("inside <") and title is not None and index <= i <= index + 3:
                 reason = ""  # a dateline right under the headline, whatever its container is called
             kind = "text" if not reason else "text-outside"
-            if _UPDATED_BEFORE.search(text[max(0, d.start - 40):d.start]):
+            # the label may sit in its own element: "<em>Last Updated:</em> January 7, 2025"
+            before = (blocks[i - 1][1] + " " if i > 0 else "") + text[:d.start]
+            if _UPDATED_BEFORE.search(before[-60:]):
                 kind = "text-modified"  # "Updated: 3 June 2025, 10:15" - a modification, not the publication
             ev = DateEvidence(kind, d.raw, d.value, d.precision, reason)
             where = "before" if i < index else "from"

@@ -14,15 +14,15 @@ The rule, in order:
    bare year such as a copyright line), and - the crawl-date trap - a date equal to the fetch day that only
    header-like evidence supports (a written date above the headline or in page furniture, a ``<time>`` in
    header/nav/sidebar/footer, htmldate) while real evidence elsewhere points to an older day.
-3. Vote on the day: every kind of evidence gives its weight (JSON-LD/Open Graph/a Snowflake id 3, itemprop, feed
-   and news sitemap 2.5, other date metas, article ``<time>``, the URL and the data layer 2, the written date nearest
-   the headline and htmldate 1.5 - a written date with a clock time 2 -, ambiguous slash dates half, page furniture
-   0.5, sitemap lastmod 0.3) to the day it names; a kind counts once per day. When the winning day rests on times
-   written in UTC, the neighbouring day their newsroom may have lived in (early UTC hours: the day before; late
-   ones: the day after) wins instead if local-clock evidence for it (URL, ``<time>``, a meta, a byline with a time:
-   weight >= 2) outweighs the local evidence for the UTC day. HTTP Last-Modified never votes (dynamic sites send
-   the render time). htmldate is asked only when page metadata and hints are missing or disagree and no two weaker
-   kinds agree.
+3. Vote on the day (`pipelines.datevote`): every kind of evidence backs the day it names with a weight measured on
+   the corpus sets - the log-odds of how often that kind's day was the true day, each set weighing the same - and
+   the day with the most weight wins; a kind counts once per day, a kind right less often than not weighs nothing.
+   The written dates are told apart (the one nearest the headline, with a clock time or not, further off, the
+   others); htmldate's extensive search is one more voter, asked only when its answer could change the winner. A
+   day resting only on UTC times whose neighbour (early UTC hours: the day before; late ones: the day after) has
+   evidence on the newsroom's own clock is read as that neighbour. A Snowflake id's day wins outright (an exact
+   instant). HTTP Last-Modified never votes (dynamic sites send the render time); the feed, news sitemap and
+   lastmod hints - absent from saved pages, so never measured - vote with the weight of the page field they repeat.
    Only htmldate's guess and page furniture left, naming different days (a "today" box on the fetch day excepted):
    nothing is credible, no date.
 4. Within the winning day, the strongest evidence gives the value: page metadata beats hints, which beat
@@ -37,11 +37,12 @@ The rule, in order:
    not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day; else, when the newsroom's zone
    is known, it is shown on that clock (the same instant; its day the publisher's), unless that moves it off a day
    that local-clock evidence backs.
-5. ``modified_at`` comes from dateModified/updated_time, an "Updated ..." line, lastmod or Last-Modified evidence
-   apart, never from the vote; it is dropped when it is earlier than the publication time; a naive one is read on
-   the newsroom's clock too.
-6. Confidence: by the winner's tier, scaled by its share of the vote, plus a little per agreeing kind; at most 0.3
-   when only header-like evidence names the fetch day (kept - fresh news is common - but doubted).
+5. ``modified_at`` comes from dateModified/updated_time, an "Updated ..." line or ``<time>``, lastmod or
+   Last-Modified evidence apart, never from the vote; it is dropped when it is earlier than the publication time; a
+   naive one is read on the newsroom's clock too.
+6. Confidence: the measured rate at which winners of the same pattern (their heaviest kind, htmldate agreeing,
+   differing, silent or not asked, other days backed or not) were right on the corpus sets; at most 0.3 when only
+   header-like evidence names the fetch day (kept - fresh news is common - but doubted).
 Nothing credible left: ``published_at=None``, ``precision="none"``, ``date_source="none"``.
 """
 
@@ -55,35 +56,40 @@ from w3lib.encoding import html_to_unicode
 
 from pipelines.dateevidence import YEARLESS, gather_evidence, page_language, parse_html
 from pipelines.datetext import parse_date_value
+from pipelines.datevote import (HTMLDATE, Weights, backed_days, best_day, candidate_features, htmldate_may_change,
+                                pattern, utc_clocks, utc_like)
+from pipelines.dateweights import load_weights
 from pipelines.newsroom import newsroom_zone
 from pipelines.records import DateEvidence, DateHint, DatingResult
 
-# kind -> (tier, weight, date_source name). Lower tier = stronger when choosing within a day.
-_PUBLISHED_KINDS: dict[str, tuple[int, float, str]] = {
-    "jsonld-published": (0, 3.0, "jsonld"),
-    "og-published": (0, 3.0, "opengraph"),
-    "url-id": (0, 3.0, "url"),
-    "itemprop-published": (0, 2.5, "itemprop"),
-    "feed": (1, 2.5, "feed"),
-    "news-sitemap": (1, 2.5, "news-sitemap"),
-    "meta": (1, 2.0, "meta"),
-    "time": (2, 2.0, "time"),
-    "url": (2, 2.0, "url"),
-    "script": (2, 2.0, "script"),
-    "jsonld-other": (2, 1.0, "jsonld"),
-    "text": (3, 1.5, "text"),
-    "htmldate": (3, 1.5, "htmldate"),
-    "time-outside": (4, 0.5, "time"),
-    "text-outside": (4, 0.5, "text"),
-    "sitemap-lastmod": (5, 0.3, "sitemap-lastmod"),
+# kind -> (tier, date_source name). The day is chosen by the measured vote (`pipelines.datevote`); the tier only
+# says, within the chosen day, whose value to show: a machine-written field states the exact time the publisher
+# meant, a written date or htmldate's reading may only give the day. Lower tier first; within a tier, this order.
+_PUBLISHED_KINDS: dict[str, tuple[int, str]] = {
+    "jsonld-published": (0, "jsonld"),
+    "og-published": (0, "opengraph"),
+    "url-id": (0, "url"),
+    "itemprop-published": (0, "itemprop"),
+    "feed": (1, "feed"),
+    "news-sitemap": (1, "news-sitemap"),
+    "meta": (1, "meta"),
+    "time": (2, "time"),
+    "url": (2, "url"),
+    "script": (2, "script"),
+    "jsonld-other": (2, "jsonld"),
+    "text": (3, "text"),
+    "htmldate": (3, "htmldate"),
+    "time-outside": (4, "time"),
+    "text-outside": (4, "text"),
+    "sitemap-lastmod": (5, "sitemap-lastmod"),
 }
+_KIND_ORDER = {kind: i for i, kind in enumerate(_PUBLISHED_KINDS)}
 # HTTP Last-Modified is not in the vote: dynamic sites send the time they rendered the page, i.e. the fetch time.
-_MODIFIED_KINDS = ["jsonld-modified", "og-modified", "itemprop-modified", "meta-modified", "text-modified",
-                   "sitemap-lastmod", "http-last-modified"]
-_STRONG_TIER = 1  # tiers 0..1: page metadata and hints
+_MODIFIED_KINDS = ["jsonld-modified", "og-modified", "itemprop-modified", "meta-modified", "time-modified",
+                   "text-modified", "sitemap-lastmod", "http-last-modified"]
 _SKEW = timedelta(minutes=15)
 _EARLIEST = datetime(1995, 1, 1)
-_CONFIDENCE_BY_TIER = {0: 0.92, 1: 0.85, 2: 0.75, 3: 0.6, 4: 0.4, 5: 0.3}
+_ASK = object()  # date_page's htmldate_answer when htmldate is to be asked, not given
 
 
 def _local_day(ev: DateEvidence) -> date:
@@ -91,27 +97,9 @@ def _local_day(ev: DateEvidence) -> date:
     return ev.value.date()
 
 
-def _is_utc(ev: DateEvidence) -> bool:
-    """A time written in UTC by a CMS; an id's timestamp (a Snowflake) is an instant with no newsroom behind it."""
-    return (ev.kind != "url-id" and ev.precision == "time" and ev.value is not None
-            and ev.value.utcoffset() == timedelta(0))
-
-
-def _days(ev: DateEvidence) -> dict[date, float]:
-    """Days an evidence backs, with the share of its weight each gets.
-
-    Its own local day fully. A time written in UTC is often a server's normalisation, not the newsroom's clock: an
-    early-morning UTC time may be the previous local day (the Americas), a late one the next (Europe, Asia), so it
-    also backs that neighbour at 0.9, and other evidence for the neighbour decides.
-    """
-    assert ev.value is not None
-    days = {ev.value.date(): 1.0}
-    if _is_utc(ev):
-        if ev.value.hour < 10:
-            days[ev.value.date() - timedelta(days=1)] = 0.9
-        elif ev.value.hour >= 14:
-            days[ev.value.date() + timedelta(days=1)] = 0.9
-    return days
+def _days(ev: DateEvidence, clocks: set[datetime]) -> dict[date, str]:
+    """Days an evidence backs: its own, and for a time written in UTC the neighbour its hour points to."""
+    return backed_days(ev, ev.kind, clocks)
 
 
 def _too_late(ev: DateEvidence, fetched_at: datetime) -> bool:
@@ -234,17 +222,21 @@ def _reject_crawl_date(evidence: list[DateEvidence], fetched_at: datetime) -> No
         _reject(ev, "the fetch day, only a header/widget/heuristic says so")
 
 
-def _run_htmldate(html: str, url: str, fetched_at: datetime) -> DateEvidence | None:
-    """htmldate's heuristics (original date, extensive search); slow, so only asked when page metadata is missing."""
+def run_htmldate_day(html: str, url: str, fetched_at: datetime) -> str | None:
+    """htmldate's day for the page (original date, extensive search), "YYYY-MM-DD", or None; never raises."""
     if html.lstrip()[:4].lower() == "http" and " " not in html:
         return None  # htmldate would take a bare URL for an address to download
     try:
         from htmldate import find_date
 
-        found = find_date(html, extensive_search=True, original_date=True, outputformat="%Y-%m-%d", url=url,
-                          max_date=(fetched_at + timedelta(hours=14)).strftime("%Y-%m-%d"))
+        return find_date(html, extensive_search=True, original_date=True, outputformat="%Y-%m-%d", url=url,
+                         max_date=(fetched_at + timedelta(hours=14)).strftime("%Y-%m-%d")) or None
     except Exception:  # htmldate must never take the page down with it
         return None
+
+
+def _htmldate_evidence(found: str | None) -> DateEvidence | None:
+    """htmldate's answer as evidence; a January 1st is set aside (a bare year read as a day)."""
     if not found:
         return None
     parsed = parse_date_value(found)
@@ -255,63 +247,6 @@ def _run_htmldate(html: str, url: str, fetched_at: datetime) -> DateEvidence | N
         # htmldate turns a bare year (a copyright line, "© 2020") into January 1st: not a publication day
         _reject(ev, "January 1st from htmldate is a year, not a day")
     return ev
-
-
-def _needs_htmldate(usable: list[DateEvidence]) -> bool:
-    """Ask htmldate only when page metadata and hints are missing or disagree, and no two weaker kinds agree."""
-    strong_days = {_local_day(ev) for ev in usable if _PUBLISHED_KINDS[ev.kind][0] <= _STRONG_TIER}
-    if len(strong_days) == 1:
-        return False
-    if strong_days:
-        return True
-    kinds_by_day: dict[date, set[str]] = {}
-    for ev in usable:
-        if ev.kind in ("url", "time", "text"):
-            kinds_by_day.setdefault(_local_day(ev), set()).add(ev.kind)
-    return not any(len(kinds) >= 2 for kinds in kinds_by_day.values())
-
-
-def _vote(usable: list[DateEvidence]) -> tuple[date, float, float]:
-    """The day with the most weight (each kind once per day), its weight and the total weight.
-
-    Then the UTC correction: when the winning day rests on times written in UTC and the neighbouring day their hour
-    points to (see `_days`) has real local-clock evidence (weight >= 2: a URL, a <time>, a meta, a byline with a
-    time) outweighing the local evidence for the winner, the neighbour is the newsroom's day and wins.
-    """
-    per_kind_day: dict[tuple[str, date], float] = {}
-    local: dict[tuple[str, date], float] = {}
-    utc_clocks = _utc_clocks(usable)
-    text_seen = False
-    for ev in usable:
-        weight = _weight(ev)
-        if ev.kind == "text":
-            weight = weight if not text_seen else 0.5  # the nearest written date speaks; the rest whisper
-            text_seen = True
-        key = (_PUBLISHED_KINDS[ev.kind][2], _local_day(ev))
-        per_kind_day[key] = max(per_kind_day.get(key, 0.0), weight)
-        if not _utc_like(ev, utc_clocks):
-            local[key] = max(local.get(key, 0.0), weight)
-    scores: dict[date, float] = {}
-    local_weight: dict[date, float] = {}
-    for (_, day), weight in per_kind_day.items():
-        scores[day] = scores.get(day, 0.0) + weight
-    for (_, day), weight in local.items():
-        local_weight[day] = local_weight.get(day, 0.0) + weight
-    preferred = _local_day(min(usable, key=_rank))
-    # ties go to the strongest evidence's day, then to the day that local-clock evidence backs more
-    day = max(scores, key=lambda d: (round(scores[d], 6), d == preferred, local_weight.get(d, 0.0)))
-    heaviest: dict[str, float] = {}
-    for (source, _), weight in per_kind_day.items():
-        heaviest[source] = max(heaviest.get(source, 0.0), weight)
-    total = sum(heaviest.values())
-    utc_here = [ev for ev in usable if _is_utc(ev) and _local_day(ev) == day]
-    if utc_here and scores[day] - local_weight.get(day, 0.0) > local_weight.get(day, 0.0):
-        strongest = min(utc_here, key=_rank)
-        neighbour = next((d for d in _days(strongest) if d != day), None)
-        there = local_weight.get(neighbour, 0.0) if neighbour else 0.0
-        if neighbour is not None and there >= 2.0 and there > local_weight.get(day, 0.0):
-            return neighbour, there + 0.9 * (scores[day] - local_weight.get(day, 0.0)), total
-    return day, scores[day], max(total, scores[day])
 
 
 # an aware timestamp written anywhere in the page (scripts included): ISO 8601 or RFC 822 with a numeric offset
@@ -340,40 +275,17 @@ def _stated_offset(html: str) -> timezone | None:
     return timezone(timedelta(minutes=minutes if sign == "+" else -minutes))
 
 
-def _utc_clocks(usable: list[DateEvidence]) -> set[datetime]:
-    """The wall clocks (to the minute, no zone) of the times written in UTC: a naive time showing one is UTC too."""
-    return {ev.value.replace(tzinfo=None, second=0, microsecond=0)
-            for ev in usable if _is_utc(ev) and ev.value is not None}
-
-
-def _utc_like(ev: DateEvidence, utc_clocks: set[datetime]) -> bool:
-    """A time written in UTC, or a naive time showing the same clock as one (the UTC time with its "Z" dropped)."""
-    assert ev.value is not None
-    return _is_utc(ev) or (ev.precision == "time" and ev.value.tzinfo is None
-                           and ev.value.replace(second=0, microsecond=0) in utc_clocks)
-
-
 def _local_evidence_for(day: date, usable: list[DateEvidence]) -> bool:
     """Whether anything on the newsroom's clock (not a UTC time, not page furniture or htmldate) names `day`."""
-    utc_clocks = _utc_clocks(usable)
-    return any(_local_day(ev) == day and not _utc_like(ev, utc_clocks) and not _header_like(ev) for ev in usable)
-
-
-def _weight(ev: DateEvidence) -> float:
-    """The kind's weight; a written date with a clock time is a byline more often than a 'today' banner."""
-    weight = _PUBLISHED_KINDS[ev.kind][1]
-    if ev.kind in ("text", "text-outside") and ev.precision == "time":
-        weight += 0.5
-    if "ambiguous" in ev.note:
-        weight *= 0.5  # 05/06/2025: the month may be the day
-    return weight
+    clocks = utc_clocks(usable)
+    return any(_local_day(ev) == day and not utc_like(ev, clocks) and not _header_like(ev) for ev in usable)
 
 
 def _rank(ev: DateEvidence) -> tuple:
-    """Sort key: stronger tier first, then a time before a bare day, an offset before none, heavier first."""
-    tier, weight, _ = _PUBLISHED_KINDS[ev.kind]
+    """Sort key within the chosen day: stronger tier first, then a time before a bare day, an offset before none."""
+    tier, _ = _PUBLISHED_KINDS[ev.kind]
     assert ev.value is not None
-    return (tier, ev.precision != "time", ev.value.tzinfo is None, -weight)
+    return (tier, ev.precision != "time", ev.value.tzinfo is None, _KIND_ORDER[ev.kind])
 
 
 def _localize(value: datetime, usable: list[DateEvidence]) -> datetime:
@@ -435,50 +347,100 @@ def _comparable(value: datetime) -> datetime:
 
 def date_page(html: str, url: str, fetched_at: datetime | None = None,
               hints: Sequence[DateHint] = (), language: str | None = None,
-              zone: str | None = None) -> DatingResult:
+              zone: str | None = None, *, weights: Weights | None = None,
+              htmldate_answer: object = _ASK) -> DatingResult:
     """Date one page: gather evidence, reject the implausible, vote on the day, take the strongest value in it.
 
     `zone` is the source's configured IANA time zone, for times the page writes without an offset (see
-    `pipelines.newsroom`). Never raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when
-    nothing is credible.
+    `pipelines.newsroom`). `weights` replaces the shipped vote (`pipelines.dateweights`) and `htmldate_answer` gives
+    htmldate's answer instead of asking it: both for bench/date_weights.py, which fits and scores the vote. Never
+    raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when nothing is credible.
     """
     if fetched_at is None:
         fetched_at = datetime.now(timezone.utc)
     elif fetched_at.tzinfo is None:
         fetched_at = fetched_at.replace(tzinfo=timezone.utc)
+    return decide(html, url, fetched_at, hints, language, zone, weights or load_weights(), htmldate_answer)[0]
+
+
+def decide(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHint], language: str | None,
+           zone: str | None, weights: Weights, htmldate_answer: object = _ASK) -> tuple[DatingResult, tuple | None]:
+    """date_page's decision and the pattern the winner rests on (`pipelines.datevote.pattern`; None when nothing
+    was chosen): bench/date_weights.py measures how often each pattern is right."""
+    if fetched_at.tzinfo is None:
+        fetched_at = fetched_at.replace(tzinfo=timezone.utc)
     try:
-        return _date_page(html, url, fetched_at, hints, language, zone)
+        return _date_page(html, url, fetched_at, hints, language, zone, weights, htmldate_answer)
     except Exception:  # a dating bug must not lose the page: it is stored undated
-        return DatingResult(None, "none", "none", 0.0)
+        return DatingResult(None, "none", "none", 0.0), None
 
 
-def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHint],
-               language: str | None, zone: str | None) -> DatingResult:
+def _collect(html: str | bytes, url: str, fetched_at: datetime, hints: Sequence[DateHint],
+             language: str | None) -> tuple[str, list[DateEvidence], str | None] | None:
+    """Parse the page and gather its evidence, with the implausible set aside; None when there is no page."""
     if isinstance(html, bytes):  # tolerated: decode as the page declares (meta charset, BOM), else UTF-8
         html = html_to_unicode(None, html)[1]
     tree = parse_html(html) if isinstance(html, str) else None
     if tree is None:
-        return DatingResult(None, "none", "none", 0.0)
+        return None
     language = language or page_language(tree)  # read once: the evidence and the newsroom's zone both use it
     evidence = gather_evidence(tree, url, hints, language)
     _midnight_is_a_day(evidence)
     _complete_yearless(evidence, fetched_at)
     _reject_implausible(evidence, fetched_at)
-    usable = [ev for ev in evidence if _usable(ev)]
-    if _needs_htmldate(usable):
-        extra = _run_htmldate(html, url, fetched_at)
-        if extra is not None:
-            evidence.append(extra)
-            _reject_implausible([extra], fetched_at)
-            if extra.value is not None and extra.value.day == 1 and any(
-                    ev.note.startswith("rejected: after fetch time") and ev.value is not None
-                    and (ev.value.year, ev.value.month) == (extra.value.year, extra.value.month) for ev in evidence):
-                # htmldate cuts a date beyond its max_date down to that date's month: no day at all
-                _reject(extra, "the 1st from htmldate is the month of a date after the fetch")
+    return html, evidence, language
+
+
+def _add_htmldate(evidence: list[DateEvidence], found: str | None, fetched_at: datetime) -> None:
+    """htmldate's answer as evidence, set aside when it is a year (January 1st) or a future date's month."""
+    extra = _htmldate_evidence(found)
+    if extra is None:
+        return
+    evidence.append(extra)
+    _reject_implausible([extra], fetched_at)
+    if extra.value is not None and extra.value.day == 1 and any(
+            ev.note.startswith("rejected: after fetch time") and ev.value is not None
+            and (ev.value.year, ev.value.month) == (extra.value.year, extra.value.month) for ev in evidence):
+        # htmldate cuts a date beyond its max_date down to that date's month: no day at all
+        _reject(extra, "the 1st from htmldate is the month of a date after the fetch")
+
+
+def _modifications(evidence: list[DateEvidence]) -> list[DateEvidence]:
+    return [ev for ev in evidence if ev.value is not None and not ev.note.startswith("rejected")
+            and ev.kind in _MODIFIED_KINDS]
+
+
+def voting_evidence(html: str, url: str, fetched_at: datetime, htmldate_day: str | None,
+                    language: str | None = None,
+                    hints: Sequence[DateHint] = ()) -> tuple[list[DateEvidence], list[DateEvidence]]:
+    """Every evidence the vote may weigh for a page, htmldate's given answer included, and the modification
+    evidence: what bench/date_weights.py measures the kinds' rates on. The rejections are the decision's own."""
+    collected = _collect(html, url, fetched_at, hints, language)
+    if collected is None:
+        return [], []
+    _, evidence, _ = collected
+    _add_htmldate(evidence, htmldate_day, fetched_at)
+    _reject_crawl_date(evidence, fetched_at)
+    return [ev for ev in evidence if _usable(ev)], _modifications(evidence)
+
+
+def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHint],
+               language: str | None, zone: str | None, weights: Weights,
+               htmldate_answer: object) -> tuple[DatingResult, tuple | None]:
+    collected = _collect(html, url, fetched_at, hints, language)
+    if collected is None:
+        return DatingResult(None, "none", "none", 0.0), None
+    html, evidence, language = collected
     _reject_crawl_date(evidence, fetched_at)
     usable = [ev for ev in evidence if _usable(ev)]
+    asked = htmldate_may_change(candidate_features(usable, _modifications(evidence)), weights)
+    if asked:
+        found = run_htmldate_day(html, url, fetched_at) if htmldate_answer is _ASK else htmldate_answer
+        _add_htmldate(evidence, found if isinstance(found, str) else None, fetched_at)
+        _reject_crawl_date(evidence, fetched_at)
+        usable = [ev for ev in evidence if _usable(ev)]
     if not usable:
-        return DatingResult(None, "none", "none", 0.0, _decide_modified(evidence, None), evidence)
+        return DatingResult(None, "none", "none", 0.0, _decide_modified(evidence, None), evidence), None
     # only htmldate's guess and page furniture, and they contradict each other: nothing is credible. Furniture naming
     # the fetch day is a "today" banner that says nothing about the page, so it contradicts nobody.
     weak_days = {_local_day(ev) for ev in usable if _header_like(ev) and _local_day(ev) not in _fetch_days(fetched_at)}
@@ -486,15 +448,20 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
             and any(ev.kind == "htmldate" for ev in usable):
         for ev in usable:
             ev.note = (ev.note + "; set aside: only weak evidence, and it disagrees").lstrip("; ")
-        return DatingResult(None, "none", "none", 0.0, _decide_modified(evidence, None), evidence)
-    day, weight, total = _vote(usable)
-    backing = sorted((ev for ev in usable if day in _days(ev)), key=_rank)
+        return DatingResult(None, "none", "none", 0.0, _decide_modified(evidence, None), evidence), None
+    features = candidate_features(usable, _modifications(evidence))
+    day = best_day(features, weights)
+    htmldate_day = next((_local_day(ev) for ev in usable if ev.kind == HTMLDATE), None)
+    won = pattern(features, day, weights, asked, htmldate_day)
+    confidence = weights.confidence(won)
+    clocks = utc_clocks(usable)
+    backing = sorted((ev for ev in usable if day in _days(ev, clocks)), key=_rank)
     winner = backing[0]
     # prefer a value whose own local day is the winning day (an aware time may only back it through UTC)
     local = [ev for ev in backing if _local_day(ev) == day]
     if local:
         winner = local[0]
-    value, precision, source = winner.value, winner.precision, _PUBLISHED_KINDS[winner.kind][2]
+    value, precision, source = winner.value, winner.precision, _PUBLISHED_KINDS[winner.kind][1]
     refiner: DateEvidence | None = None
     refined: datetime | None = None
     if precision == "day":
@@ -514,7 +481,7 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
                 break
         if refiner is not None and refined is not None:
             refiner.note = (refiner.note + f"; refines the {source} day").lstrip("; ")
-            value, precision, source = refined, "time", _PUBLISHED_KINDS[refiner.kind][2]
+            value, precision, source = refined, "time", _PUBLISHED_KINDS[refiner.kind][1]
         else:
             value = datetime(value.year, value.month, value.day)
     if precision == "time" and value.tzinfo is None:
@@ -544,11 +511,8 @@ def _date_page(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHi
             winner.note = (winner.note + f"; shown on the newsroom's clock, {newsroom[1]}").lstrip("; ")
             day = value.date()
     winner.note = (winner.note + "; chosen").lstrip("; ")
-    kinds = {_PUBLISHED_KINDS[ev.kind][2] for ev in backing}
-    confidence = _CONFIDENCE_BY_TIER[_PUBLISHED_KINDS[winner.kind][0]] * (weight / total) ** 0.5
-    confidence = min(0.99, confidence + 0.04 * (len(kinds) - 1))
     if all(_header_like(ev) for ev in backing) and day >= (fetched_at - timedelta(hours=12)).date():
         confidence = min(confidence, 0.3)  # only a 'today' banner may be saying this: kept, but doubted
     assert value is not None
     modified = _decide_modified(evidence, value, newsroom[0] if newsroom is not None else None)
-    return DatingResult(value, precision, source, round(confidence, 3), modified, evidence)
+    return DatingResult(value, precision, source, round(confidence, 3), modified, evidence), won

@@ -23,7 +23,12 @@ def page(body: str, head: str = "", lang: str = "en") -> str:
 
 
 def test_jsonld_graph_picks_the_article_not_the_webpage_or_publisher():
-    result = date_page(fixture("jsonld_graph.html"), "https://news.example/talks", FETCHED)
+    # htmldate silent: the article's datePublished (jsonld-published) outweighs the WebPage's (jsonld-other); the
+    # publisher's dateCreated is not read at all. (When htmldate names the WebPage's day too, the two agreeing
+    # sources outweigh the article's date: their measured rates say so, see pipelines/dateweights.py.)
+    result = date_page(fixture("jsonld_graph.html"), "https://news.example/talks", FETCHED, htmldate_answer=None)
+    assert {ev.kind: ev.value.date().isoformat() for ev in result.evidence if ev.kind.startswith("jsonld")} == {
+        "jsonld-published": "2025-06-02", "jsonld-other": "2025-05-20", "jsonld-modified": "2025-06-03"}
     assert result.published_at == datetime(2025, 6, 2, 13, 5, tzinfo=MSK)
     assert result.precision == "time"
     assert result.date_source == "jsonld"
@@ -173,10 +178,11 @@ def test_sitemap_lastmod_is_a_last_resort():
     hints = [DateHint("sitemap-lastmod", "2025-06-03T10:00:00+03:00")]
     bare = date_page(fixture("no_date.html"), "https://news.example/about", FETCHED, hints)
     assert bare.date_source == "sitemap-lastmod"
-    assert bare.confidence < 0.5
     dated = date_page(fixture("itemprop_day.html"), "https://news.example/hour", FETCHED, hints)
     assert dated.iso() == "2025-06-02"
     assert dated.modified_at == datetime(2025, 6, 3, 10, 0, tzinfo=MSK)
+    # a lastmod alone is trusted like a date in page furniture (it cannot be measured on saved pages)
+    assert bare.confidence < dated.confidence
 
 
 @pytest.mark.parametrize(
@@ -258,10 +264,15 @@ def test_bad_html_never_raises(html):
         assert result.date_source == "none"
 
 
-def test_strong_agreement_gives_higher_confidence_than_a_lone_text_date():
+def test_agreement_gives_higher_confidence_than_a_contested_text_date():
+    # measured: a date under the headline that htmldate confirms is about as reliable as page metadata; one that
+    # htmldate contradicts is not
     strong = date_page(fixture("opengraph_modified.html"), "https://news.example/2025/06/02/memo", FETCHED)
-    weak = date_page(page("<h1>Story</h1><p>29 May 2025</p>"), "https://news.example/story", FETCHED)
-    assert 0.0 < weak.confidence < strong.confidence <= 1.0
+    lone = page("<h1>Story</h1><p>29 May 2025</p>")
+    confirmed = date_page(lone, "https://news.example/story", FETCHED, htmldate_answer="2025-05-29")
+    contested = date_page(lone, "https://news.example/story", FETCHED, htmldate_answer="2025-05-20")
+    assert 0.0 < contested.confidence < 0.5 < strong.confidence <= 1.0
+    assert confirmed.iso() == "2025-05-29" and confirmed.confidence > 0.9
 
 
 def test_fetched_at_defaults_to_now_and_naive_is_taken_as_utc():
@@ -442,3 +453,54 @@ def test_a_midnight_in_metadata_is_a_date_without_a_time():
                                  "<p>The delegations met.</p></article>", head=head),
                             "https://news.example.com.tr/talks", FETCHED)
     assert with_byline.iso() == "2025-06-02T14:05:00+03:00" and with_byline.date_source == "text"
+
+
+def test_an_update_shown_under_the_headline_is_the_modification_not_the_publication():
+    html = page("<article><h1>Talks</h1><p class='byline'>Updated <time datetime='2018-07-24T18:15:58+00:00'>"
+                "Jul 24, 2018, 2:15pm</time></p><p>Text.</p></article>",
+                head='<meta property="article:published_time" content="2017-12-15T08:50:02-05:00">'
+                     '<meta property="article:modified_time" content="2018-07-24T14:15:58-04:00">')
+    result = date_page(html, "https://news.example/story", FETCHED, htmldate_answer="2017-12-15")
+    assert result.iso() == "2017-12-15T08:50:02-05:00"
+    assert result.modified_at == datetime(2018, 7, 24, 14, 15, 58, tzinfo=timezone(timedelta(hours=-4)))
+
+
+def test_the_vote_weights_are_the_log_odds_of_measured_rates_each_set_weighing_the_same():
+    from pipelines.datevote import weights_from_rates
+
+    sizes = {"news": 100, "general": 300}
+    rates = {
+        "field": {"news": (90, 100), "general": (270, 300)},  # right 90% in both sets
+        "text": {"news": (40, 100), "general": (270, 300)},  # 40% on news, 90% on general: about 65% overall
+        "stray": {"news": (3, 10), "general": (10, 30)},  # right less often than not: no vote
+        "rare": {"news": (3, 3)},  # seen on 3 pages: not weighed
+    }
+    weights = weights_from_rates(rates, sizes)
+    assert weights["field"] == pytest.approx(2.2, abs=0.05)  # log(0.9 / 0.1), one right and one wrong added
+    assert 0.4 < weights["text"] < 0.8  # each set counts the same: news pulls it down as much as general lifts it
+    assert weights["stray"] == 0.0
+    assert "rare" not in weights
+
+
+def test_hints_vote_with_the_weight_of_the_page_field_they_repeat():
+    from pipelines.datevote import HINT_PEERS
+    from pipelines.dateweights import load_weights
+
+    weights = load_weights()
+    for hint, peer in HINT_PEERS.items():
+        assert weights.weight(hint) == weights.weight(peer)
+    assert weights.weight("feed") > weights.weight("text-more")
+    # no feature stands for a hint's absence: saved pages have no hints, the flow's pages do
+    assert not any(name.startswith(("feed", "news-sitemap", "sitemap")) for name in weights.features)
+
+
+def test_htmldate_is_asked_when_the_page_evidence_is_split_and_it_decides():
+    # a lone written date against htmldate: neither is strong, htmldate's extensive search is not overruled
+    html = page("<h1>Story</h1><p>29 May 2025</p><p>Text.</p>")
+    result = date_page(html, "https://news.example/story", FETCHED, htmldate_answer="2025-05-20")
+    assert result.iso() == "2025-05-20" and result.date_source == "htmldate"
+    # strong page metadata is not overruled by htmldate alone
+    meta = '<meta property="article:published_time" content="2025-05-16T15:30:00+03:00">'
+    strong = date_page(page("<h1>Story</h1><p>Text.</p>", meta), "https://news.example/story", FETCHED,
+                       htmldate_answer="2025-05-20")
+    assert strong.iso() == "2025-05-16T15:30:00+03:00"

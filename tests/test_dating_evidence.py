@@ -122,6 +122,23 @@ def test_a_written_update_time_is_modification_evidence(byline):
     assert published.kind == "text"
 
 
+def test_an_update_label_in_its_own_element_still_marks_the_date_as_a_modification():
+    html = ("<html><body><h1>Talks in Istanbul</h1><div><em>Last Updated:</em> January 7, 2025</div>"
+            "<p>Text.</p></body></html>")
+    (ev,) = text_evidence(parse_html(html))[:1]
+    assert ev.kind == "text-modified" and ev.value.date().isoformat() == "2025-01-07"
+
+
+def test_a_time_element_labelled_as_an_update_is_a_modification_time():
+    html = ("<html><body><article><h1>Talks</h1><p><span>By Jane Doe</span> <span>Updated "
+            "<time datetime='2018-07-24T18:15:58+00:00'>Jul 24, 2018, 2:15pm EDT</time></span></p>"
+            "<p>Text.</p></article></body></html>")
+    assert [(ev.kind, ev.raw) for ev in time_evidence(parse_html(html))] == [
+        ("time-modified", "2018-07-24T18:15:58+00:00")]
+    plain = html.replace("Updated ", "")
+    assert [ev.kind for ev in time_evidence(parse_html(plain))] == ["time"]
+
+
 def test_parse_html_handles_junk():
     assert parse_html("") is None
     assert parse_html("   ") is None
