@@ -5,7 +5,7 @@ Usage (from the repo root):
   PYTHONPATH=. python bench/date_weights.py                 # date_page as shipped, per set and per fold
   PYTHONPATH=. python bench/date_weights.py --rates         # per kind: how often it is right, with/against htmldate
   PYTHONPATH=. python bench/date_weights.py --cv            # fit on K-1 folds, score the held-out fold
-  PYTHONPATH=. python bench/date_weights.py --write         # fit on every page, write pipelines/dateweights.py
+  PYTHONPATH=. python bench/date_weights.py --write         # fit on every page, write pipelines/dating/weights.py
 Options: --folds K (5), --sets a,b (all four), --refresh (recompute the cached htmldate/language facts), --wrong,
 --logit L2 (with --cv: a conditional logit instead of the rate vote, for comparison).
 """
@@ -87,14 +87,14 @@ class Item:
     html: str
     facts: Facts
     features: dict[date, set[str]]
-    shifts: dict[date, date]  # days read as their newsroom's neighbouring day (datevote._shifted_days)
+    shifts: dict[date, date]  # days read as their newsroom's neighbouring day (pipelines.dating.vote._shifted_days)
 
 
 def collect(pages: list[Page], facts: dict[str, Facts]) -> list[Item]:
     """Every page's candidate days and features, htmldate's answer always included (its features are measured
     even where the shipped vote would not need to ask it)."""
     from pipelines.dating import voting_evidence
-    from pipelines.datevote import _shifted_days, candidate_features, utc_clocks
+    from pipelines.dating.vote import _shifted_days, candidate_features, utc_clocks
 
     fetched_at = fetch_time()
     items = []
@@ -123,7 +123,7 @@ def measure_feature_rates(items: list[Item]) -> dict[str, dict[str, tuple[int, i
 
 
 def set_pages(items: list[Item]) -> dict[str, int]:
-    """Dated pages per set: what each set's pages weigh in a feature's rate (`datevote.feature_rate`)."""
+    """Dated pages per set: what each set's pages weigh in a feature's rate (`pipelines.dating.vote.feature_rate`)."""
     return dict(sorted(Counter(item.page.set for item in items if item.page.day).items()))
 
 
@@ -141,7 +141,7 @@ def fit_logit(items: list[Item], l2: float) -> dict[str, float]:
     """For comparison only (--logit L2): weights that make the true day the most probable candidate, a conditional
     logit over each page's candidate days (P(day) ∝ exp(Σ weights of its features)), L2-penalised, each set
     weighing the same, weights clipped at 0. Measured against the rate vote in the report; not shipped."""
-    from pipelines.datevote import MIN_SEEN
+    from pipelines.dating.vote import MIN_SEEN
 
     support = Counter(f for item in items for f in set().union(*item.features.values()))
     names = sorted(f for f, n in support.items() if n >= MIN_SEEN)
@@ -213,7 +213,7 @@ class Fit:
     logit: dict[str, float] | None = None
 
     def weights(self) -> "Weights":
-        from pipelines.datevote import Weights, weights_from_rates
+        from pipelines.dating.vote import Weights, weights_from_rates
 
         features = self.logit if self.logit is not None else \
             weights_from_rates(self.feature_rates, self.set_pages)
@@ -269,7 +269,7 @@ def print_rates(items: list[Item], fitted: Fit) -> None:
     """Per feature: how often the day it backs is the true day, per set and averaged (each set the same), the
     weight that gives, and the rate when htmldate names the same day or another one (then
     also: how often htmldate was right instead)."""
-    from pipelines.datevote import HTMLDATE, feature_rate
+    from pipelines.dating.vote import HTMLDATE, feature_rate
 
     weights = fitted.weights()
     stands: dict[str, Counter] = defaultdict(Counter)
@@ -312,7 +312,7 @@ def write(fitted: Fit, pages: int, path: Path) -> None:
     path.write_text(
         '"""The dating vote\'s measured rates; written by bench/date_weights.py --write, not by hand."""\n\n'
         "from __future__ import annotations\n\nfrom functools import lru_cache\n\n"
-        "from pipelines.datevote import Weights, weights_from_rates\n\n"
+        "from pipelines.dating.vote import Weights, weights_from_rates\n\n"
         f"# Written by `PYTHONPATH=. python bench/date_weights.py --write` from the {pages} dated pages of the corpus\n"
         f"# sets {', '.join(SETS)} (../shared/corpus).\n"
         "# FEATURE_RATES: feature -> set -> (days with the feature that were the true day, days with the feature).\n"
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv", action="store_true", help="fit on K-1 folds, score the held-out fold")
     parser.add_argument("--logit", type=float, default=None, metavar="L2",
                         help="with --cv: fit a conditional logit with this L2 penalty instead (comparison)")
-    parser.add_argument("--write", action="store_true", help="fit on every page, write pipelines/dateweights.py")
+    parser.add_argument("--write", action="store_true", help="fit on every page, write pipelines/dating/weights.py")
     parser.add_argument("--refresh", action="store_true", help="recompute the cached facts")
     parser.add_argument("--wrong", action="store_true", help="list the pages date_page gets wrong")
     args = parser.parse_args(argv)
@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.rates:
             print_rates(items, fitted)
         if args.write:
-            out = Path(__file__).resolve().parent.parent / "pipelines" / "dateweights.py"
+            out = Path(__file__).resolve().parent.parent / "pipelines" / "dating" / "weights.py"
             write(fitted, sum(1 for i in items if i.page.day), out)
             print(f"wrote {out}")
     return 0

@@ -25,7 +25,7 @@ def page(body: str, head: str = "", lang: str = "en") -> str:
 def test_jsonld_graph_picks_the_article_not_the_webpage_or_publisher():
     # htmldate silent: the article's datePublished (jsonld-published) outweighs the WebPage's (jsonld-other); the
     # publisher's dateCreated is not read at all. (When htmldate names the WebPage's day too, the two agreeing
-    # sources outweigh the article's date: their measured rates say so, see pipelines/dateweights.py.)
+    # sources outweigh the article's date: their measured rates say so, see pipelines/dating/weights.py.)
     result = date_page(fixture("jsonld_graph.html"), "https://news.example/talks", FETCHED, htmldate_answer=None)
     assert {ev.kind: ev.value.date().isoformat() for ev in result.evidence if ev.kind.startswith("jsonld")} == {
         "jsonld-published": "2025-06-02", "jsonld-other": "2025-05-20", "jsonld-modified": "2025-06-03"}
@@ -466,7 +466,7 @@ def test_an_update_shown_under_the_headline_is_the_modification_not_the_publicat
 
 
 def test_the_vote_weights_are_the_log_odds_of_measured_rates_each_set_weighing_the_same():
-    from pipelines.datevote import weights_from_rates
+    from pipelines.dating.vote import weights_from_rates
 
     sizes = {"news": 100, "general": 300}
     rates = {
@@ -483,8 +483,8 @@ def test_the_vote_weights_are_the_log_odds_of_measured_rates_each_set_weighing_t
 
 
 def test_hints_vote_with_the_weight_of_the_page_field_they_repeat():
-    from pipelines.datevote import HINT_PEERS
-    from pipelines.dateweights import load_weights
+    from pipelines.dating.vote import HINT_PEERS
+    from pipelines.dating.weights import load_weights
 
     weights = load_weights()
     for hint, peer in HINT_PEERS.items():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.dateevidence import (
+from pipelines.dating.evidence import (
     gather_evidence,
     hint_evidence,
     jsonld_evidence,

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pipelines.datetext import find_written_dates, find_yearless_dates, parse_date_value
+from pipelines.dating.text import find_written_dates, find_yearless_dates, parse_date_value
 
 MSK = timezone(timedelta(hours=3))
 

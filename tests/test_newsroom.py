@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from pipelines.dating import date_page
-from pipelines.newsroom import newsroom_zone
+from pipelines.dating.newsroom import newsroom_zone
 
 FETCHED = datetime(2026, 1, 10, 8, 0, tzinfo=timezone.utc)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pipelines.datevote import Weights, weights_from_rates
+from pipelines.dating.vote import Weights, weights_from_rates
 
 # Written by `PYTHONPATH=. python bench/date_weights.py --write` from the 863 dated pages of the corpus
 # sets dates, htmldate-default, trafilatura-eval, readability (../shared/corpus).

@@ -7,7 +7,7 @@ A day's score is the sum of its features' weights; the highest score wins. A fea
 the rate at which the day it backs was the true day, measured on the corpus sets with each set weighing the same
 (`feature_rate`); a kind right less often than not does not vote (`weights_from_rates`). Those rates and the rate
 at which each winning pattern was right (the stored ``date_confidence``) are measured by ``bench/date_weights.py``
-and kept in `pipelines.dateweights`; nothing here is a hand-set priority.
+and kept in `pipelines.dating.weights`; nothing here is a hand-set priority.
 
 The crawl-time hints (feed, news sitemap, sitemap lastmod) cannot be measured on saved pages, which have none: they
 take the weight of the page field they repeat (see `HINT_PEERS`), and their absence is no feature at all.

@@ -14,7 +14,7 @@ The rule, in order:
    bare year such as a copyright line), and - the crawl-date trap - a date equal to the fetch day that only
    header-like evidence supports (a written date above the headline or in page furniture, a ``<time>`` in
    header/nav/sidebar/footer, htmldate) while real evidence elsewhere points to an older day.
-3. Vote on the day (`pipelines.datevote`): every kind of evidence backs the day it names with a weight measured on
+3. Vote on the day (`pipelines.dating.vote`): every kind of evidence backs the day it names with a weight measured on
    the corpus sets - the log-odds of how often that kind's day was the true day, each set weighing the same - and
    the day with the most weight wins; a kind counts once per day, a kind right less often than not weighs nothing.
    The written dates are told apart (the one nearest the headline, with a clock time or not, further off, the
@@ -32,7 +32,7 @@ The rule, in order:
    time right at the headline unless it shows the clock of the page's modification time. A naive winning
    time takes the offset implied by an aware time of the same instant ("7:04 pm ET" beside 00:04Z: -05:00);
    failing that, the newsroom's zone (the source's configured one, a one-zone country domain or language: see
-   `pipelines.newsroom`); failing that, it stays naive and the evidence says so. A winning UTC time that nothing
+   `pipelines.dating.newsroom`); failing that, it stays naive and the evidence says so. A winning UTC time that nothing
    on the newsroom's clock backs takes the page's stated offset - when every aware timestamp in the page that is
    not UTC has the same one (a schedule at "23:00:00 -0400") - and with it its day; else, when the newsroom's zone
    is known, it is shown on that clock (the same instant; its day the publisher's), unless that moves it off a day
@@ -54,15 +54,15 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from w3lib.encoding import html_to_unicode
 
-from pipelines.dateevidence import YEARLESS, gather_evidence, page_language, parse_html
-from pipelines.datetext import parse_date_value
-from pipelines.datevote import (HTMLDATE, Weights, backed_days, best_day, candidate_features, htmldate_may_change,
+from pipelines.dating.evidence import YEARLESS, gather_evidence, page_language, parse_html
+from pipelines.dating.newsroom import newsroom_zone
+from pipelines.dating.text import parse_date_value
+from pipelines.dating.vote import (HTMLDATE, Weights, backed_days, best_day, candidate_features, htmldate_may_change,
                                 pattern, utc_clocks, utc_like)
-from pipelines.dateweights import load_weights
-from pipelines.newsroom import newsroom_zone
+from pipelines.dating.weights import load_weights
 from pipelines.records import DateEvidence, DateHint, DatingResult
 
-# kind -> (tier, date_source name). The day is chosen by the measured vote (`pipelines.datevote`); the tier only
+# kind -> (tier, date_source name). The day is chosen by the measured vote (`pipelines.dating.vote`); the tier only
 # says, within the chosen day, whose value to show: a machine-written field states the exact time the publisher
 # meant, a written date or htmldate's reading may only give the day. Lower tier first; within a tier, this order.
 _PUBLISHED_KINDS: dict[str, tuple[int, str]] = {
@@ -352,7 +352,7 @@ def date_page(html: str, url: str, fetched_at: datetime | None = None,
     """Date one page: gather evidence, reject the implausible, vote on the day, take the strongest value in it.
 
     `zone` is the source's configured IANA time zone, for times the page writes without an offset (see
-    `pipelines.newsroom`). `weights` replaces the shipped vote (`pipelines.dateweights`) and `htmldate_answer` gives
+    `pipelines.dating.newsroom`). `weights` replaces the shipped vote (`pipelines.dating.weights`) and `htmldate_answer` gives
     htmldate's answer instead of asking it: both for bench/date_weights.py, which fits and scores the vote. Never
     raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when nothing is credible.
     """
@@ -365,7 +365,7 @@ def date_page(html: str, url: str, fetched_at: datetime | None = None,
 
 def decide(html: str, url: str, fetched_at: datetime, hints: Sequence[DateHint], language: str | None,
            zone: str | None, weights: Weights, htmldate_answer: object = _ASK) -> tuple[DatingResult, tuple | None]:
-    """date_page's decision and the pattern the winner rests on (`pipelines.datevote.pattern`; None when nothing
+    """date_page's decision and the pattern the winner rests on (`pipelines.dating.vote.pattern`; None when nothing
     was chosen): bench/date_weights.py measures how often each pattern is right."""
     if fetched_at.tzinfo is None:
         fetched_at = fetched_at.replace(tzinfo=timezone.utc)

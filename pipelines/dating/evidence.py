@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from pipelines.datetext import FoundDate, find_written_dates, find_yearless_dates, parse_date_value
+from pipelines.dating.text import FoundDate, find_written_dates, find_yearless_dates, parse_date_value
 from pipelines.records import DateEvidence, DateHint
 
 # Meta names/properties (lowercased) that name the publication time, by kind. Order does not matter.
