@@ -18,7 +18,7 @@ import duckdb
 from analysis.outdir import OutDirFailed, OutDirRefused, check_out_dir, files_in, staged, write_marker
 from analysis.sqlfiles import sql
 from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, fail
-from storage.db import DatabaseBusy, DatabaseRefused, connect
+from storage.db import DatabaseBusy, DatabaseRefused, connect, describe_database, local_paths
 
 FORMATS = ("parquet", "csv", "jsonl", "text")
 KIND = "export"  # the marker is `.talkwatch-export.json`
@@ -80,8 +80,8 @@ def export_articles(db_path: str | os.PathLike, fmt: str, out_dir: str | os.Path
     if fmt not in FORMATS:
         raise ExportInputError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     try:
-        target = check_out_dir(out_dir, KIND, force=force, keep_outside=(db_path,))
-    except OutDirRefused as exc:
+        target = check_out_dir(out_dir, KIND, force=force, keep_outside=tuple(local_paths(db_path)))
+    except (OutDirRefused, DatabaseRefused) as exc:
         raise ExportInputError(str(exc)) from exc
     con = _open(db_path, timeout)
     try:
@@ -90,7 +90,7 @@ def export_articles(db_path: str | os.PathLike, fmt: str, out_dir: str | os.Path
             files = files_in(tmp)
             write_marker(tmp, KIND, {
                 "format": fmt, "written_at": datetime.now(timezone.utc).isoformat(), "rows": rows,
-                "files": files, "database": os.path.abspath(db_path)})
+                "files": files, "database": describe_database(db_path)})
     finally:
         con.close()
     return ExportResult(target.path, fmt, rows, files)

@@ -19,7 +19,8 @@ from analysis import charts
 from analysis.html import GENERATOR_META, Cell, esc, missing, num, page, section, table
 from analysis.sqlfiles import sql
 from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail
-from storage.db import DatabaseBusy, DatabaseRefused, connect
+from storage.backend import is_lake_url
+from storage.db import DatabaseBusy, DatabaseRefused, StorageUnavailable, connect, describe_database
 
 Row = dict[str, Any]
 
@@ -51,7 +52,7 @@ class ReportResult:
 class ReportData:
     """Every query's rows, read in one short read-only connection so a run's load waits as little as possible."""
 
-    db: Path
+    db: Path | str  # the DuckDB file, or the DuckLake URL without its password
     since: date | None
     until: date | None
     totals: Row
@@ -140,11 +141,15 @@ def framing_unit(first: date | None, last: date | None) -> str:
 def collect(db_path: str | os.PathLike, since: date | None, until: date | None,
             timeout: float | None = None) -> ReportData:
     """Run every report query against the views, read-only."""
-    db = Path(os.path.abspath(os.fspath(db_path)))
+    lake = is_lake_url(db_path)
+    target = db_path if lake else Path(os.path.abspath(os.fspath(db_path)))
+    db = describe_database(db_path) if lake else target
     try:
-        con = connect(db, read_only=True, timeout=timeout)
+        con = connect(target, read_only=True, timeout=timeout)
     except (FileNotFoundError, DatabaseRefused) as exc:  # missing, not talkwatch's, or older (names `upgrade`)
         raise ReportRefused(str(exc)) from exc
+    except StorageUnavailable as exc:  # PostgreSQL down: the input is fine, reading failed
+        raise ReportFailed(str(exc)) from exc
     except duckdb.Error as exc:  # not a DuckDB file, a file of a newer DuckDB, a folder
         raise ReportRefused(f"cannot open {db} as a talkwatch database: {exc}") from exc
     period = [since, until]

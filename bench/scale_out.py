@@ -12,13 +12,14 @@ Usage (from the repo root):
    synthetic articles (the topic keeps every article, so relevance does not thin the load); every page answer
    waits --latency seconds, as a remote server would.
 3. For each count in --workers: that many workers (`prefect worker start --work-queue shards --limit L`, one per
-   "machine"), then `talkwatch run --shards N` into a fresh DuckDB file; pages per second = article pages fetched /
+   "machine"), then `talkwatch run --shards N` into a fresh DuckLake on the service PostgreSQL (one storage slot
+   per shard); pages per second = article pages fetched /
    the run's wall time (start-up of the shard processes included: it is what a user waits for). Also one
    `talkwatch run` without shards (the same server's API) on the same web. The ratio of 2 workers to 1 is printed.
 4. Load time per 1,000 articles: `storage.load.load_batch` (the load task's own call) of --load-articles synthetic
    articles with their raw pages (bench/search_index.py's corpus), into a fresh store and then into that store
-   again with as many more; for the DuckDB file, and for --lake when given (a `ducklake:...` storage URL, passed to
-   storage.db.connect as it is: the hook for the DuckLake backend). Median of --repeat.
+   again with as many more; for a DuckDB file and for a DuckLake (a fresh catalog on the service PostgreSQL, or
+   --lake URL). Median of --repeat.
 Nothing is asserted; every figure is printed with what produced it. On a shared 2-core box the 1/2-worker ratio says
 more about the box than about talkwatch: run it where the workers have cores of their own.
 """
@@ -42,7 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from tests import pgservice  # noqa: E402
+from tests import pgdb  # noqa: E402
 from tests.loopback import LoopbackServer  # noqa: E402
 from tests.newsweb import HTML, article_html, rss  # noqa: E402
 from tests.prefectserver import prefect_env, start_prefect_server, stop_prefect_server  # noqa: E402
@@ -126,15 +127,13 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
-def crawl_figures(args: argparse.Namespace, tmp: Path) -> None:
-    pg_db = f"talkwatch_bench_{os.getpid()}"
+def crawl_figures(args: argparse.Namespace, tmp: Path, catalogs: list[str]) -> None:
+    pg_db = None
     extra = {"PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "2",
              "PREFECT_WORKER_PREFETCH_SECONDS": "2"}
     if not args.sqlite:
-        reason = pgservice.available()
-        if reason:
-            raise SystemExit(f"{reason} (or use --sqlite)")
-        extra["PREFECT_API_DATABASE_CONNECTION_URL"] = pgservice.create_database(pg_db)
+        pg_db = pgdb.create("talkwatch_bench_prefect")
+        extra["PREFECT_API_DATABASE_CONNECTION_URL"] = pgdb.prefect_url(pg_db)
     env = prefect_env(tmp, **extra)
     servers, sources, topic = build_web(tmp, args.outlets, args.articles, args.latency)
     server = None
@@ -154,7 +153,8 @@ def crawl_figures(args: argparse.Namespace, tmp: Path) -> None:
             for n in args.workers:
                 workers = start_workers(n, args.limit, env, tmp)
                 try:
-                    wall, summary = timed_run(sources, topic, tmp / f"w{n}-{rep}.duckdb", env, settings, args.shards)
+                    wall, summary = timed_run(sources, topic, lake(tmp, f"w{n}-{rep}", catalogs), env, settings,
+                                              args.shards)
                 finally:
                     stop_workers(workers)
                 pages = summary["totals"]["pages_fetched"]
@@ -169,11 +169,17 @@ def crawl_figures(args: argparse.Namespace, tmp: Path) -> None:
             srv.stop()
         if server is not None:
             stop_prefect_server(server)
-        if not args.sqlite:
-            pgservice.drop_database(pg_db)
+        if pg_db is not None:
+            pgdb.drop(pg_db)
 
 
-def load_figures(args: argparse.Namespace, tmp: Path) -> None:
+def lake(tmp: Path, name: str, catalogs: list[str]) -> str:
+    """A fresh DuckLake on the service PostgreSQL (its catalog dropped at the end), data files under `tmp`."""
+    catalogs.append(pgdb.create("talkwatch_bench_lake"))
+    return pgdb.lake_url(catalogs[-1], str(tmp / f"{name}-lake"))
+
+
+def load_figures(args: argparse.Namespace, tmp: Path, catalogs: list[str]) -> None:
     """Seconds per 1,000 articles of the load task's call, into a fresh store and into one holding as many."""
     from search_index import Corpus, batch
 
@@ -183,10 +189,9 @@ def load_figures(args: argparse.Namespace, tmp: Path) -> None:
 
     corpus = Corpus(seed=11)
     n = args.load_articles
-    stores = [("duckdb file", lambda r: str(tmp / f"load-{r}.duckdb"))]
-    if args.lake:
-        stores.append(("ducklake", lambda r: args.lake.replace("{n}", str(r))))
-    os.chdir(tmp)  # a storage URL this version reads as a path makes its folders here, not in the checkout
+    stores = [("duckdb file", lambda r: str(tmp / f"load-{r}.duckdb")),
+              ("ducklake", lambda r: args.lake.replace("{n}", str(r)) if args.lake
+               else lake(tmp, f"load-{r}", catalogs))]
     for label, url_of in stores:
         fresh, again = [], []
         for r in range(args.repeat):
@@ -217,8 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,2", help="worker counts to measure, comma-separated")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--load-articles", type=int, default=1000, help="articles per timed load (0: no load figures)")
-    ap.add_argument("--lake", help="also time loads into this storage URL (`ducklake:...`; {n} is replaced by the "
-                                   "repetition number, for a fresh catalog each time)")
+    ap.add_argument("--lake", help="time loads into this DuckLake URL instead of a fresh one on the service PostgreSQL "
+                                   "({n} is replaced by the repetition number, for a fresh catalog each time)")
     ap.add_argument("--sqlite", action="store_true", help="Prefect's own SQLite instead of the service PostgreSQL")
     ap.add_argument("--skip-crawl", action="store_true", help="only the load figures")
     ap.add_argument("-s", "--set", action="append", metavar="KEY=VALUE",
@@ -227,12 +232,20 @@ def main(argv: list[str] | None = None) -> int:
     args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start "
           f"({socket.gethostname()})")
+    reason = pgdb.available()
+    if reason:
+        raise SystemExit(f"{reason}: the sharded runs store into a DuckLake on it")
+    catalogs: list[str] = []
     with tempfile.TemporaryDirectory(prefix="talkwatch-scale-out-") as d:
         tmp = Path(d)
-        if not args.skip_crawl:
-            crawl_figures(args, tmp)
-        if args.load_articles > 0:
-            load_figures(args, tmp)
+        try:
+            if not args.skip_crawl:
+                crawl_figures(args, tmp, catalogs)
+            if args.load_articles > 0:
+                load_figures(args, tmp, catalogs)
+        finally:
+            for name in catalogs:
+                pgdb.drop(name)
     return 0
 
 

@@ -42,7 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.relevance import load_topic
     from spiders.settingscheck import check_settings
     from spiders.sources import check_only, load_sources
-    from storage.db import DatabaseBusy, check_writable_database
+    from storage.db import DatabaseBusy, StorageUnavailable, check_writable_database
 
     try:  # everything that can be said now is said before a Prefect server is started for nothing
         only = _only(args.only)
@@ -86,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _run_failed(exc, capture.records, "", EXIT_BUSY)
         except (ValueError, FileNotFoundError) as exc:  # a config file changed under the run
             return _run_failed(exc, capture.records, "", EXIT_BAD_INPUT)
-        except (OSError, duckdb.Error) as exc:  # disk full, unwritable file: the load transaction rolled back
+        except (OSError, duckdb.Error, StorageUnavailable) as exc:  # disk full, unwritable file, PostgreSQL gone
             return _run_failed(exc, capture.records, "run failed, nothing was stored: ", EXIT_STORAGE)
         except Exception as exc:  # noqa: BLE001 - a bug: one line, the Prefect records and the trace in the log
             return _run_failed(exc, capture.records, f"internal error: {type(exc).__name__}: ", EXIT_INTERNAL)
@@ -98,7 +98,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         log = write_log("run", list(capture.records))
         say(PROG, f"{capture.hidden} Prefect error record(s) kept off the console{details(log)}")
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        from storage.ducklake import mask  # a DuckLake URL's password is never printed
+
+        print(json.dumps({**summary, "db": mask(summary["db"])}, indent=2, default=str))
         return 0
     _print_summary(summary)
     return 0
@@ -115,7 +117,7 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
                           "several machines)", EXIT_BAD_INPUT)
     from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.fanout import ShardsFailed, ingest_sharded
-    from storage.db import DatabaseBusy
+    from storage.db import DatabaseBusy, StorageUnavailable
 
     with prefect_tracebacks_captured() as capture:
         try:
@@ -128,7 +130,7 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
             return _run_failed(exc, capture.records, "", EXIT_BUSY)
         except (ValueError, FileNotFoundError) as exc:
             return _run_failed(exc, capture.records, "", EXIT_BAD_INPUT)
-        except (OSError, duckdb.Error) as exc:
+        except (OSError, duckdb.Error, StorageUnavailable) as exc:
             return _run_failed(exc, capture.records, "run failed: ", EXIT_STORAGE)
         except Exception as exc:  # noqa: BLE001 - a bug: one line, the Prefect records and the trace in the log
             return _run_failed(exc, capture.records, f"internal error: {type(exc).__name__}: ", EXIT_INTERNAL)
@@ -196,6 +198,8 @@ def _run_failed(exc: BaseException, records: Any, prefix: str, code: int) -> int
 
 
 def _print_summary(s: dict) -> None:
+    from storage.ducklake import mask  # a DuckLake URL's password is never printed
+
     c = s["counts"]
     load = c.get("load", {})
     crawl = c.get("crawl", {})
@@ -216,7 +220,7 @@ def _print_summary(s: dict) -> None:
             print(f"  source {name}: unreachable: {e.get('reason', 'every listing failed')} ({e.get('url', '')})")
         else:
             print(f"  source {name}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    print(f"  database: {s['db']}")
+    print(f"  database: {mask(s['db'])}")
     if s.get("report"):
         print(f"  report: {s['report']}")
 
@@ -539,7 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="one flow run now (the manual trigger); prints a summary")
     r.add_argument("--sources", default=DEFAULT_SOURCES, help="sources file (default %(default)s)")
     r.add_argument("--topic", default=DEFAULT_TOPIC, help="topic file (default %(default)s)")
-    r.add_argument("--db", default=DEFAULT_DB, help="DuckDB file (default %(default)s)")
+    r.add_argument("--db", default=DEFAULT_DB, help="DuckDB file, or a ducklake:postgres:... URL (README, Storage) "
+                                                    "(default %(default)s)")
     r.add_argument("--only", help="comma-separated source names to crawl (default: all)")
     r.add_argument("-s", "--set", action="append", metavar="KEY=VALUE", help="Scrapy setting for this run")
     _lock_timeout(r, "seconds to wait for another writer (default 120)")
@@ -629,9 +634,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, run the command, and keep every way out to one line: Ctrl-C is 130, a bug 70 with a log file."""
+    from storage.backend import StorageUnavailable
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except StorageUnavailable as exc:  # PostgreSQL (a DuckLake's catalog) cannot be reached: nothing was done
+        return fail(f"{PROG} {args.command}", exc, EXIT_STORAGE)
     except KeyboardInterrupt:
         return fail(PROG, "interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:

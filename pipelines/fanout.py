@@ -24,6 +24,7 @@ from pipelines.flow import DEFAULT_DB, DEFAULT_SOURCES, DEFAULT_TOPIC, choose_so
 from pipelines.shards import split
 from pipelines.storageslot import DEFAULT_LIMIT, ENV, ensure_limit, storage_slot
 from spiders.sources import check_only, load_sources
+from storage.backend import is_lake_url
 
 SHARD_DEPLOYMENT = "ingest/shard"
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
@@ -56,13 +57,18 @@ class Shard:
     errors: int = 0
 
 
-def _check_slots(db: str, slots: int) -> None:
-    """A DuckDB file takes one process at a time: more slots would only move the queue to its lock."""
+def _storage_slots(db: str, slots: int | None, shards: int) -> int:
+    """How many shards may hold the storage at once: as asked, else one per shard for a DuckLake (its loads commit
+    side by side, a conflicting one is retried on a fresh snapshot: storage/ducklake.py) and 1 for a DuckDB file,
+    which takes one process at a time: more slots would only move the queue to its lock."""
+    if slots is None:
+        return max(1, shards) if is_lake_url(db) else 1
     if slots < 1:
         raise ValueError(f"storage_slots must be 1 or more, not {slots}")
-    if slots > 1 and not str(db).startswith("ducklake:"):
+    if slots > 1 and not is_lake_url(db):
         raise ValueError(f"storage_slots={slots}: a DuckDB file ({db}) takes one writer at a time; "
                          "more slots need a DuckLake storage URL")
+    return slots
 
 
 def _shard_env(deployment: str, limit: str) -> dict[str, str]:
@@ -185,23 +191,23 @@ def _markdown(summary: dict) -> str:
 def ingest_sharded(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str = DEFAULT_DB,
                    shards: int = 4, only: list[str] | None = None, spider_settings: dict[str, str] | None = None,
                    due_only: bool = False, report: str | None = None, deployment: str = SHARD_DEPLOYMENT,
-                   storage_limit: str = DEFAULT_LIMIT, storage_slots: int = 1, silence_s: float | None = None,
-                   crash_retries: int | None = None, poll_s: float = 2.0,
+                   storage_limit: str = DEFAULT_LIMIT, storage_slots: int | None = None,
+                   silence_s: float | None = None, crash_retries: int | None = None, poll_s: float = 2.0,
                    timeout_s: float | None = None) -> dict[str, Any]:
     """One run over every enabled source (or `only` those), as `shards` runs of `ingest` on the workers.
 
     Each shard is `ingest(only=[its sources])` through the deployment `deployment`, so it crawls, cleans, dates
     and loads on whichever worker takes it, its load one transaction of its own. `db` is handed to the shards as
     it is: a DuckDB file (every worker on one machine) or a storage URL all the machines reach. Loads (and every
-    open of the storage) take a slot of the Prefect limit `storage_limit` (`storage_slots` slots, 1 for a DuckDB
-    file); a syndicated copy in one shard is matched in its load against what the shards before it stored, so
+    open of the storage) take a slot of the Prefect limit `storage_limit` (`storage_slots` slots; by default 1 for
+    a DuckDB file, one per shard for a DuckLake); a syndicated copy in one shard is matched in its load against what the shards before it stored, so
     the dataset ends as one run over all sources would leave it. A crashed shard run is scheduled again by
     Prefect (pipelines/crashretry.py; `silence_s` and `crash_retries` set its automations, None keeps theirs);
     the parent waits for it. Raises ShardsFailed, after every shard has ended, when some did not complete.
     """
     logger = get_run_logger()
     started = time.monotonic()
-    _check_slots(db, storage_slots)
+    storage_slots = _storage_slots(db, storage_slots, shards)
     source_list = load_sources(sources)
     check_only(source_list, only, sources)
     chosen, _ = choose_sources(source_list, only, False, {})  # each shard applies due_only to its own sources

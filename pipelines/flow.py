@@ -31,7 +31,7 @@ from pipelines.relevance import Topic, load_topic  # noqa: E402
 from pipelines.storageslot import storage_slot  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
-from storage.db import connect  # noqa: E402
+from storage.db import connect, work_folder  # noqa: E402
 from storage.load import LoadReport, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
 from storage.records import RunBatch, RunRow  # noqa: E402
 
@@ -94,7 +94,7 @@ def head_start_crawl(sources: str, db: str, only: list[str] | None = None,
     seen, state, due_at = read_crawl_state(db)
     chosen, _ = choose_sources(load_sources(sources), only, False, due_at)
     if chosen:
-        work = Path(db).resolve().parent / "runs" / f"head-start-{uuid.uuid4().hex[:8]}"
+        work = work_folder(db) / "runs" / f"head-start-{uuid.uuid4().hex[:8]}"
         head_start(sources, work, seen, state, [s.name for s in chosen], spider_settings)
 
 
@@ -255,7 +255,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     source_list = load_sources(sources)
     by_name = {s.name: s for s in source_list}
     topic_obj = load_topic(topic)
-    work = Path(work_dir) if work_dir else Path(db).resolve().parent / "runs" / run_id
+    work = Path(work_dir) if work_dir else work_folder(db) / "runs" / run_id
 
     check_only(source_list, only, sources)
     progress.stage("prepare")

@@ -13,7 +13,7 @@ from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate,
 from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 from spiders.sources import Source, load_sources
-from storage.db import check_writable_database, connect
+from storage.db import check_writable_database, connect, retrying
 from storage.load import article_snapshot, load_into, stored_pages
 from storage.records import RunRow, StoredPage
 
@@ -59,31 +59,38 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
     check_writable_database(db, timeout=timeout, must_exist=True)
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-reprocess-" + uuid.uuid4().hex[:6]
-    con = connect(db, timeout=timeout)
-    try:
-        stored = stored_pages(con, since, source)
-        pages = [process.clean(_input(sp, by_name), topic) for sp in stored]
-        collapse_url_variants(pages)
-        for p in pages:
-            if p.outcome == "loaded":
-                process.date(p)
-        urls = [sp.raw.url for sp in stored]
-        before = article_snapshot(con, urls)
-        run = RunRow(run_id=run_id, trigger="reprocess", started_at=started, ended_at=None, status="completed",
-                     topic_file=topic_file, sources_file=sources_file,
-                     counts={"reprocess": {"pages": len(pages)}})
-        batch = build_batch(run, pages, [], [])
-        batch.raw_pages = []  # the bytes are what they were
-        batch.sources = source_rows(list(by_name.values()))
-        first_seen = {url: snap[-1] for url, snap in before.items()}
-        for a, p in zip(batch.articles, [p for p in pages if p.outcome == "loaded"]):
-            a.first_seen_at = first_seen.get(p.input.url)
-        run.ended_at = datetime.now(timezone.utc)
-        replace = sorted({snap[0] for snap in before.values()})
-        load_into(con, batch, judge_duplicate, replace=replace)
-        after = article_snapshot(con, urls)
-    finally:
-        con.close()
+
+    def attempt() -> tuple[int, dict[str, tuple], dict[str, tuple]]:
+        """Read, clean and load in one go: on DuckLake a commit that lost to a concurrent load starts over here,
+        from the pages as that load left them."""
+        con = connect(db, timeout=timeout)
+        try:
+            stored = stored_pages(con, since, source)
+            pages = [process.clean(_input(sp, by_name), topic) for sp in stored]
+            collapse_url_variants(pages)
+            for p in pages:
+                if p.outcome == "loaded":
+                    process.date(p)
+            urls = [sp.raw.url for sp in stored]
+            before = article_snapshot(con, urls)
+            run = RunRow(run_id=run_id, trigger="reprocess", started_at=started, ended_at=None,
+                         status="completed", topic_file=topic_file, sources_file=sources_file,
+                         counts={"reprocess": {"pages": len(pages)}})
+            batch = build_batch(run, pages, [], [])
+            batch.raw_pages = []  # the bytes are what they were
+            batch.sources = source_rows(list(by_name.values()))
+            first_seen = {url: snap[-1] for url, snap in before.items()}
+            for a, p in zip(batch.articles, [p for p in pages if p.outcome == "loaded"]):
+                a.first_seen_at = first_seen.get(p.input.url)
+            run.ended_at = datetime.now(timezone.utc)
+            replace = sorted({snap[0] for snap in before.values()})
+            load_into(con, batch, judge_duplicate, replace=replace)
+            after = article_snapshot(con, urls)
+        finally:
+            con.close()
+        return len(pages), before, after
+
+    n_pages, before, after = retrying(db, attempt, timeout)
     changed = sum(1 for url in set(before) | set(after) if before.get(url) != after.get(url))
-    return ReprocessReport(pages=len(pages), articles_before=len(before), articles_after=len(after),
+    return ReprocessReport(pages=n_pages, articles_before=len(before), articles_after=len(after),
                            changed=changed, run_id=run_id)

@@ -1,6 +1,10 @@
-"""Opens the DuckDB file: short connections, lock retries, migrations, views and search macros applied on the way in.
+"""Opens talkwatch's storage: short connections, migrations, views and search macros applied on the way in.
 
-Readers never write: a read-only open refuses a file that is not a talkwatch database, or one an older talkwatch
+`--db` names a DuckDB file (storage/duckdbfile.py, the default) or a DuckLake URL (storage/ducklake.py); the
+functions here dispatch on it (storage/backend.py) and hold what both backends share: the errors, the session
+setup, the migration ledger and the shipped extensions.
+
+Readers never write: a read-only open refuses storage that is not a talkwatch database, or one an older talkwatch
 wrote (`talkwatch upgrade` migrates it), instead of changing it. Writers (`run`, `reprocess`, `upgrade`) migrate.
 """
 
@@ -10,26 +14,31 @@ import importlib.resources
 import logging
 import math
 import os
-import stat
-import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
+from storage.backend import StorageUnavailable, open_backend
 from storage.searchindex import index_articles
 from storage.sqlfiles import migrations, sql, statements
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 DEFAULT_DB = "data/talkwatch.duckdb"
 DEFAULT_LOCK_TIMEOUT_S = 120.0
-DUCKDB_MAGIC = b"DUCK"  # every DuckDB file carries it at byte 8, after the header checksum
-DUCKDB_MAGIC_OFFSET = 8
+
+__all__ = ["DEFAULT_DB", "DatabaseBusy", "DatabaseOutdated", "DatabaseRefused", "NotTalkwatchDatabase",
+           "StorageUnavailable", "check_writable_database", "connect", "describe_database", "local_paths",
+           "migrate", "readable_folders", "retrying", "upgrade", "work_folder"]
 
 
 class DatabaseBusy(RuntimeError):
-    """Another process holds the DuckDB file open for writing beyond our patience."""
+    """Another process holds the DuckDB file open for writing beyond our patience (or, on DuckLake, other writers
+    kept committing conflicting changes first)."""
 
 
 class DatabaseRefused(ValueError):
@@ -48,18 +57,9 @@ class DatabaseOutdated(DatabaseRefused):
     """A talkwatch database an older version wrote: readers refuse it rather than migrate it behind the user's back."""
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc)
-    return "Could not set lock" in text or "Conflicting lock" in text
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def lock_timeout(timeout: float | None) -> float:
-    """The seconds to wait for a lock: `timeout`, else $TALKWATCH_LOCK_TIMEOUT, else 120.
+    """The seconds to wait for a lock (or to retry DuckLake conflicts): `timeout`, else $TALKWATCH_LOCK_TIMEOUT,
+    else 120.
 
     Read at each open: `talkwatch run --lock-timeout` sets the variable after this module is imported.
     """
@@ -77,105 +77,74 @@ def lock_timeout(timeout: float | None) -> float:
     return value
 
 
-def check_database_file(path: str | os.PathLike) -> Path:
-    """The path, if it names an existing DuckDB file; else FileNotFoundError or DatabaseRefused, reading 12 bytes.
-
-    Why before DuckDB sees it: DuckDB blocks forever on a FIFO, and its errors for a folder or a text file are
-    not the one line a user needs. The header is read without blocking and without following into a device.
-    """
-    text = os.fspath(path)
-    if not text.strip():
-        raise DatabaseRefused("the database path is empty: give the database file with --db")
-    p = Path(text)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        if os.path.islink(p):
-            raise DatabaseRefused(f"{p} is a symlink to nothing; give the database file with --db") from None
-        raise FileNotFoundError(f"no database at {p}: run `talkwatch run` first, or give --db") from None
-    except OSError as exc:
-        raise DatabaseRefused(f"cannot inspect {p}: {exc.strerror or exc}") from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise DatabaseRefused(f"{p} is a folder, not a database file; give the file with --db")
-    if not stat.S_ISREG(st.st_mode):
-        raise DatabaseRefused(f"{p} is not a regular file (a pipe or a device); give the database file with --db")
-    head = _read_head(p, DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
-    if head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
-        what = "an empty file" if st.st_size == 0 else "not a DuckDB database file"
-        raise DatabaseRefused(f"{p} is {what}; give the talkwatch database with --db")
-    return p
-
-
-def _read_head(p: Path, size: int) -> bytes:
-    """The first `size` bytes; O_NONBLOCK so a file swapped for a FIFO since the stat cannot hang us."""
-    try:
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise DatabaseRefused(f"cannot read {p}: {exc.strerror or exc}") from exc
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise DatabaseRefused(f"{p} is not a regular file; give the database file with --db")
-        return os.read(fd, size)
-    except OSError as exc:
-        raise DatabaseRefused(f"cannot read {p}: {exc.strerror or exc}") from exc
-    finally:
-        os.close(fd)
-
-
 def connect(path: str | os.PathLike, read_only: bool = False,
             timeout: float | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection to the file, retrying while another process holds the write lock.
+    """A talkwatch connection to the storage `path` names: a DuckDB file (storage/duckdbfile.py) or a DuckLake URL
+    (storage/ducklake.py).
 
-    DuckDB allows one writing process per file and, while it writes, no reader either: the scheduled run and a
-    manual one, or a reader during a run, wait here (with backoff) up to `timeout` seconds, then fail clearly.
-    A writable open creates the file, applies pending migrations and refreshes the views. A read-only open never
-    writes: a missing file is FileNotFoundError, a file that is not a current talkwatch database DatabaseRefused
-    (an older one names `talkwatch upgrade`), so a user's own DuckDB file pointed at by mistake stays as it was.
+    A writable open creates the storage when new, applies pending migrations and refreshes the views; a file's
+    writer waits (with backoff) up to `timeout` seconds for another process's lock. A read-only open never
+    writes: missing storage is FileNotFoundError, anything but a current talkwatch dataset DatabaseRefused (an
+    older one names `talkwatch upgrade`); unreachable storage is StorageUnavailable.
     """
-    timeout = lock_timeout(timeout)
-    if read_only:
-        path = check_database_file(path)
-    else:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only, timeout)
-    try:
-        if read_only:
-            _require_current(con, path)
-        _session(con)
-        if not read_only:
-            migrate(con)
-    except BaseException:
-        con.close()
-        raise
-    return con
+    return open_backend(path).connect(read_only, lock_timeout(timeout))
 
 
-def _session(con: duckdb.DuckDBPyConnection) -> None:
+def check_writable_database(path: str | os.PathLike, timeout: float | None = None,
+                            must_exist: bool = False) -> None:
+    """Say now, before a run or a reprocess starts, whether a writer may use `path`; raises what `connect` would.
+
+    DatabaseRefused for storage that is not (and cannot become) talkwatch's or cannot be written, FileNotFoundError
+    when `must_exist` and there is none, DatabaseBusy when a writer holds a file too long, StorageUnavailable
+    when PostgreSQL cannot be reached. Writes nothing but a probe file, created and removed.
+    """
+    open_backend(path).check_writable(lock_timeout(timeout), must_exist)
+
+
+def upgrade(path: str | os.PathLike, timeout: float | None = None) -> list[str]:
+    """Migrate an existing talkwatch database to this version's schema; the names of the migrations applied.
+
+    The one explicit migration (`talkwatch upgrade`): readers refuse an older dataset rather than change it.
+    """
+    return open_backend(path).upgrade(lock_timeout(timeout))
+
+
+def retrying(path: str | os.PathLike, attempt: Callable[[], T], timeout: float | None = None) -> T:
+    """Run `attempt` (one whole write transaction, connection included) until it commits without a conflict.
+
+    A DuckDB file never conflicts (its lock serialises writers), so it runs once. DuckLake writers on other
+    machines commit optimistically: the loser of a conflict starts again from a fresh snapshot, up to `timeout`.
+    """
+    return open_backend(path).retrying(attempt, lock_timeout(timeout))
+
+
+def describe_database(path: str | os.PathLike) -> str:
+    """The storage as messages, reports and export markers name it: the absolute file path, or the URL without
+    its password."""
+    return open_backend(path).describe()
+
+
+def work_folder(path: str | os.PathLike) -> Path:
+    """The folder below which a run keeps its crawl output (`runs/<run id>`): beside the DuckDB file, or beside a
+    DuckLake's local data folder."""
+    return open_backend(path).work_folder()
+
+
+def local_paths(path: str | os.PathLike) -> list[Path]:
+    """Local files or folders holding the data, which an output folder must never contain."""
+    return open_backend(path).local_paths()
+
+
+def readable_folders(path: str | os.PathLike, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Folders a sandboxed reader of `path` must still be allowed to read: a DuckLake's data folder."""
+    return open_backend(path).readable_folders(con)
+
+
+def session(con: duckdb.DuckDBPyConnection) -> None:
     """What every talkwatch connection has: times shown in UTC, and the FTS extension (search.sql's stemmers)."""
     con.execute("SET TimeZone = 'UTC'")
     if not load_fts(con):
         raise RuntimeError("the DuckDB FTS extension could not be loaded (is duckdb-extension-fts installed?)")
-
-
-def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc):
-                if read_only:  # a newer DuckDB's file, a damaged one, no permission: the input is wrong
-                    raise DatabaseRefused(f"cannot open {path} as a DuckDB database: {_first_line(exc)}") from exc
-                raise
-            if time.monotonic() >= deadline:
-                raise DatabaseBusy(
-                    f"{path} is locked by another process (a running talkwatch, or an open duckdb shell); "
-                    f"gave up after {timeout:g} s"
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
 
 
 def applied_migrations(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> set[int]:
@@ -194,7 +163,7 @@ def pending_migrations(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) 
     return [name for version, name, _ in migrations() if version not in done]
 
 
-def _require_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def require_current(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> None:
     """Refuse a file readers cannot use as it is: somebody else's, or one an older talkwatch wrote."""
     pending = pending_migrations(con, path)
     if pending:
@@ -203,82 +172,16 @@ def _require_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             f"run `talkwatch upgrade --db {path}` first")
 
 
-def check_writable_database(path: str | os.PathLike, timeout: float | None = None, must_exist: bool = False) -> Path:
-    """Say now, before a run or a reprocess starts, whether a writer may use `path`; raises what `connect` would.
+def migrate(con: duckdb.DuckDBPyConnection, adapt: Callable[[str], str] | None = None,
+            objects: Callable[[duckdb.DuckDBPyConnection, list[int]], None] | None = None) -> list[int]:
+    """Apply every migration not yet recorded, each in its own transaction, then (re)create the views.
 
-    Accepted: a talkwatch database (an older one too: writers migrate), or (unless `must_exist`) a new file in a
-    folder that exists or can be made. Refused (DatabaseRefused): an empty path, a folder, a file that is not
-    talkwatch's, a parent that is a file, a folder we cannot write (DuckDB also writes a `.wal` beside the file).
-    FileNotFoundError when `must_exist` and the file is missing; DatabaseBusy when a writer holds it too long.
-    A probe file is created and removed in the folder, last, only when everything else passed.
+    `adapt` rewrites each migration's DDL for a backend that lacks a feature (DuckLake: no keys, no indexes);
+    `objects(con, applied)` replaces "recreate views.sql and search.sql now" (DuckLake recreates them only when
+    they changed, are missing, or a migration was just applied).
     """
-    text = os.fspath(path)
-    if not text.strip():
-        raise DatabaseRefused("the database path is empty: give the database file with --db")
-    p = Path(text)
-    if os.path.lexists(p) or must_exist:
-        check_database_file(p)
-        con = _open(p, True, lock_timeout(timeout))
-        try:
-            applied_migrations(con, p)
-        finally:
-            con.close()
-        if not os.access(p, os.R_OK | os.W_OK):
-            raise DatabaseRefused(f"{p} is not writable; give a database file you can write with --db")
-        folder = p.parent
-    else:
-        folder = _nearest_existing(p.parent)
-        if not folder.is_dir():
-            raise DatabaseRefused(f"{folder} is a file, so {p} cannot be created; give another --db")
-    _probe_folder(folder)
-    return p
-
-
-def _nearest_existing(folder: Path) -> Path:
-    probe = folder
-    while not os.path.lexists(probe) and probe != probe.parent:
-        probe = probe.parent
-    return probe
-
-
-def _probe_folder(folder: Path) -> None:
-    """Create and remove a file in `folder`: os.access says yes to root even on a read-only mount."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=".talkwatch-probe-", dir=folder or ".")
-    except OSError as exc:
-        raise DatabaseRefused(f"cannot write in {folder or '.'}: {exc.strerror or exc}; give another --db") from exc
-    os.close(fd)
-    os.unlink(name)
-
-
-def upgrade(path: str | os.PathLike, timeout: float | None = None) -> list[str]:
-    """Migrate an existing talkwatch database to this version's schema; the names of the migrations applied.
-
-    The one explicit migration (`talkwatch upgrade`): readers refuse an older file rather than change it. An
-    up-to-date file is only read. Refuses a missing file, a folder and anybody else's DuckDB file.
-    """
-    p = check_database_file(path)
-    wait = lock_timeout(timeout)
-    con = _open(p, True, wait)
-    try:
-        pending = pending_migrations(con, p)
-    finally:
-        con.close()
-    if not pending:
-        return []
-    con = _open(p, False, wait)
-    try:
-        applied_migrations(con, p)  # still ours: nobody swapped the file between the two opens
-        _session(con)
-        done = set(migrate(con))
-    finally:
-        con.close()
-    return [name for version, name, _ in migrations() if version in done]
-
-
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply every migration not yet recorded, each in its own transaction, then (re)create the views."""
-    con.execute(sql("schema_migrations"))
+    adapt = adapt or (lambda text: text)
+    con.execute(adapt(sql("schema_migrations")))
     done = {row[0] for row in con.execute(sql("queries/applied_migrations")).fetchall()}
     applied = []
     for version, name, text in migrations():
@@ -286,30 +189,54 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(text)
+            if version in {r[0] for r in con.execute(sql("queries/applied_migrations")).fetchall()}:
+                con.execute("COMMIT")  # another writer (DuckLake: on another machine) applied it since we looked
+                continue
+            con.execute(adapt(text))
             con.execute(sql("queries/record_migration"), [version, name])
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
         applied.append(version)
         log.info("applied migration %s", name)
-    for name in ("views", "search"):  # search.sql's macros need the FTS extension loaded (see connect)
-        for stmt in statements(name):
-            con.execute(stmt)
+    (objects or create_objects)(con, applied)
     if applied:  # a file from before the search index: index what it holds now, not at its next load
         index_articles(con, "search_todo_missing")
     return applied
 
 
-def fts_extension_path() -> Path | None:
-    """The FTS extension shipped by the duckdb-extension-fts wheel (DuckDB cannot download it offline)."""
+def create_objects(con: duckdb.DuckDBPyConnection, applied: list[int] | None = None) -> None:
+    """(Re)create the views and the search macros (views.sql, search.sql), whatever `applied` says."""
+    for name in OBJECT_FILES:  # search.sql's macros need the FTS extension loaded (see session)
+        for stmt in statements(name):
+            con.execute(stmt)
+
+
+OBJECT_FILES = ("views", "search")
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK if a transaction is still open (a failed DuckLake COMMIT has already ended it)."""
     try:
-        base = importlib.resources.files("duckdb_extension_fts")
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def extension_path(package: str, name: str) -> Path | None:
+    """A DuckDB extension shipped by a PyPI wheel (`duckdb-extension-<name>`): DuckDB cannot download it offline."""
+    try:
+        base = importlib.resources.files(package)
     except ModuleNotFoundError:
         return None
-    p = Path(str(base / "extensions" / f"v{duckdb.__version__}" / "fts.duckdb_extension"))
+    p = Path(str(base / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"))
     return p if p.is_file() else None
+
+
+def fts_extension_path() -> Path | None:
+    """The FTS extension shipped by the duckdb-extension-fts wheel."""
+    return extension_path("duckdb_extension_fts", "fts")
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> bool:

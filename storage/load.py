@@ -1,4 +1,10 @@
-"""Loads one run into DuckDB in a single transaction: duplicates grouped, originals chosen, nothing stored twice."""
+"""Loads one run in a single transaction: duplicates grouped, originals chosen, nothing stored twice.
+
+The same SQL serves both backends. On DuckLake, where writers on several machines commit optimistically and no
+UNIQUE key can stop a second copy of an article, every load also bumps the one row of `load_serial`: two loads
+that overlap in time then conflict at COMMIT, and the loser starts again (storage.db.retrying) from a snapshot
+that holds the winner's articles, so its "already stored?" checks see them.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from storage import searchindex
-from storage.db import connect
+from storage.db import connect, retrying, rollback
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage
 from storage.sqlfiles import sql
 
@@ -83,15 +89,45 @@ def load_batch(db_path: str | os.PathLike, batch: RunBatch, judge: DuplicateJudg
                timeout: float | None = None,
                before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
                poll: PollPolicy | None = None) -> LoadReport:
-    """Open the file, load the batch in one transaction, close. The run is all in or all out.
+    """Open the storage, load the batch in one transaction, close. The run is all in or all out.
 
+    On DuckLake a commit that lost to another writer's is retried from the start (a fresh connection, the batch
+    as it was given) until `timeout`; a DuckDB file's lock makes other writers wait instead.
     `before_commit` is a hook for fault-injection tests (kill or fail between the writes and COMMIT).
     """
-    con = connect(db_path, timeout=timeout)
-    try:
-        return load_into(con, batch, judge, before_commit=before_commit, poll=poll)
-    finally:
-        con.close()
+    restore = _attempt_state(batch)
+    attempts = 0
+
+    def attempt() -> LoadReport:
+        nonlocal attempts
+        if attempts:
+            restore()
+        attempts += 1
+        con = connect(db_path, timeout=timeout)
+        try:
+            return load_into(con, batch, judge, before_commit=before_commit, poll=poll)
+        finally:
+            con.close()
+
+    return retrying(db_path, attempt, timeout)
+
+
+def _attempt_state(batch: RunBatch) -> Callable[[], None]:
+    """A function that puts back what load_into changes in the batch (page outcomes, the run's load counts), so
+    a retried load starts from the batch as it was given."""
+    pages = [(p, p.outcome, p.reason) for p in batch.pages]
+    counts = dict(batch.run.counts)
+    load_counts = dict(counts["load"]) if isinstance(counts.get("load"), dict) else None
+
+    def restore() -> None:
+        for p, outcome, reason in pages:
+            p.outcome, p.reason = outcome, reason
+        batch.run.counts.clear()
+        batch.run.counts.update(counts)
+        if load_counts is not None:
+            batch.run.counts["load"] = dict(load_counts)
+
+    return restore
 
 
 def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJudge,
@@ -106,14 +142,15 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
     report = LoadReport()
     con.execute("BEGIN TRANSACTION")
     try:
+        _claim_serial(con, batch.run.run_id)
         old_groups = _take_out(con, replace or [])
         pages = {p.url: p for p in batch.pages}
         new = _new_articles(con, batch.articles, pages, report)
-        groups = _group(con, new, judge, report)
-        _insert_articles(con, new, groups, batch.run)
+        grouping = _group(con, new, judge, report)
+        _insert_articles(con, new, grouping.articles, batch.run)
         if new:
             searchindex.index_articles(con, "search_todo_new")
-        _repoint(con, {g for g, _, _ in groups.values()} | old_groups)
+        _repoint(con, grouping, {grouping.root(g) for g in old_groups})
         report.per_source = _per_source(con, new)
         report.copies = sum(counts["copies"] for counts in report.per_source.values())
         _write_pages(con, list(pages.values()), batch.run)
@@ -132,12 +169,18 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
             before_commit(con)
         con.execute("COMMIT")
     except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
+        rollback(con)
         raise
     return report
+
+
+def _claim_serial(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Bump `load_serial` where the storage has it (DuckLake: storage/ducklake.py creates it; a DuckDB file has no
+    such table and needs none). Two transactions that both rewrite its one row cannot both commit."""
+    if not con.execute(sql("queries/has_load_serial")).fetchone()[0]:
+        return
+    if not con.execute(sql("queries/bump_load_serial"), [run_id]).fetchone()[0]:
+        con.execute(sql("queries/insert_load_serial"), [run_id])
 
 
 def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
@@ -192,11 +235,31 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+@dataclass
+class _Grouping:
+    """What a load decided about duplicate groups; written by `_repoint` in one UPDATE of the stored rows.
+
+    Why one UPDATE: DuckLake 1.5.5 lost a row that one transaction updated twice (bench/storage_load.py found it:
+    a stored original marked as matched, then re-pointed, was gone after COMMIT), so no stored row is updated
+    more than once per load, on either backend.
+    """
+
+    articles: dict[str, tuple[str, str | None, float | None]] = field(default_factory=dict)  # new: group, kind, sim
+    merges: dict[str, str] = field(default_factory=dict)  # stored group -> the stored group it joins
+    marks: dict[str, tuple[str, float]] = field(default_factory=dict)  # stored article -> how a new one matched it
+
+    def root(self, group_id: str) -> str:
+        """The group `group_id` ends in after this load's merges (a chain of bridges ends in one group)."""
+        while group_id in self.merges:
+            group_id = self.merges[group_id]
+        return group_id
+
+
 def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: DuplicateJudge,
-           report: LoadReport) -> dict[str, tuple[str, str | None, float | None]]:
-    """Group id, duplicate kind and similarity for every new article; merges stored groups a new copy bridges."""
+           report: LoadReport) -> _Grouping:
+    """Group id, duplicate kind and similarity for every new article; which stored groups a new copy bridges."""
     if not new:
-        return {}
+        return _Grouping()
     _stage(con, "new_articles", {"article_id": pa.array([a.article_id for a in new], pa.string()),
                                  "exact_key": pa.array([a.exact_key for a in new], pa.string())})
     _stage(con, "new_bands", {
@@ -250,20 +313,27 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
     components: dict[str, set[str]] = {}
     for aid in list(by_id) + sorted(stored_ids):
         components.setdefault(uf.find(aid), set()).add(aid)
-    result: dict[str, tuple[str, str | None, float | None]] = {}
+    out = _Grouping()
+    chosen: dict[str, str] = {}  # new article -> its component's group id, before merges are followed
     for members in components.values():
         stored_groups = sorted({stored_group[m] for m in members if m in stored_group})
         gid = stored_groups[0] if stored_groups else min(members)
         for other_gid in stored_groups[1:]:
-            con.execute(sql("queries/merge_group"), [gid, other_gid])
+            if other_gid not in out.merges:
+                out.merges[other_gid] = gid
+            elif out.root(other_gid) != out.root(gid):  # bridged twice: the larger root joins the smaller
+                a, b = sorted((out.root(other_gid), out.root(gid)))
+                out.merges[b] = a
         for m in members:
             if m not in by_id and m in kind:  # a stored article that may now turn out to be the copy
-                con.execute(sql("queries/mark_stored_copy"), [kind[m][0], kind[m][1], m])
+                out.marks[m] = kind[m]
             if m in by_id:
-                k = kind.get(m)
-                result[m] = (gid, k[0] if k else None, k[1] if k else None)
-    report.groups_touched = len({g for g, _, _ in result.values()})
-    return result
+                chosen[m] = gid
+    for m, gid in chosen.items():
+        k = kind.get(m)
+        out.articles[m] = (out.root(gid), k[0] if k else None, k[1] if k else None)
+    report.groups_touched = len({g for g, _, _ in out.articles.values()})
+    return out
 
 
 def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
@@ -326,10 +396,20 @@ def _published(a: ArticleRow) -> tuple[datetime | None, str | None, str | None]:
     return p.astimezone(timezone.utc), f"{sign}{minutes // 60:02d}:{minutes % 60:02d}", p.isoformat()
 
 
-def _repoint(con: duckdb.DuckDBPyConnection, group_ids: set[str]) -> None:
+def _repoint(con: duckdb.DuckDBPyConnection, grouping: _Grouping, old_groups: set[str]) -> None:
+    """Merge the bridged groups, mark the matched stored articles and choose every touched group's original, in one
+    UPDATE (see _Grouping)."""
+    group_ids = {g for g, _, _ in grouping.articles.values()} | old_groups
     if not group_ids:
         return
     _stage(con, "touched_groups", {"group_id": pa.array(sorted(group_ids), pa.string())})
+    merges = sorted(grouping.merges)
+    _stage(con, "group_merges", {"from_group": pa.array(merges, pa.string()),
+                                 "into_group": pa.array([grouping.root(g) for g in merges], pa.string())})
+    marks = sorted(grouping.marks)
+    _stage(con, "stored_marks", {"article_id": pa.array(marks, pa.string()),
+                                 "kind": pa.array([grouping.marks[m][0] for m in marks], pa.string()),
+                                 "similarity": pa.array([grouping.marks[m][1] for m in marks], pa.float64())})
     con.execute(sql("queries/repoint_groups"))
 
 

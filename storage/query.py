@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import duckdb
 
-from storage.db import connect
+from storage.db import connect, readable_folders
 
 # Statements that only read. DESCRIBE, SHOW, SUMMARIZE, PRAGMA and VALUES parse as SELECT; CALL runs table functions.
 READING = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.CALL}
@@ -44,14 +44,19 @@ def check_statement(query: str) -> str:
     return query
 
 
-def sandbox(con: duckdb.DuckDBPyConnection) -> None:
-    """No file access at all from this connection, and no setting that could give it back.
+def sandbox(con: duckdb.DuckDBPyConnection, folders: Sequence[str] = ()) -> None:
+    """No file access at all from this connection (but reading `folders`), and no setting that could give it back.
 
     `enable_external_access = false` still allows DuckDB's temp directory (`<db>.tmp/`, where a COPY TO or
     read_text() would otherwise work), so the temp directory is switched off first: large sorts cannot spill to
     disk and fail with an out-of-memory error instead, which is the price of "cannot touch any file".
+    `folders` are where a DuckLake's data files are: its tables cannot be read without them (the catalog is
+    attached read-only and statements that write are refused before they run, so they are only read).
     """
     con.execute("SET temp_directory = ''")
+    if folders:
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in folders)
+        con.execute(f"SET allowed_directories = [{listed}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
@@ -63,7 +68,7 @@ def query_cursor(db_path: str | os.PathLike, query: str,
     check_statement(query)
     con = connect(db_path, read_only=True, timeout=timeout)
     try:
-        sandbox(con)
+        sandbox(con, readable_folders(db_path, con))
         yield con.execute(query)
     finally:
         con.close()

@@ -14,7 +14,11 @@ def sql(name: str) -> str:
 
 def statements(name: str) -> list[str]:
     """The statements of a multi-statement file, split on `;` at line ends (our files never put one mid-line)."""
-    text = sql(name)
+    return split_statements(sql(name))
+
+
+def split_statements(text: str) -> list[str]:
+    """The statements of SQL text written as our files are: whole-line comments dropped, `;` only at line ends."""
     out, buf = [], []
     for line in text.splitlines():
         if line.lstrip().startswith("--"):

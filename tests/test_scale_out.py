@@ -3,8 +3,9 @@ workers, the `ingest/shard` deployment from prefect.yaml, and `talkwatch run --s
 The sharded dataset must equal a single-process run's on the same web; then a worker's machine "dies" (the worker
 and its flow-run processes SIGKILLed while a shard is held mid-crawl) and the run must still end with that dataset.
 
-The storage is a DuckDB file here; `storage()` is the one place to swap in a DuckLake URL once `--db ducklake:...`
-exists.
+The sharded runs store into a DuckLake whose catalog is a PostgreSQL database of its own and whose data files are
+in a folder (one storage slot per shard: their loads commit side by side); the reference run is one process into a
+DuckDB file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 
 from pipelines.shards import split
 from storage.db import connect
-from tests import pgservice
+from tests import pgdb
 from tests.prefectserver import prefect_env, start_prefect_server, stop_prefect_server
 from tests.scaleweb import OUTLETS, start_scaleweb
 
@@ -30,14 +31,16 @@ REPO = Path(__file__).resolve().parents[1]
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1"]
 SILENCE_S = 60  # the zombie automation's window in this test: two missed heartbeats (Prefect's minimum is 30 s)
 
-NO_PG = pgservice.available()
+NO_PG = pgdb.available()
 pytestmark = pytest.mark.skipif(NO_PG is not None, reason=str(NO_PG))
 
 
-def storage(tmp: Path, name: str) -> str:
-    """The `--db` of a run, the one place to change the storage under test: a DuckDB file now; a DuckLake URL (a
-    catalog database of its own per name, and a data folder under tmp) once `--db ducklake:...` exists."""
-    return str(tmp / f"{name}.duckdb")
+def storage(cluster: dict, name: str) -> str:
+    """The `--db` of a sharded run: a DuckLake with a catalog database of its own (dropped with the cluster) and its
+    data files under the test's folder."""
+    catalog = pgdb.create("talkwatch_scale_lake")
+    cluster["catalogs"].append(catalog)
+    return pgdb.lake_url(catalog, str(cluster["tmp"] / f"{name}-lake"))
 
 
 def run(*args: str, env: dict, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
@@ -122,10 +125,10 @@ def snapshot(db: str) -> dict:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("scale-out")
-    pg_db = f"talkwatch_scale_out_{os.getpid()}"
+    pg_db = pgdb.create("talkwatch_scale_prefect")
+    catalogs: list[str] = []
     env = prefect_env(tmp, PREFECT_SERVER_UI_ENABLED="false", PREFECT_WORKER_QUERY_SECONDS="2",
-                      PREFECT_WORKER_PREFETCH_SECONDS="2",
-                      PREFECT_API_DATABASE_CONNECTION_URL=pgservice.create_database(pg_db))
+                      PREFECT_WORKER_PREFETCH_SECONDS="2", PREFECT_API_DATABASE_CONNECTION_URL=pgdb.prefect_url(pg_db))
     server = None
     workers: list[subprocess.Popen] = []
     web = start_scaleweb(tmp)
@@ -141,7 +144,7 @@ def cluster(tmp_path_factory):
         run("-m", "prefect", "--no-prompt", "deploy", "--name", "ingest/shard", env=env)
         run("-c", f"from pipelines.crashretry import ensure_crash_retries; ensure_crash_retries({SILENCE_S}, 2)",
             env=env)
-        yield {"tmp": tmp, "env": env, "api": api, "web": web, "workers": workers}
+        yield {"tmp": tmp, "env": env, "api": api, "web": web, "workers": workers, "catalogs": catalogs}
     finally:
         web.stop()
         for w in workers:
@@ -149,7 +152,8 @@ def cluster(tmp_path_factory):
                 kill_machine(w)
         if server is not None:
             stop_prefect_server(server)
-        pgservice.drop_database(pg_db)
+        for name in [pg_db, *catalogs]:
+            pgdb.drop(name)
 
 
 def test_shards_are_stable():
@@ -164,7 +168,7 @@ def test_shards_are_stable():
 
 def _reference(cluster) -> dict:
     if "reference" not in cluster:
-        db = storage(cluster["tmp"], "single")
+        db = str(cluster["tmp"] / "single.duckdb")
         finish(talkwatch_run(cluster["web"], db, cluster["env"]), 240)
         cluster["reference"] = snapshot(db)
     return cluster["reference"]
@@ -173,7 +177,7 @@ def _reference(cluster) -> dict:
 def test_sharded_run_equals_single_process_run(cluster):
     env, web, tmp = cluster["env"], cluster["web"], cluster["tmp"]
     logs = [tmp / "worker-1.log", tmp / "worker-2.log"]
-    single_db, sharded_db = storage(tmp, "single"), storage(tmp, "sharded")
+    single_db, sharded_db = str(tmp / "single.duckdb"), storage(cluster, "sharded")
     single = talkwatch_run(web, single_db, env)  # one process, the flow in it (the API of the same server)
     sharded = talkwatch_run(web, sharded_db, env, "--shards", "4")
     finish(single, 300)
@@ -210,7 +214,7 @@ def test_machine_killed_mid_shard_is_retried_by_prefect(cluster):
     env, web, tmp = cluster["env"], cluster["web"], cluster["tmp"]
     reference = _reference(cluster)
     logs = [tmp / "worker-1.log", tmp / "worker-2.log"]
-    db = storage(tmp, "killed")
+    db = storage(cluster, "killed")
     web.hold("india", "/p/swap.html")
     parent = talkwatch_run(web, db, env, "--shards", "4")
     try:

@@ -1,0 +1,204 @@
+"""The DuckDB-file backend (the default): one file, one writing process at a time, lock retries with backoff.
+
+Readers never write: a read-only open refuses a file that is not a talkwatch database, or one an older talkwatch
+wrote (`talkwatch upgrade` migrates it), instead of changing it. Writers (`run`, `reprocess`, `upgrade`) migrate.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from storage.backend import nearest_existing, probe_folder
+from storage.db import (DatabaseBusy, DatabaseRefused, applied_migrations, migrate, pending_migrations,
+                        require_current, session)
+from storage.sqlfiles import migrations
+
+T = TypeVar("T")
+
+DUCKDB_MAGIC = b"DUCK"  # every DuckDB file carries it at byte 8, after the header checksum
+DUCKDB_MAGIC_OFFSET = 8
+
+
+class DuckDBFile:
+    """A DuckDB database file. Its one writer at a time is DuckDB's file lock: a conflict is a wait, not a retry."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = path
+
+    def describe(self) -> str:
+        return os.path.abspath(os.fspath(self.path))
+
+    def connect(self, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+        """A connection to the file, retrying while another process holds the write lock.
+
+        DuckDB allows one writing process per file and, while it writes, no reader either: the scheduled run and
+        a manual one, or a reader during a run, wait here (with backoff) up to `timeout` seconds, then fail
+        clearly. A writable open creates the file, applies pending migrations and refreshes the views. A
+        read-only open never writes: a missing file is FileNotFoundError, a file that is not a current talkwatch
+        database DatabaseRefused (an older one names `talkwatch upgrade`), so a user's own DuckDB file pointed at
+        by mistake stays as it was.
+        """
+        if read_only:
+            path = check_database_file(self.path)
+        else:
+            path = Path(self.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = open_file(path, read_only, timeout)
+        try:
+            if read_only:
+                require_current(con, path)
+            session(con)
+            if not read_only:
+                migrate(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def check_writable(self, timeout: float, must_exist: bool) -> None:
+        """Accepted: a talkwatch database (an older one too: writers migrate), or (unless `must_exist`) a new file
+        in a folder that exists or can be made. Refused (DatabaseRefused): an empty path, a folder, a file that is
+        not talkwatch's, a parent that is a file, a folder we cannot write (DuckDB also writes a `.wal` beside the
+        file). FileNotFoundError when `must_exist` and the file is missing; DatabaseBusy when a writer holds it
+        too long. A probe file is created and removed in the folder, last, only when everything else passed.
+        """
+        text = os.fspath(self.path)
+        if not text.strip():
+            raise DatabaseRefused("the database path is empty: give the database file with --db")
+        p = Path(text)
+        if os.path.lexists(p) or must_exist:
+            check_database_file(p)
+            con = open_file(p, True, timeout)
+            try:
+                applied_migrations(con, p)
+            finally:
+                con.close()
+            if not os.access(p, os.R_OK | os.W_OK):
+                raise DatabaseRefused(f"{p} is not writable; give a database file you can write with --db")
+            folder = p.parent
+        else:
+            folder = nearest_existing(p.parent)
+            if not folder.is_dir():
+                raise DatabaseRefused(f"{folder} is a file, so {p} cannot be created; give another --db")
+        try:
+            probe_folder(folder)
+        except OSError as exc:
+            raise DatabaseRefused(f"cannot write in {folder or '.'}: {exc.strerror or exc}; "
+                                  f"give another --db") from exc
+
+    def upgrade(self, timeout: float) -> list[str]:
+        """The one explicit migration (`talkwatch upgrade`): readers refuse an older file rather than change it.
+        An up-to-date file is only read. Refuses a missing file, a folder and anybody else's DuckDB file."""
+        p = check_database_file(self.path)
+        con = open_file(p, True, timeout)
+        try:
+            pending = pending_migrations(con, p)
+        finally:
+            con.close()
+        if not pending:
+            return []
+        con = open_file(p, False, timeout)
+        try:
+            applied_migrations(con, p)  # still ours: nobody swapped the file between the two opens
+            session(con)
+            done = set(migrate(con))
+        finally:
+            con.close()
+        return [name for version, name, _ in migrations() if version in done]
+
+    def retrying(self, attempt: Callable[[], T], timeout: float) -> T:
+        """Once: the file lock already made every other writer wait, so a commit never meets a conflict."""
+        return attempt()
+
+    def readable_folders(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        return []
+
+    def local_paths(self) -> list[Path]:
+        return [Path(os.fspath(self.path))]
+
+    def work_folder(self) -> Path:
+        return Path(self.path).resolve().parent
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def check_database_file(path: str | os.PathLike) -> Path:
+    """The path, if it names an existing DuckDB file; else FileNotFoundError or DatabaseRefused, reading 12 bytes.
+
+    Why before DuckDB sees it: DuckDB blocks forever on a FIFO, and its errors for a folder or a text file are
+    not the one line a user needs. The header is read without blocking and without following into a device.
+    """
+    text = os.fspath(path)
+    if not text.strip():
+        raise DatabaseRefused("the database path is empty: give the database file with --db")
+    p = Path(text)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        if os.path.islink(p):
+            raise DatabaseRefused(f"{p} is a symlink to nothing; give the database file with --db") from None
+        raise FileNotFoundError(f"no database at {p}: run `talkwatch run` first, or give --db") from None
+    except OSError as exc:
+        raise DatabaseRefused(f"cannot inspect {p}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise DatabaseRefused(f"{p} is a folder, not a database file; give the file with --db")
+    if not stat.S_ISREG(st.st_mode):
+        raise DatabaseRefused(f"{p} is not a regular file (a pipe or a device); give the database file with --db")
+    head = _read_head(p, DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    if head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
+        what = "an empty file" if st.st_size == 0 else "not a DuckDB database file"
+        raise DatabaseRefused(f"{p} is {what}; give the talkwatch database with --db")
+    return p
+
+
+def _read_head(p: Path, size: int) -> bytes:
+    """The first `size` bytes; O_NONBLOCK so a file swapped for a FIFO since the stat cannot hang us."""
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise DatabaseRefused(f"cannot read {p}: {exc.strerror or exc}") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DatabaseRefused(f"{p} is not a regular file; give the database file with --db")
+        return os.read(fd, size)
+    except OSError as exc:
+        raise DatabaseRefused(f"cannot read {p}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def open_file(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting with backoff while another process holds the file's lock (DatabaseBusy after
+    `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                if read_only:  # a newer DuckDB's file, a damaged one, no permission: the input is wrong
+                    raise DatabaseRefused(f"cannot open {path} as a DuckDB database: {_first_line(exc)}") from exc
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"{path} is locked by another process (a running talkwatch, or an open duckdb shell); "
+                    f"gave up after {timeout:g} s"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
