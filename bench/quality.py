@@ -48,7 +48,6 @@ standard deviation, and talkwatch minus the library per fold: a change is judged
 from __future__ import annotations
 
 import argparse
-import ast
 import gzip
 import hashlib
 import json
@@ -68,6 +67,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from dates_eval import right as day_right  # noqa: E402
 from extraction_eval import summarise, tp_fp_fn  # noqa: E402
+from peers import _listify  # noqa: E402  (trafilatura-eval writes its snippet lists as list literals in strings)
 
 SETS = ("extraction", "dates", "readability", "trafilatura-eval", "htmldate-default")
 TOOLS = ("talkwatch", "trafilatura", "htmldate")
@@ -103,19 +103,6 @@ def _valid_day(value: object) -> str | None:
     except ValueError:
         return None
     return value.strip()[:10]
-
-
-def _listify(value: object) -> list[str]:
-    """trafilatura-eval writes its snippet lists as Python list literals inside strings."""
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    if isinstance(value, str) and value.strip().startswith("["):
-        try:
-            out = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return []
-        return [str(v) for v in out] if isinstance(out, (list, tuple)) else []
-    return []
 
 
 def _null(value: object) -> object:
