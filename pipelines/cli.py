@@ -423,7 +423,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Last runs and source health, read-only: 0, 2 no usable database, 3 busy, 4 reading failed."""
     import duckdb
 
-    from storage.db import DatabaseBusy, DatabaseRefused, connect
+    from storage.db import DatabaseBusy, DatabaseRefused, connect, describe_database
     from storage.sqlfiles import sql
 
     prog = "talkwatch status"
@@ -439,7 +439,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         src = con.execute(sql("queries/status_sources"))
         src_rows = ([d[0] for d in src.description], src.fetchall())
     except duckdb.Error as exc:
-        return fail(prog, f"cannot read {args.db}: {exc}", EXIT_STORAGE)
+        return fail(prog, f"cannot read {describe_database(args.db)}: {exc}", EXIT_STORAGE)
     finally:
         con.close()
     print("Last runs")
