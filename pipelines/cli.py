@@ -108,7 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dict[str, str] | None) -> int:
     """`run --shards N`: the parent flow in this process, its shard runs on the workers of the Prefect server
-    $PREFECT_API_URL names (pipelines/fanout.py); a summary per shard. Exit 1 when some shards did not complete
+    $PREFECT_API_URL names (pipelines/scaleout/fanout.py); a summary per shard. Exit 1 when some shards did not complete
     (the others are stored)."""
     import duckdb
 
@@ -116,7 +116,7 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
         return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, Running on "
                           "several machines)", EXIT_BAD_INPUT)
     from pipelines.clierrors import prefect_tracebacks_captured
-    from pipelines.fanout import ShardsFailed, ingest_sharded
+    from pipelines.scaleout.fanout import ShardsFailed, ingest_sharded
     from storage.db import DatabaseBusy, StorageUnavailable
 
     with prefect_tracebacks_captured() as capture:

@@ -28,7 +28,7 @@ from pipelines.isolation import MIN_BATCH, map_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
-from pipelines.storageslot import storage_slot  # noqa: E402
+from pipelines.scaleout.storageslot import storage_slot  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
 from storage.db import connect, work_folder  # noqa: E402
@@ -70,7 +70,7 @@ def read_crawl_state(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
 
 @task(name="prepare", cache_policy=NO_CACHE)
 def prepare(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
-    with storage_slot():  # shards sharing the storage open it one at a time (pipelines/storageslot.py)
+    with storage_slot():  # shards sharing the storage open it one at a time (pipelines/scaleout/storageslot.py)
         return read_crawl_state(db)
 
 

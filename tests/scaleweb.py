@@ -1,7 +1,7 @@
 """A loopback web of eight outlets for the scale-out tests (all text is our own, from newsweb and faultweb).
 
 Each outlet is its own loopback host (127.0.0.11 ...) with an RSS feed. Their names put two outlets in each of four
-shards (pipelines/shards.py), and the stories cross the shards: exact and near syndicated copies whose original is
+shards (pipelines/scaleout/shards.py), and the stories cross the shards: exact and near syndicated copies whose original is
 in another shard, and two groups whose original is the copy another shard publishes *earlier*, so a sharded run
 only equals a single run when every load is matched against what the other shards stored. One page can be held:
 its first request waits until the test releases it (the marker of a shard caught mid-crawl).
@@ -19,7 +19,7 @@ from tests.faultweb import AGENDA, ROUND_TWO, RU_ROUND, RU_SWAP, SWAP
 from tests.loopback import LoopbackServer, RequestInfo
 from tests.newsweb import FOOTBALL, HTML, MEMORANDUM, PRISONERS, RUSSIAN, TALKS, article_html, rss
 
-# the shards of four these names fall in (pipelines.shards.shard_of): papa, yankee 0; bravo, delta 1;
+# the shards of four these names fall in (pipelines.scaleout.shards.shard_of): papa, yankee 0; bravo, delta 1;
 # alpha, charlie 2; india, lima 3 (tests/test_scale_out.py checks it)
 OUTLETS = ["alpha", "bravo", "charlie", "delta", "india", "lima", "papa", "yankee"]
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pipelines.shards import split
+from pipelines.scaleout.shards import split
 from storage.db import connect
 from tests import pgdb
 from tests.prefectserver import prefect_env, start_prefect_server, stop_prefect_server
@@ -142,7 +142,7 @@ def cluster(tmp_path_factory):
                  "shards", "--limit", "2", "--name", f"machine-{n}"], cwd=REPO, env=env,
                 stdout=open(tmp / f"worker-{n}.log", "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
         run("-m", "prefect", "--no-prompt", "deploy", "--name", "ingest/shard", env=env)
-        run("-c", f"from pipelines.crashretry import ensure_crash_retries; ensure_crash_retries({SILENCE_S}, 2)",
+        run("-c", f"from pipelines.scaleout.crashretry import ensure_crash_retries; ensure_crash_retries({SILENCE_S}, 2)",
             env=env)
         yield {"tmp": tmp, "env": env, "api": api, "web": web, "workers": workers, "catalogs": catalogs}
     finally:

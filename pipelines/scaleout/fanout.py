@@ -4,7 +4,7 @@ pool's workers (through the `ingest/shard` deployment), waited for and summed up
 Why deployments and not a task runner (prefect-dask, ProcessPoolTaskRunner): a shard is a whole `ingest` run (a
 Scrapy child process, isolated cleaning workers, one load transaction), and a deployment run is the unit Prefect
 places on any worker of a pool, on any machine that reaches the API; Prefect records which worker took it, sees it
-crash (the worker's report, or the heartbeat automation when the machine is gone, pipelines/crashretry.py) and
+crash (the worker's report, or the heartbeat automation when the machine is gone, pipelines/scaleout/crashretry.py) and
 schedules it again. Task runners keep every shard inside the parent's process or its Dask cluster: a lost Dask
 worker loses the task to Dask's own bookkeeping, not to a Prefect state that can be retried from the UI.
 """
@@ -19,10 +19,10 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from pipelines.crashretry import HEARTBEAT_S, SHARD_TAG, ensure_crash_retries, retry_coming
+from pipelines.scaleout.crashretry import HEARTBEAT_S, SHARD_TAG, ensure_crash_retries, retry_coming
 from pipelines.flow import DEFAULT_DB, DEFAULT_SOURCES, DEFAULT_TOPIC, choose_sources, refresh_report
-from pipelines.shards import split
-from pipelines.storageslot import DEFAULT_LIMIT, ENV, ensure_limit, storage_slot
+from pipelines.scaleout.shards import split
+from pipelines.scaleout.storageslot import DEFAULT_LIMIT, ENV, ensure_limit, storage_slot
 from spiders.sources import check_only, load_sources
 from storage.backend import is_lake_url
 
@@ -202,7 +202,7 @@ def ingest_sharded(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, d
     open of the storage) take a slot of the Prefect limit `storage_limit` (`storage_slots` slots; by default 1 for
     a DuckDB file, one per shard for a DuckLake); a syndicated copy in one shard is matched in its load against what the shards before it stored, so
     the dataset ends as one run over all sources would leave it. A crashed shard run is scheduled again by
-    Prefect (pipelines/crashretry.py; `silence_s` and `crash_retries` set its automations, None keeps theirs);
+    Prefect (pipelines/scaleout/crashretry.py; `silence_s` and `crash_retries` set its automations, None keeps theirs);
     the parent waits for it. Raises ShardsFailed, after every shard has ended, when some did not complete.
     """
     logger = get_run_logger()
