@@ -127,10 +127,10 @@ def process_pages(items_path: str, topic: Topic | None, by_name: dict[str, Sourc
             else:
                 listings.append(item)
 
-    total = count_pages(items_path)
-    progress.stage("clean", total=total)
+    # the bar's length, for a person watching; a logged run does not read the whole file twice for it
+    progress.stage("clean", total=count_pages(items_path) if progress.wants_items() else None)
     pages = [o.value if o.error is None else process.given_up(job[0], o.error)
-             for job, o in map_isolated(process.page_job, jobs(), in_process=total < MIN_BATCH)]
+             for job, o in map_isolated(process.page_job, jobs(), min_batch=MIN_BATCH)]
     return pages, failures, listings
 
 

@@ -14,7 +14,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from pipelines import progress
@@ -34,20 +34,23 @@ class Outcome:
 def run_isolated(fn: Callable[[Any], Any], items: Sequence[Any], timeout_s: float = PAGE_TIMEOUT_S,
                  workers: int | None = None, min_batch: int = MIN_BATCH) -> list[Outcome]:
     """`fn(item)` for every item, in order. `fn` must be a module-level function (it is pickled by name)."""
-    return [o for _, o in map_isolated(fn, items, timeout_s, workers, in_process=len(items) < min_batch)]
+    return [o for _, o in map_isolated(fn, items, timeout_s, workers, min_batch=min_batch)]
 
 
 def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: float = PAGE_TIMEOUT_S,
-                 workers: int | None = None, in_process: bool = False,
+                 workers: int | None = None, min_batch: int = 0,
                  window: int | None = None) -> Iterator[tuple[Any, Outcome]]:
     """`(item, Outcome of fn(item))` for every item, in order, as they finish.
 
-    Only `window` items (4 per worker by default) are taken from `items` and handed to the pool at a time: a
-    crawl's pages are read, processed and let go a few at a time, so neither the pool's queue nor the caller holds
-    every page's HTML at once (the whole batch at once cost the flow process about 1.8 GB on 1,257 corpus pages).
+    Fewer than `min_batch` items run in this process (the first `min_batch` are read ahead to know). Otherwise only
+    `window` items (4 per worker by default) are taken from `items` and handed to the pool at a time: a crawl's
+    pages are read, processed and let go a few at a time, so neither the pool's queue nor the caller holds every
+    page's HTML at once (the whole batch at once cost the flow process about 1.8 GB on 1,257 corpus pages).
     """
-    if in_process:
-        for item in items:
+    source = iter(items)
+    head = list(islice(source, min_batch))
+    if len(head) < min_batch:
+        for item in head:
             out = _call(fn, item)
             progress.advance()
             yield item, out
@@ -56,7 +59,7 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
     ctx = multiprocessing.get_context("spawn")
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
     window = window or 4 * workers
-    source = iter(items)
+    source = chain(head, source)
     pool = ctx.Pool(workers)
     pending: deque[tuple[Any, Any]] = deque()  # (item, AsyncResult or _Done), in input order
     try:
