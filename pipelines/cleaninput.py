@@ -48,6 +48,16 @@ def check_zone(name: str | None, what: str = "--timezone") -> str | None:
     return name
 
 
+def _stat(path: str, missing: str, unreadable: str) -> os.stat_result:
+    """`os.stat`, with a missing or unreadable path refused in the caller's words."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        raise InputRefused(missing) from None
+    except OSError as exc:
+        raise InputRefused(f"{unreadable}: {exc.strerror or exc}") from None
+
+
 def read_page(path: str | os.PathLike) -> bytes:
     """The bytes of a saved page, or InputRefused: missing, a folder, not a regular file, too big, empty, not HTML.
 
@@ -57,12 +67,7 @@ def read_page(path: str | os.PathLike) -> bytes:
     p = os.fspath(path)
     if not p:
         raise InputRefused("the page path is empty")
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
-        raise InputRefused(f"no such file: {p}") from None
-    except OSError as exc:
-        raise InputRefused(f"cannot read {p}: {exc.strerror or exc}") from None
+    st = _stat(p, f"no such file: {p}", f"cannot read {p}")
     _check_regular(p, st)
     try:
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
@@ -104,12 +109,7 @@ def check_html(body: bytes, name: str) -> None:
 
 def open_manifest(path: str) -> BinaryIO:
     """The manifest as a binary stream: a regular file or a pipe (`<(jq ...)`), never a folder or a device."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputRefused(f"no such manifest: {path}") from None
-    except OSError as exc:
-        raise InputRefused(f"cannot read the manifest {path}: {exc.strerror or exc}") from None
+    st = _stat(path, f"no such manifest: {path}", f"cannot read the manifest {path}")
     if stat.S_ISDIR(st.st_mode):
         raise InputRefused(f"the manifest {path} is a folder; give a JSON-lines file")
     if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
