@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from lxml.etree import _Element
 from trafilatura import bare_extraction
-from trafilatura.utils import load_html
 
 from pipelines.decoding import decode_html
+from pipelines.htmltree import load_page
 from pipelines.metadata import PageMetadata, detect_language, read_metadata
 from pipelines.records import CleanedPage
 from pipelines.residue import remove_residue
@@ -277,7 +277,7 @@ def _clean(html: str, url: str, language_hint: str | None) -> CleanedPage:
         return _not_article(url, "binary content, not HTML", hint=language_hint)
     if len(html) > MAX_HTML_CHARS:
         html = html[:MAX_HTML_CHARS]
-    tree = load_html(html)
+    tree = load_page(html)
     if tree is None:
         return _not_article(url, "not HTML", hint=language_hint)
     meta = read_metadata(tree, url)
@@ -330,10 +330,13 @@ def _body_lines(tree, url: str, meta: PageMetadata, settings: dict) -> tuple[lis
     return lines, cards
 
 
+_CJK_RUNS = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+")  # kana, CJK ideographs, hangul
+
+
 def _word_count(text: str) -> int:
     """Words in `text`; for scripts written without spaces (CJK), two characters count as one word."""
     words = len(text.split())
-    cjk = sum(1 for c in text if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af")
+    cjk = sum(map(len, _CJK_RUNS.findall(text)))
     return max(words, cjk // 2)
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
+from trafilatura.metadata import examine_meta, extract_meta_json
 
 from pipelines import titles
+from pipelines.bylines import find_byline
 
 # ---------------------------------------------------------------------------------------------------------------
 # title
@@ -241,7 +242,7 @@ def read_metadata(tree: HtmlElement, url: str) -> PageMetadata:
         pass
     if not doc.author:
         try:
-            doc.author = extract_author(tree)
+            doc.author = find_byline(tree)
         except Exception:  # noqa: BLE001
             doc.author = None
     sitename = doc.sitename.lstrip("@") if doc.sitename else None

@@ -6,6 +6,7 @@ import difflib
 import re
 import tomllib
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -95,20 +96,46 @@ def _fold_char(ch: str) -> str:
     return _FOLD.get(base.casefold(), base.casefold()) if base else ""
 
 
-def _normalize_with_map(text: str) -> tuple[str, list[int] | None]:
+class _SourcePositions:
+    """Where each character of a folded text came from, when some characters folded to none or to several.
+
+    Kept as the few places where the fold changed the length (a bisect finds the one before a position), not as a
+    list with an entry per character: building that list was a Python loop over the whole article.
+    """
+
+    def __init__(self, text: str, table: dict[int, str]) -> None:
+        odd = "".join(re.escape(chr(code)) for code, v in table.items() if len(v) != 1)
+        self.starts: list[int] = []  # where each such character's output starts in the folded text
+        self.origins: list[int] = []  # its position in `text`
+        self.lengths: list[int] = []  # how many characters it folded to
+        self.shifts: list[int] = []  # folded minus original position for what comes after it
+        shift = 0
+        for m in re.finditer(f"[{odd}]", text):
+            pos, n = m.start(), len(table[ord(m.group())])
+            self.starts.append(pos + shift)
+            self.origins.append(pos)
+            self.lengths.append(n)
+            shift += n - 1
+            self.shifts.append(shift)
+
+    def __getitem__(self, folded_pos: int) -> int:
+        i = bisect_right(self.starts, folded_pos) - 1
+        if i < 0:
+            return folded_pos
+        if folded_pos < self.starts[i] + self.lengths[i]:
+            return self.origins[i]
+        return folded_pos - self.shifts[i]
+
+
+def _normalize_with_map(text: str) -> tuple[str, _SourcePositions | None]:
     """The folded text and, per output character, the position in `text` it came from; None when every character
-    folds to exactly one (the usual case: the positions are the same, and `str.translate` does the work in C
-    instead of a Python loop over every character of the article, which cost ~6 ms a page)."""
+    folds to exactly one (the usual case: the positions are the same). `str.translate` does the folding in C
+    instead of a Python loop over every character of the article, which cost ~6 ms a page."""
     table = {ord(ch): _fold_char(ch) for ch in set(text)}
-    if all(len(v) == 1 for v in table.values()):
-        return text.translate(table), None
-    out: list[str] = []
-    index: list[int] = []  # index[i] = position in `text` of the character that produced out[i]
-    for pos, ch in enumerate(text):
-        folded = _fold_char(ch)
-        out.append(folded)
-        index.extend([pos] * len(folded))
-    return "".join(out), index
+    folded = text.translate(table)
+    if len(folded) == len(text) and all(len(v) == 1 for v in table.values()):
+        return folded, None
+    return folded, _SourcePositions(text, table)
 
 
 def compile_term(term: str) -> re.Pattern[str]:

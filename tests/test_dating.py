@@ -504,3 +504,19 @@ def test_htmldate_is_asked_when_the_page_evidence_is_split_and_it_decides():
     strong = date_page(page("<h1>Story</h1><p>Text.</p>", meta), "https://news.example/story", FETCHED,
                        htmldate_answer="2025-05-20")
     assert strong.iso() == "2025-05-16T15:30:00+03:00"
+
+
+@pytest.mark.parametrize("html", [
+    '<meta content="2025-05-16T12:30:00+03:00"><p>Fri, 16 May 2025 09:30:00 +0000</p>',
+    "<script>{\"a\":\"2025-05-16 12:30:00.123456+0300\",\"b\":\"16 May 2025 12:31:00 -0400\"}</script>",
+    "<p>12025-05-16T12:30:00+03:00 2025-05-16T12:30+0300x 2025-05-16T12:30:00+0330</p>",
+    "<p>time 12:30+03:00, 2025-05-16T12:30:00+03:002025-05-17T01:02:03-05:00</p>",
+    "<p>2025-05-16T24:30:00+03:00 and 1 Jan 2025 23:59:59 +1400 and 01 jan 2025 23:59:59 +1400</p>",
+    "<p>nothing here but 12:30 and +0300</p>",
+])
+def test_stated_timestamps_are_the_full_patterns_matches(html: str) -> None:
+    """The fast scan (anchored on the offset's tail) finds exactly what the full pattern finds."""
+    from pipelines.dating import _STATED_OFFSET, _stated_timestamps
+
+    page = "<html><body>" + "filler 10:00 text " * 50 + html + "</body></html>"
+    assert [m.span() for m in _stated_timestamps(page)] == [m.span() for m in _STATED_OFFSET.finditer(page)]

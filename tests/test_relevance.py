@@ -336,3 +336,36 @@ def test_concepts_name_the_same_idea_across_languages(tmp_path: Path) -> None:
     # a matched term in no concept counts under its own name
     bare = load_topic(write(tmp_path, 'name = "t"\nkeep_all = true\n[terms]\nen = ["ceasefire*"]\n'))
     assert score(bare, "Ceasefire now", "", "en").concepts == ["ceasefire"]
+
+
+def test_folded_positions_point_back_to_the_written_characters() -> None:
+    """The sparse position map (`_SourcePositions`) says what a per-character list would: random texts mixing
+    characters that fold to one, to several (ß, ligatures, Roman numerals) and to none (soft hyphen, accents)."""
+    import random
+
+    from pipelines.relevance import _fold_char, _normalize_with_map
+
+    rng = random.Random(7)
+    alphabet = list("ab c-]^\\[ßŒﬁ\u00ad\u0301éÅǅⅫ㎏İ")
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        expected_text, expected_index = "", []
+        for pos, ch in enumerate(text):
+            folded = _fold_char(ch)
+            expected_text += folded
+            expected_index += [pos] * len(folded)
+        folded, index = _normalize_with_map(text)
+        assert folded == expected_text
+        got = list(range(len(folded))) if index is None else [index[i] for i in range(len(folded))]
+        assert got == expected_index, text
+
+
+def test_a_match_after_folded_characters_quotes_the_article_spelling() -> None:
+    """Characters before the match fold to two (ß) or to none (soft hyphen): the quoted spelling is still the
+    article's own, found through the position map."""
+    topic = Topic(name="t", keep_all=False, terms={"de": ["Friedensgespräche"]}, min_score=1.0)
+    result = score(topic, None, "Die Straße, das Maß und ein Stra\u00adße: Friedensgespräche in Istanbul.", "de")
+    assert result.relevant
+    assert result.matched_terms == ["Friedensgespräche"]
+    result = score(topic, None, "Grü\u00adße aus der Stra\u00dfe: FRIEDENSGESPRÄCHE beginnen.", "de")
+    assert result.matched_terms == ["FRIEDENSGESPRÄCHE"]
