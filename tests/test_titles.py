@@ -129,3 +129,49 @@ def test_choose_counts_copies_of_one_field_once() -> None:
              Candidate("title", "Delegations agree to meet again"),
              Candidate("h1-article", "Delegations agree to meet again")]
     assert choose(cands, [], URL) == "Delegations agree to meet again"
+
+
+def test_a_kicker_the_heading_sets_apart_is_cut_when_a_declared_title_writes_it_as_a_segment() -> None:
+    # the heading shows its topic line as an element of its own (a hidden ": " for screen readers); every declared
+    # title writes "Climate: ..." whole, yet the headline the reader sees is the rest
+    tree = page(
+        '<meta property="og:title" content="Climate: Drilling until it gets hot">'
+        "<title>Climate: Drilling until it gets hot | Harbor Gazette</title>",
+        '<article><h1><span class="k">Climate</span><span class="sr">: </span><span>Drilling until it gets hot</span>'
+        "</h1><p>Text.</p></article>",
+    )
+    assert headline(tree, "Harbor Gazette", URL) == "Drilling until it gets hot"
+    # the same with the kicker in a block and the headline as the heading's own text, glued without a separator
+    tree = page(
+        '<meta property="og:title" content="100th birthday: Survivor of the camps turns 100">',
+        "<article><h1><div>100th birthday</div> Survivor of the camps turns 100</h1><p>Text.</p></article>",
+    )
+    assert headline(tree, None, URL) == "Survivor of the camps turns 100"
+
+
+def test_a_heading_of_many_elements_is_no_kicker_without_support() -> None:
+    # each word an element of its own (animated words, ruby): no other candidate writes "Harbor" as a segment
+    tree = page(
+        "<title>Harbor reopens after the storm</title>",
+        "<article><h1><span>Harbor</span> <span>reopens</span> <span>after</span> <span>the</span> <span>storm</span>"
+        "</h1><p>Text.</p></article>",
+    )
+    assert headline(tree, None, URL) == "Harbor reopens after the storm"
+    cands, _ = gather(tree)
+    assert [c.kicker for c in cands if c.kind == "h1-article"] == ["Harbor"]
+    # a first line of more than KICKER_WORDS words is the first half of a two-line headline, not a kicker
+    tree = page(
+        '<meta property="og:title" content="Row before the works meeting: Board and chief at odds">',
+        "<article><h1><span>Row before the works meeting:</span><br>\n<span>Board and chief at odds</span></h1>"
+        "</article>",
+    )
+    assert headline(tree, None, URL) == "Row before the works meeting: Board and chief at odds"
+
+
+def test_the_article_heading_outweighs_og_title_alone() -> None:
+    # og:title (a share text) and the article's heading disagree, nothing else speaks: the heading a reader sees wins
+    tree = page(
+        '<meta property="og:title" content="You will not believe what the delegations said">',
+        "<article><h1>Delegations agree to meet again in Istanbul</h1><p>Text.</p></article>",
+    )
+    assert headline(tree, None, URL) == "Delegations agree to meet again in Istanbul"
