@@ -90,8 +90,7 @@ def dedupe_keys(p: ProcessedPage) -> None:
     """The exact-copy key and the LSH band keys, computed once here and stored with the article."""
     if p.outcome != "loaded" or p.page is None or p.exact_key:
         return
-    p.exact_key = dedupe.exact_key(p.page.text)
-    p.band_keys = dedupe.band_keys(dedupe.signature(p.page.text))
+    p.exact_key, p.band_keys = dedupe.text_keys(p.page.text)
 
 
 def date(p: ProcessedPage) -> None:

@@ -225,3 +225,12 @@ def test_signature_is_stable_across_processes() -> None:
     }
     assert len(outs) == 1
     assert outs.pop().strip() == str(band_keys(signature("talks resume in istanbul on monday after two weeks")))
+
+
+def test_text_keys_are_the_exact_key_and_the_band_keys() -> None:
+    """The one-pass keys the flow stores are the ones the two functions give separately."""
+    from pipelines.dedupe import band_keys, exact_key, signature, text_keys
+
+    for text in ("", "Short.", "Peace talks in Istanbul resumed on Friday.\nShare this article\n" * 3,
+                 "\n".join(f"Paragraph {i} of the delegation's statement on the ceasefire terms." for i in range(40))):
+        assert text_keys(text) == (exact_key(text), band_keys(signature(text)))
