@@ -13,7 +13,7 @@ from pipelines.dating import date_page
 from pipelines.decoding import decode_html
 from pipelines.records import CleanedPage, DateHint, DatingResult, Relevance
 from pipelines.relevance import Topic, score
-from storage.load import RAW_GZIP_LEVEL
+from storage.records import RAW_GZIP_LEVEL
 
 
 @dataclass
