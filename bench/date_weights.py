@@ -7,7 +7,7 @@ Usage (from the repo root):
   PYTHONPATH=. python bench/date_weights.py --cv            # fit on K-1 folds, score the held-out fold
   PYTHONPATH=. python bench/date_weights.py --write         # fit on every page, write pipelines/dating/weights.py
 Options: --folds K (5), --sets a,b (all four), --refresh (recompute the cached htmldate/language facts), --wrong,
---logit L2 (with --cv: a conditional logit instead of the rate vote, for comparison).
+--show FEATURE (with --rates: the pages with that feature), --logit L2 (with --cv: a conditional logit instead of the rate vote, for comparison).
 """
 
 from __future__ import annotations
@@ -304,6 +304,16 @@ def print_rates(items: list[Item], fitted: Fit) -> None:
           f"{sum(day.isoformat() == i.page.day for i, day, _ in shifted)}")
 
 
+def show_feature(items: list[Item], feature: str, folds: int) -> None:
+    """The dated pages where some day has `feature`: the truth, the fold, and every candidate day's features."""
+    for item in items:
+        if item.page.day is None or not any(feature in fs for fs in item.features.values()):
+            continue
+        print(f"{feature} {item.page.set}/{item.page.pid} fold={item.page.fold(folds)} truth={item.page.day}")
+        for day, fs in sorted(item.features.items()):
+            print(f"    {day} {'*' if day.isoformat() == item.page.day else ' '} {' '.join(sorted(fs))}")
+
+
 def write(fitted: Fit, pages: int, path: Path) -> None:
     """The fit as the Python module the dating imports: the counts it was measured from, not bare numbers."""
     features = "".join(f"    {f!r}: {{{', '.join(f'{s!r}: {v}' for s, v in per_set.items())}}},\n"
@@ -364,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="fit on every page, write pipelines/dating/weights.py")
     parser.add_argument("--refresh", action="store_true", help="recompute the cached facts")
     parser.add_argument("--wrong", action="store_true", help="list the pages date_page gets wrong")
+    parser.add_argument("--show", default=None, metavar="FEATURE",
+                        help="with --rates: list the pages where a day has this feature, with every day's features")
     args = parser.parse_args(argv)
     pages = load_all(tuple(s for s in args.sets.split(",") if s))
     facts = facts_for(pages, fetch_time(), args.refresh)
@@ -377,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         fitted = fit(items)
         if args.rates:
             print_rates(items, fitted)
+            if args.show:
+                show_feature(items, args.show, args.folds)
         if args.write:
             out = Path(__file__).resolve().parent.parent / "pipelines" / "dating" / "weights.py"
             write(fitted, sum(1 for i in items if i.page.day), out)

@@ -265,13 +265,14 @@ def test_bad_html_never_raises(html):
 
 
 def test_agreement_gives_higher_confidence_than_a_contested_text_date():
-    # measured: a date under the headline that htmldate confirms is about as reliable as page metadata; one that
-    # htmldate contradicts is not
+    # measured: a date written further down the page that htmldate confirms is about as reliable as page metadata;
+    # one that htmldate contradicts is not
     strong = date_page(fixture("opengraph_modified.html"), "https://news.example/2025/06/02/memo", FETCHED)
-    lone = page("<h1>Story</h1><p>29 May 2025</p>")
-    confirmed = date_page(lone, "https://news.example/story", FETCHED, htmldate_answer="2025-05-29")
-    contested = date_page(lone, "https://news.example/story", FETCHED, htmldate_answer="2025-05-20")
-    assert 0.0 < contested.confidence < 0.5 < strong.confidence <= 1.0
+    far = page("<h1>Story</h1>" + "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(8))
+               + "<p>29 May 2025</p>")
+    confirmed = date_page(far, "https://news.example/story", FETCHED, htmldate_answer="2025-05-29")
+    contested = date_page(far, "https://news.example/story", FETCHED, htmldate_answer="2025-05-20")
+    assert 0.0 < contested.confidence < 0.7 < strong.confidence <= 1.0
     assert confirmed.iso() == "2025-05-29" and confirmed.confidence > 0.9
 
 
@@ -482,6 +483,24 @@ def test_the_vote_weights_are_the_log_odds_of_measured_rates_each_set_weighing_t
     assert "rare" not in weights
 
 
+def test_a_small_sets_rate_is_shrunk_toward_the_pooled_rate_before_the_sets_are_averaged():
+    from pipelines.dating.vote import SET_SHRINK, feature_rate
+
+    sizes = {"small": 30, "big": 300}
+    # 2 pages of the small set count as 2 * 165 / 30 = 11 pages: at their raw rate (0 right) they would drag the
+    # feature from 0.9 to about 0.6; shrunk toward the pooled rate (about 0.85) by SET_SHRINK pages, far less
+    rates = {"small": (0, 2), "big": (45, 50)}
+    pooled = (45 + 1) / (52 + 2)
+    small = (0 + SET_SHRINK * pooled) / (2 + SET_SHRINK)
+    big = (45 + SET_SHRINK * pooled) / (50 + SET_SHRINK)
+    expected = (2 / 30 * small + 50 / 300 * big) / (2 / 30 + 50 / 300)
+    assert feature_rate(rates, sizes) == pytest.approx(expected)
+    assert 0.7 < feature_rate(rates, sizes) < 0.85
+    # many pages of a set keep their own rate: the shrinkage fades as a set's count grows
+    assert feature_rate({"small": (0, 200), "big": (450, 500)}, sizes) < 0.4
+    assert feature_rate({}, sizes) == 0.5  # never seen: an even chance
+
+
 def test_hints_vote_with_the_weight_of_the_page_field_they_repeat():
     from pipelines.dating.vote import HINT_PEERS
     from pipelines.dating.weights import load_weights
@@ -495,8 +514,10 @@ def test_hints_vote_with_the_weight_of_the_page_field_they_repeat():
 
 
 def test_htmldate_is_asked_when_the_page_evidence_is_split_and_it_decides():
-    # a lone written date against htmldate: neither is strong, htmldate's extensive search is not overruled
-    html = page("<h1>Story</h1><p>29 May 2025</p><p>Text.</p>")
+    # a lone written date far below the headline against htmldate: neither is strong, htmldate's extensive search
+    # is not overruled
+    html = page("<h1>Story</h1>" + "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(8))
+                + "<p>29 May 2025</p>")
     result = date_page(html, "https://news.example/story", FETCHED, htmldate_answer="2025-05-20")
     assert result.iso() == "2025-05-20" and result.date_source == "htmldate"
     # strong page metadata is not overruled by htmldate alone
@@ -504,6 +525,16 @@ def test_htmldate_is_asked_when_the_page_evidence_is_split_and_it_decides():
     strong = date_page(page("<h1>Story</h1><p>Text.</p>", meta), "https://news.example/story", FETCHED,
                        htmldate_answer="2025-05-20")
     assert strong.iso() == "2025-05-16T15:30:00+03:00"
+
+
+def test_a_written_date_under_the_headline_outweighs_htmldate_alone():
+    # measured with each set's rate shrunk toward the pooled one (vote.feature_rate): the first written date right
+    # under the headline names the true day a little more often than htmldate's extensive search, so htmldate's
+    # answer, a day nothing else names, could not change the winner and is not asked
+    html = page("<h1>Story</h1><p>29 May 2025</p><p>Text.</p>")
+    result = date_page(html, "https://news.example/story", FETCHED, htmldate_answer="2025-05-20")
+    assert result.iso() == "2025-05-29" and result.date_source == "text"
+    assert not any(ev.kind == "htmldate" for ev in result.evidence)
 
 
 @pytest.mark.parametrize("html", [

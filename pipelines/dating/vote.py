@@ -50,14 +50,24 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
+SET_SHRINK = 5  # a set's rate for a feature counts as that many more pages at the feature's rate over all sets
+
+
 def feature_rate(per_set: Mapping[str, tuple[int, int]], set_pages: Mapping[str, int]) -> float:
     """How often a feature's day was right, each set weighing the same: a page of a set of N pages counts as
-    mean(N)/N pages (so 339 general pages do not outvote 33 news pages tenfold), plus one right and one wrong page
-    so a handful of pages cannot make the rate 0 or 1."""
+    mean(N)/N pages (so 339 general pages do not outvote 33 news pages tenfold). A set's own rate is first shrunk
+    toward the feature's rate over all pages by `SET_SHRINK` pages' worth (as `Weights.confidence` shrinks a
+    pattern's rate), so a feature seen on 2 pages of a small set does not count as 13 pages at rate 0 or 1; the pooled
+    rate has one right and one wrong page added, so a handful of pages cannot make it 0 or 1."""
+    right_all = sum(r for s, (r, _) in per_set.items() if set_pages.get(s))
+    seen_all = sum(n for s, (_, n) in per_set.items() if set_pages.get(s))
+    pooled = (right_all + 1) / (seen_all + 2)
     mean = sum(set_pages.values()) / max(len(set_pages), 1)
-    right = sum(r * mean / set_pages[s] for s, (r, _) in per_set.items() if set_pages.get(s))
-    seen = sum(n * mean / set_pages[s] for s, (_, n) in per_set.items() if set_pages.get(s))
-    return (right + 1) / (seen + 2)
+    weighed = sum(n * mean / set_pages[s] for s, (_, n) in per_set.items() if set_pages.get(s) and n)
+    if not weighed:
+        return pooled
+    return sum(n * mean / set_pages[s] * (r + SET_SHRINK * pooled) / (n + SET_SHRINK)
+               for s, (r, n) in per_set.items() if set_pages.get(s) and n) / weighed
 
 
 def weights_from_rates(rates: Mapping[str, Mapping[str, tuple[int, int]]],
