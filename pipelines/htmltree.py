@@ -18,8 +18,6 @@ from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
 _LOOKUP = etree.ElementDefaultClassLookup(element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction,
                                           entity=HtmlEntity)
-
-
 _LOCAL = threading.local()  # lxml parsers must not be shared between threads
 
 

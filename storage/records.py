@@ -10,6 +10,7 @@ from datetime import datetime
 # Here, not in storage.load, so the page workers that compress can import it without DuckDB and pyarrow.
 RAW_GZIP_LEVEL = 1
 
+
 @dataclass
 class ArticleRow:
     """One article ready to store; `article_id` is derived from the canonical URL so a re-run collides with itself."""
