@@ -14,6 +14,7 @@ from pipelines.decoding import decode_html
 from pipelines.htmltree import load_page
 from pipelines.metadata import PageMetadata, detect_language, read_metadata
 from pipelines.records import CleanedPage
+from pipelines.titles import words as count_words
 from pipelines.residue import remove_residue
 
 LOGGER = logging.getLogger(__name__)
@@ -282,13 +283,16 @@ def _clean(html: str, url: str, language_hint: str | None) -> CleanedPage:
         return _not_article(url, "not HTML", hint=language_hint)
     meta = read_metadata(tree, url)
     lines, cards = _body_lines(tree, url, meta, EXTRACTION_SETTINGS)
-    if EXTRACTION_SETTINGS.get("fast") and _word_count("\n".join(lines)) < MIN_WORDS and not _root_like(url):
+    text = "\n".join(lines)
+    words = count_words(text)
+    if EXTRACTION_SETTINGS.get("fast") and words < MIN_WORDS and not _root_like(url):
         # the quick pass found no article: trafilatura's fallbacks (readability, justext) sometimes do
         retry_lines, retry_cards = _body_lines(tree, url, meta, {**EXTRACTION_SETTINGS, "fast": False})
-        if _word_count("\n".join(retry_lines)) > _word_count("\n".join(lines)):
-            lines, cards = retry_lines, retry_cards
+        retry_text = "\n".join(retry_lines)
+        retry_words = count_words(retry_text)
+        if retry_words > words:
+            lines, cards, text, words = retry_lines, retry_cards, retry_text, retry_words
 
-    text = "\n".join(lines)
     language = detect_language(text, meta.declared_language, language_hint)
     page = CleanedPage(
         url=url,
@@ -301,7 +305,6 @@ def _clean(html: str, url: str, language_hint: str | None) -> CleanedPage:
         description=meta.description,
         sitename=meta.sitename,
     )
-    words = _word_count(text)
     listing_like = _root_like(url) or meta.page_type not in (None, "article") or words < MIN_WORDS
     if cards >= LISTING_MIN_CARDS and cards > 2 * len(lines) and listing_like:
         page.is_article, page.reason = False, f"looks like a listing page ({cards} link blocks, {len(lines)} text blocks)"
@@ -328,16 +331,6 @@ def _body_lines(tree, url: str, meta: PageMetadata, settings: dict) -> tuple[lis
     lines, _dropped = remove_residue([b.text for b in prose], title=meta.title, title_variants=meta.title_variants)
     lines = [ln for i, ln in enumerate(lines) if i == 0 or ln != lines[i - 1]]  # a block repeated back to back
     return lines, cards
-
-
-_CJK_RUNS = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+")  # kana, CJK ideographs, hangul
-
-
-def _word_count(text: str) -> int:
-    """Words in `text`; for scripts written without spaces (CJK), two characters count as one word."""
-    words = len(text.split())
-    cjk = sum(map(len, _CJK_RUNS.findall(text)))
-    return max(words, cjk // 2)
 
 
 def _squash(text: str) -> str:

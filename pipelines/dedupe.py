@@ -137,7 +137,11 @@ def _content_lines(text: str) -> list[list[str]]:
 
 def normalize_text(text: str) -> str:
     """Lower-case tokens joined by single spaces, residue lines dropped: two templates around one text agree."""
-    return " ".join(" ".join(t) for t in _content_lines(text))
+    return _joined(_content_lines(text))
+
+
+def _joined(lines: list[list[str]]) -> str:
+    return " ".join(" ".join(t) for t in lines)
 
 
 def exact_key(text: str) -> str:
@@ -146,7 +150,7 @@ def exact_key(text: str) -> str:
 
 
 def _exact_key(lines: list[list[str]]) -> str:
-    return hashlib.sha256(" ".join(" ".join(t) for t in lines).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_joined(lines).encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=1 << 18)

@@ -133,7 +133,7 @@ def _normalize_with_map(text: str) -> tuple[str, _SourcePositions | None]:
     instead of a Python loop over every character of the article, which cost ~6 ms a page."""
     table = {ord(ch): _fold_char(ch) for ch in set(text)}
     folded = text.translate(table)
-    if len(folded) == len(text) and all(len(v) == 1 for v in table.values()):
+    if all(len(v) == 1 for v in table.values()):
         return folded, None
     return folded, _SourcePositions(text, table)
 

@@ -334,10 +334,13 @@ def _support(by_kind: dict[str, float]) -> float:
     return total
 
 
+_CJK_RUNS = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+")  # kana, CJK ideographs, hangul
+
+
 def words(text: str) -> int:
-    """Words of a text; in scripts written without spaces (CJK), two characters count as one word."""
-    cjk = sum(1 for c in text if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af")
-    return max(len(text.split()), cjk // 2)
+    """Words of a text (a title, or a whole body for the cleaner); in scripts written without spaces (CJK), two
+    characters count as one word."""
+    return max(len(text.split()), sum(map(len, _CJK_RUNS.findall(text))) // 2)
 
 
 def _without_kickers(cands: list[Candidate]) -> list[Candidate]:
