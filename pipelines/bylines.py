@@ -34,6 +34,7 @@ _DISCARD_CLASS = re.compile(
     "^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)"
     "|print|category|meta-date|meta-reviewer")
 _LEN_LIMIT = 120
+_BARE_TAGS_THAT_COUNT = frozenset({"author", "time", "figure"})  # candidates or discarded with no attribute at all
 
 
 def _string_value(el: HtmlElement) -> str:
@@ -95,6 +96,8 @@ def find_byline(tree: HtmlElement) -> str | None:
         tag = el.tag
         if not isinstance(tag, str):  # comments and processing instructions are not elements to XPath's `*`
             continue
+        if not el.attrib and tag not in _BARE_TAGS_THAT_COUNT and el not in says_me:
+            continue  # every predicate below needs an attribute, one of these tags or a <rel>me</rel> child
         cls = el.get("class") or ""
         if _discarded(el, tag, cls, el is tree):
             removed.add(el)

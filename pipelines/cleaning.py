@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lxml.etree import _Element
+from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
 from pipelines.decoding import decode_html
 from pipelines.htmltree import load_page
 from pipelines.metadata import PageMetadata, detect_language, read_metadata
 from pipelines.records import CleanedPage
-from pipelines.titles import words as count_words
+from pipelines.titles import alnum, words as count_words
 from pipelines.residue import remove_residue
 
 LOGGER = logging.getLogger(__name__)
@@ -262,25 +263,37 @@ def _not_article(url: str, reason: str, meta: PageMetadata | None = None, hint: 
 def clean_html(html: str, url: str, language_hint: str | None = None) -> CleanedPage:
     """Make a CleanedPage of one page. Never raises: what cannot be an article comes back with is_article=False
     and a reason ("empty page", "binary content", "no body text", "too short: N words", "listing page", ...)."""
+    return clean_page(html, url, language_hint)[0]
+
+
+def clean_page(html: str, url: str, language_hint: str | None = None) -> tuple[CleanedPage, HtmlElement | None]:
+    """clean_html's page, and the parsed tree of the whole page when there is one, for the next steps to reuse
+    (dating reads the same tree instead of parsing the page again). Extraction works on a copy, so the tree is
+    the page as loaded. No tree when the page was cut to MAX_HTML_CHARS: only the page's own bytes may be read."""
     try:
         return _clean(html, url, language_hint)
     except Exception as err:  # noqa: BLE001 - one bad page must not stop a run
         LOGGER.warning("cleaning failed for %s: %r", url, err)
-        return _not_article(url, f"cleaning failed: {type(err).__name__}", hint=language_hint)
+        return _not_article(url, f"cleaning failed: {type(err).__name__}", hint=language_hint), None
 
 
-def _clean(html: str, url: str, language_hint: str | None) -> CleanedPage:
+def _clean(html: str, url: str, language_hint: str | None) -> tuple[CleanedPage, HtmlElement | None]:
     if isinstance(html, bytes):
         html = decode_html(html)
     if not html or not html.strip():
-        return _not_article(url, "empty page", hint=language_hint)
+        return _not_article(url, "empty page", hint=language_hint), None
     if _looks_binary(html):
-        return _not_article(url, "binary content, not HTML", hint=language_hint)
-    if len(html) > MAX_HTML_CHARS:
+        return _not_article(url, "binary content, not HTML", hint=language_hint), None
+    cut = len(html) > MAX_HTML_CHARS
+    if cut:
         html = html[:MAX_HTML_CHARS]
     tree = load_page(html)
     if tree is None:
-        return _not_article(url, "not HTML", hint=language_hint)
+        return _not_article(url, "not HTML", hint=language_hint), None
+    return _clean_tree(tree, url, language_hint), None if cut else tree
+
+
+def _clean_tree(tree: HtmlElement, url: str, language_hint: str | None) -> CleanedPage:
     meta = read_metadata(tree, url)
     lines, cards = _body_lines(tree, url, meta, EXTRACTION_SETTINGS)
     text = "\n".join(lines)
@@ -333,10 +346,6 @@ def _body_lines(tree, url: str, meta: PageMetadata, settings: dict) -> tuple[lis
     return lines, cards
 
 
-def _squash(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
 def _drop_standfirst(prose: list[Block], meta: PageMetadata) -> list[Block]:
     """Drop a heading-styled standfirst at the top of the body that repeats the page's description.
 
@@ -345,16 +354,16 @@ def _drop_standfirst(prose: list[Block], meta: PageMetadata) -> list[Block]:
     """
     if not meta.description:
         return prose
-    desc = _squash(meta.description)
+    desc = alnum(meta.description)
     if len(desc) < 30:
         return prose
     for idx, block in enumerate(prose[:3]):
         if block.kind != "head":
             continue
-        key = _squash(block.text)
+        key = alnum(block.text)
         if len(key) >= 30 and (key == desc or key in desc or desc in key):
             return prose[:idx] + prose[idx + 1:]
     return prose
 
 
-__all__ = ["EXTRACTION_SETTINGS", "Block", "body_blocks", "clean_html"]
+__all__ = ["EXTRACTION_SETTINGS", "Block", "body_blocks", "clean_html", "clean_page"]

@@ -171,7 +171,7 @@ def _shingle_array(toks: list[str]) -> np.ndarray:
     """Unique 64-bit hashes of the word k-shingles of a token list (one shingle for texts shorter than k)."""
     if not toks:
         return np.zeros(0, dtype=np.uint64)
-    h = np.fromiter((_token_hash(t) for t in toks), dtype=np.uint64, count=len(toks))
+    h = np.fromiter(map(_token_hash, toks), dtype=np.uint64, count=len(toks))
     k = min(SHINGLE_K, len(h))
     n = len(h) - k + 1
     acc = np.full(n, np.uint64(k), dtype=np.uint64)

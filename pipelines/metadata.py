@@ -153,6 +153,18 @@ def primary_subtag(code: str | None) -> str | None:
     return sub if re.fullmatch(r"[a-z]{2,3}", sub) else None
 
 
+def _enough_letters(sample: str) -> bool:
+    """Whether `sample` has _MIN_LETTERS_FOR_DETECTION letters: stops counting once it has (a page's first hundred
+    characters usually settle it)."""
+    letters = 0
+    for c in sample:
+        if c.isalpha():
+            letters += 1
+            if letters >= _MIN_LETTERS_FOR_DETECTION:
+                return True
+    return False
+
+
 def detect_language(text: str, declared: str | None = None, hint: str | None = None) -> str | None:
     """The language of `text`, as an ISO 639-1 code.
 
@@ -163,8 +175,7 @@ def detect_language(text: str, declared: str | None = None, hint: str | None = N
     declared = primary_subtag(declared)
     hint = primary_subtag(hint)
     sample = text[:_DETECTION_SAMPLE]
-    letters = sum(1 for c in sample if c.isalpha())
-    if letters < _MIN_LETTERS_FOR_DETECTION:
+    if not _enough_letters(sample):
         return declared or hint
     detected, prob = _identifier().classify(sample)
     if declared and detected == declared:

@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 
 from pipelines import dedupe, urls
-from pipelines.cleaning import clean_html
+from lxml.html import HtmlElement
+
+from pipelines.cleaning import clean_page
 from pipelines.dating import date_page
 from pipelines.decoding import decode_html
 from pipelines.records import CleanedPage, DateHint, DatingResult, Relevance
@@ -65,25 +67,30 @@ class ProcessedPage:
 
 def clean(inp: PageInput, topic: Topic | None) -> ProcessedPage:
     """Decode, extract, score relevance. Never raises: a page that breaks the cleaner is a failed page with a reason."""
+    return _clean(inp, topic)[0]
+
+
+def _clean(inp: PageInput, topic: Topic | None) -> tuple[ProcessedPage, HtmlElement | None]:
+    """clean's page, and the page's parsed tree for dating to reuse (None where there is none)."""
     out = ProcessedPage(input=inp, canonical_url=urls.canonical_url(inp.final_url or inp.url))
     try:
         out.html = decode_html(inp.body, inp.content_type, inp.encoding)
-        out.page = clean_html(out.html, inp.final_url or inp.url, language_hint=inp.language_hint)
+        out.page, tree = clean_page(out.html, inp.final_url or inp.url, language_hint=inp.language_hint)
     except Exception as exc:  # noqa: BLE001 - one bad page must not cost the run
         out.outcome, out.reason = "failed", f"cleaning error: {type(exc).__name__}: {exc}"[:300]
-        return out
+        return out, None
     page = out.page
     out.canonical_url = urls.resolve_canonical(inp.final_url or inp.url, page.canonical_url, page.og_url)
     if not page.is_article:
         out.outcome, out.reason = "not-article", page.reason or "no article text"
-        return out
+        return out, tree
     if topic is not None:
         out.relevance = score(topic, page.title, page.text, page.language)
         if not out.relevance.relevant:
             out.outcome = "off-topic"
             matched = ", ".join(out.relevance.matched_terms) or "no topic term"
             out.reason = f"not relevant (score {out.relevance.score:g}; matched: {matched})"
-    return out
+    return out, tree
 
 
 def dedupe_keys(p: ProcessedPage) -> None:
@@ -93,13 +100,14 @@ def dedupe_keys(p: ProcessedPage) -> None:
     p.exact_key, p.band_keys = dedupe.text_keys(p.page.text)
 
 
-def date(p: ProcessedPage) -> None:
-    """Decide the publication time from the page and what its feed or sitemap said."""
+def date(p: ProcessedPage, tree: HtmlElement | None = None) -> None:
+    """Decide the publication time from the page and what its feed or sitemap said (`tree`: the page as cleaning
+    parsed it, so it is not parsed again)."""
     if p.page is None or p.outcome in ("failed",):
         return
     try:
         p.dating = date_page(p.html, p.input.final_url or p.input.url, p.input.fetched_at, p.input.hints,
-                             language=p.page.language, zone=p.input.timezone)
+                             language=p.page.language, zone=p.input.timezone, tree=tree)
     except Exception as exc:  # noqa: BLE001
         p.dating = DatingResult(None, "none", "none", 0.0)
         p.reason = f"dating error: {type(exc).__name__}: {exc}"[:300]
@@ -113,10 +121,10 @@ def page_job(job: tuple[PageInput, Topic | None]) -> ProcessedPage:
     holds a fifth of each page's bytes, and the keys and the compression run on every core instead of the
     parent's one.
     """
-    p = clean(*job)
+    p, tree = _clean(*job)
     if p.outcome == "loaded":
         dedupe_keys(p)
-        date(p)
+        date(p, tree)
     body = p.input.body
     p.body_gzip, p.body_size = gzip.compress(body, RAW_GZIP_LEVEL), len(body)
     p.html, p.input = "", replace(p.input, body=b"")
@@ -138,8 +146,8 @@ def clean_document(html_or_bytes: str | bytes, url: str, language_hint: str | No
                     encoding="utf-8" if isinstance(html_or_bytes, str) else None,
                     fetched_at=fetched_at or datetime.now(timezone.utc), language_hint=language_hint,
                     timezone=timezone_name)
-    p = clean(inp, topic=None)
-    date(p)
+    p, tree = _clean(inp, topic=None)
+    date(p, tree)
     return p
 
 

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipelines.titles import alnum
+
 # ---------------------------------------------------------------------------------------------------------------
 # vocabularies, per language
 
@@ -266,8 +268,7 @@ RULES: tuple[Rule, ...] = (
 
 def _norm(text: str) -> str:
     """Letters and digits only, lower-cased: for "is this line the title again?" comparisons."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return alnum(unicodedata.normalize("NFKC", text))
 
 
 _BULLET = re.compile(r"^(?:[-–—•·*]\s+)")

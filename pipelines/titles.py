@@ -66,10 +66,18 @@ _META_TITLE_KEYS = METANAME_TITLE - {"twitter:title"}
 _JSONLD_ORGS = ("organization", "newsmediaorganization", "corporation")
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly the characters str.isalnum rejects (\w is isalnum or "_")
+
+
+def alnum(text: str) -> str:
+    """The case-folded letters and digits of `text`, nothing else: the key of "the same words, written differently"
+    comparisons. One regex pass instead of a Python test of every character."""
+    return _NOT_ALNUM.sub("", text.casefold())
+
+
 def squash(text: str) -> str:
     """Lower-case letters and digits only, to compare names written differently ("Anadolu Ajansı" ~ "anadoluajansi")."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return alnum(unicodedata.normalize("NFKD", text))
 
 
 def collapse(text: str | None) -> str:

@@ -551,3 +551,37 @@ def test_stated_timestamps_are_the_full_patterns_matches(html: str) -> None:
 
     page = "<html><body>" + "filler 10:00 text " * 50 + html + "</body></html>"
     assert [m.span() for m in _stated_timestamps(page)] == [m.span() for m in _STATED_OFFSET.finditer(page)]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.html")))
+def test_cleaning_tree_gives_the_same_dating_as_parsing_again(name):
+    # the worker hands dating the tree cleaning parsed; dating's own parse is the same loader, so nothing changes
+    from pipelines.htmltree import load_page
+
+    html = fixture(name)
+    url = "https://news.example/2025/09/20/talks"
+    alone = date_page(html, url, FETCHED, htmldate_answer=None)
+    reused = date_page(html, url, FETCHED, htmldate_answer=None, tree=load_page(html))
+    assert (reused.published_at, reused.precision, reused.date_source, reused.confidence) == \
+        (alone.published_at, alone.precision, alone.date_source, alone.confidence)
+    kinds = [(ev.kind, ev.raw, ev.note) for ev in alone.evidence]
+    assert [(ev.kind, ev.raw, ev.note) for ev in reused.evidence] == kinds
+
+
+def test_the_worker_parses_each_page_once(monkeypatch):
+    # process.page_job: cleaning's tree goes on to dating, which must not parse the page a second time
+    from pipelines import process
+    from pipelines.dating import evidence
+
+    def no_second_parse(html):
+        raise AssertionError("dating parsed the page again")
+
+    monkeypatch.setattr(evidence, "parse_html", no_second_parse)
+    monkeypatch.setattr("pipelines.dating.parse_html", no_second_parse)
+    body = fixture("jsonld_graph.html").replace(
+        "</body>", "<p>" + "Negotiators met in Istanbul for a second round of talks. " * 30 + "</p></body>")
+    inp = process.PageInput(url="https://news.example/talks", final_url="https://news.example/talks", source="s",
+                            body=body.encode(), fetched_at=FETCHED, content_type="text/html; charset=utf-8")
+    p = process.page_job((inp, None))
+    assert p.outcome == "loaded", p.reason
+    assert p.dating is not None and p.dating.published_at is not None and p.dating.date_source == "jsonld"

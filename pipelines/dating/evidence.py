@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from pipelines.dating.text import FoundDate, find_written_dates, find_yearless_dates, parse_date_value
+from pipelines.htmltree import load_page
 from pipelines.records import DateEvidence, DateHint
 
 # Meta names/properties (lowercased) that name the publication time, by kind. Order does not matter.
@@ -56,20 +57,17 @@ _SNOWFLAKE_EPOCH_MS = 1288834974657
 
 
 def parse_html(html: str) -> etree._Element | None:
-    """Parse a page with lxml into plain elements (faster to walk than lxml.html's).
+    """The page's tree as cleaning parses it (`pipelines.htmltree.load_page`: trafilatura's loading, comments and
+    processing instructions dropped), so dating finds the same evidence whether it is handed cleaning's tree or
+    parses the page itself.
 
     None when there is nothing parseable; never raises.
     """
     if not html or not html.strip():
         return None
     try:
-        try:
-            # a parser per call: lxml parsers must not be shared between threads (the flow may date in threads)
-            tree = etree.fromstring(html, etree.HTMLParser(recover=True, collect_ids=False))
-        except ValueError:
-            # a unicode string with an XML encoding declaration: hand lxml bytes instead
-            tree = etree.fromstring(html.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        tree = load_page(html)
+    except Exception:  # noqa: BLE001 - a page lxml cannot take is a page without evidence
         return None
     if tree is None or not isinstance(tree.tag, str):
         return None
