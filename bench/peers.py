@@ -32,8 +32,10 @@ the project. A tool that cannot be installed or run is reported with the reason 
 
 Each tool runs as a child process in its own session: wall time; CPU seconds of the whole process tree (the
 RUSAGE_CHILDREN delta around it, or the /proc samples when a descendant was not waited for and the samples say
-more); peak memory as the largest sum of RSS over the tree, sampled every 0.1 s. One small unmeasured warm-up
-run per tool goes first (Prefect migrates its database on first use, caches are filled), `--no-warmup` skips it.
+more); peak memory as the largest sum of RSS over the tree, sampled every 0.1 s (every sample is written to the
+tool's <log>.rss.tsv in the work dir: seconds, total MiB, then each process's MiB and command, so `--keep` leaves
+the time profile of the peak). One small unmeasured warm-up run per tool goes first (Prefect migrates its database
+on first use, caches are filled), `--no-warmup` skips it.
 
 Quality, against the corpus truth, for the pages the tool stored (a page it did not store counts as empty):
 body F1 with the Article Extraction Benchmark metric (bench/extraction_eval.py) on the extraction/ and
@@ -410,6 +412,7 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
                                 stderr=fh, start_new_session=True)
     peak, cpu_seen, at_peak, names = 0, {}, [], {}
     stop = threading.Event()
+    samples = open(log.with_suffix(".rss.tsv"), "w", encoding="utf-8")  # the time profile (kept with --keep)
 
     def sample() -> None:
         nonlocal peak, at_peak
@@ -422,6 +425,8 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
                 cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), cpu)
                 if pid not in names:
                     names[pid] = _cmd(pid)
+            samples.write(f"{time.monotonic() - started:.1f}\t{total / MIB:.0f}\t" + "\t".join(
+                f"{rss / MIB:.0f} {names.get(pid, '?')}" for pid, rss, _ in sorted(procs)) + "\n")
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -436,6 +441,7 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
     wall = time.monotonic() - started
     stop.set()
     sampler.join()
+    samples.close()
     left = _session_procs(proc.pid)
     leftovers, leftover_cmds = len(left), [_cmd(pid) for pid, _, _ in left]
     if leftovers:  # a descendant outlived the tool: end it (it is ours, by its session's process group)

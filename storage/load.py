@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -138,6 +138,7 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
     and a group that lost its original gets a new one.
     """
     report = LoadReport()
+    con.execute(sql("queries/checkpoint_on_commit"))
     con.execute("BEGIN TRANSACTION")
     try:
         _claim_serial(con, batch.run.run_id)
@@ -456,27 +457,50 @@ def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunR
     con.execute(sql("queries/upsert_page"))
 
 
+_RAW_SCHEMA = pa.schema([("url", pa.string()), ("source", pa.string()), ("fetched_at", _TS), ("status", pa.int32()),
+                         ("headers", pa.string()), ("encoding", pa.string()), ("body_gzip", pa.binary()),
+                         ("body_size", pa.int32()), ("listed_title", pa.string()), ("listed_date", pa.string()),
+                         ("listed_date_kind", pa.string()), ("run_id", pa.string())])
+_RAW_ROWS_PER_BATCH = 64
+
+
 def _write_raw(con: duckdb.DuckDBPyConnection, raw: list[RawPageRow], run: RunRow) -> None:
+    """Insert the raw pages not stored yet and update the ones fetched again, each streamed from Python.
+
+    Why streamed, and not staged in a temp table and MERGEd like the other rows: the bodies are most of a load's
+    bytes (36 MiB gzip'd for 1,002 corpus pages), and inside a transaction DuckDB keeps every Arrow table it read
+    and every temp table (replaced or not) until COMMIT, and its MERGE a second copy of the bodies: this step took
+    the load's RSS up 237 MiB (bench/load_memory.py). A stream of small record batches, made as DuckDB reads
+    them, leaves only the rows' one copy in the transaction: +46 MiB.
+    """
     unique = list({r.url: r for r in raw}.values())  # one row per key and statement: DuckDB keeps the first
     if not unique:
         return
-    _stage(con, "incoming_raw", {
-        "url": pa.array([r.url for r in unique], pa.string()),
-        "source": pa.array([r.source for r in unique], pa.string()),
-        "fetched_at": pa.array([_utc(r.fetched_at) for r in unique], _TS),
-        "status": pa.array([r.status for r in unique], pa.int32()),
-        "headers": pa.array([r.headers for r in unique], pa.string()),
-        "encoding": pa.array([r.encoding for r in unique], pa.string()),
-        "body_gzip": pa.array([r.body_gzip if r.body_gzip is not None
-                               else gzip.compress(r.body, RAW_GZIP_LEVEL) for r in unique], pa.binary()),
-        "body_size": pa.array([r.body_size if r.body_gzip is not None else len(r.body) for r in unique],
-                              pa.int32()),
-        "listed_title": pa.array([r.listed_title for r in unique], pa.string()),
-        "listed_date": pa.array([r.listed_date for r in unique], pa.string()),
-        "listed_date_kind": pa.array([r.listed_date_kind for r in unique], pa.string()),
-        "run_id": pa.array([run.run_id] * len(unique), pa.string()),
-    })
-    con.execute(sql("queries/upsert_raw_page"))
+    stored = {u for (u,) in con.execute(sql("queries/stored_raw_urls"), [[r.url for r in unique]]).fetchall()}
+    for rows, query in (([r for r in unique if r.url in stored], "queries/update_raw_page"),
+                        ([r for r in unique if r.url not in stored], "queries/insert_raw_page")):
+        if not rows:
+            continue
+        con.register("incoming_raw", pa.RecordBatchReader.from_batches(_RAW_SCHEMA, _raw_batches(rows, run)))
+        try:
+            con.execute(sql(query))
+        finally:
+            con.unregister("incoming_raw")
+    pa.default_memory_pool().release_unused()  # the batches' buffers, freed but kept by Arrow's allocator
+
+
+def _raw_batches(rows: list[RawPageRow], run: RunRow) -> Iterator[pa.RecordBatch]:
+    """The raw pages as Arrow record batches of _RAW_ROWS_PER_BATCH rows, each built when DuckDB asks for it."""
+    for i in range(0, len(rows), _RAW_ROWS_PER_BATCH):
+        part = rows[i:i + _RAW_ROWS_PER_BATCH]
+        yield pa.record_batch([
+            [r.url for r in part], [r.source for r in part], [_utc(r.fetched_at) for r in part],
+            [r.status for r in part], [r.headers for r in part], [r.encoding for r in part],
+            [r.body_gzip if r.body_gzip is not None else gzip.compress(r.body, RAW_GZIP_LEVEL) for r in part],
+            [r.body_size if r.body_gzip is not None else len(r.body) for r in part],
+            [r.listed_title for r in part], [r.listed_date for r in part], [r.listed_date_kind for r in part],
+            [run.run_id] * len(part),
+        ], schema=_RAW_SCHEMA)
 
 
 def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source: str | None) -> list[StoredPage]:
