@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,12 +42,18 @@ def run_isolated(fn: Callable[[Any], Any], items: Sequence[Any], timeout_s: floa
 def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: float = PAGE_TIMEOUT_S,
                  workers: int | None = None, min_batch: int = 0,
                  window: int | None = None) -> Iterator[tuple[Any, Outcome]]:
-    """`(item, Outcome of fn(item))` for every item, in order, as they finish.
+    """`(item, Outcome of fn(item))` for every item, in input order.
 
     Fewer than `min_batch` items run in this process (the first `min_batch` are read ahead to know). Otherwise only
-    `window` items (4 per worker by default) are taken from `items` and handed to the pool at a time: a crawl's
-    pages are read, processed and let go a few at a time, so neither the pool's queue nor the caller holds every
-    page's HTML at once (the whole batch at once cost the flow process about 1.8 GB on 1,257 corpus pages).
+    `window` items (4 per worker by default) are at work in the pool at a time, and at most AHEAD windows' worth
+    are taken from `items` before their turn to be yielded: a crawl's pages are read, processed and let go a few at
+    a time, so neither the pool's queue nor the caller holds every page's HTML at once (the whole batch at once cost
+    the flow process about 1.8 GB on 1,257 corpus pages).
+
+    Why "at work" and not "taken": results are yielded in order, so one slow page (a worker's first call to
+    dateparser compiles every locale's patterns: about 4 s) used to hold the window shut while the other workers
+    ran out of pages and idled. Now pages that finished behind a slow one wait, already done, and the workers keep
+    getting new ones.
     """
     source = iter(items)
     head = list(islice(source, min_batch))
@@ -61,17 +69,36 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
     window = window or 4 * workers
     source = chain(head, source)
     pool = ctx.Pool(workers)
+    finished = threading.Event()  # set by the pool's result thread whenever a page comes back
+
+    def submit(item: Any) -> Any:
+        return pool.apply_async(_call_in_worker, (fn, item), callback=_set(finished), error_callback=_set(finished))
+
     pending: deque[tuple[Any, Any]] = deque()  # (item, AsyncResult or _Done), in input order
+
+    def top_up() -> None:
+        at_work = sum(1 for _, h in pending if not h.ready())
+        room = min(window - at_work, AHEAD * window - len(pending))
+        for item in islice(source, max(0, room)):
+            pending.append((item, submit(item)))
+
     try:
         while True:
-            for item in islice(source, max(0, window - len(pending))):
-                pending.append((item, pool.apply_async(_call_in_worker, (fn, item))))
+            top_up()
             if not pending:
                 return
-            item, handle = pending.popleft()
-            try:
-                out = handle.get(timeout=timeout_s)
-            except multiprocessing.TimeoutError:
+            item, handle = pending[0]
+            deadline = time.monotonic() + timeout_s
+            while True:
+                finished.clear()  # before looking: a page that comes back after this wakes the wait below
+                if handle.ready() or time.monotonic() >= deadline:
+                    break
+                top_up()
+                finished.wait(max(0.0, min(1.0, deadline - time.monotonic())))
+            pending.popleft()
+            if handle.ready():
+                out = handle.get()
+            else:
                 out = Outcome(error=f"processing took longer than {timeout_s:.0f} s (or crashed its worker); "
                                     "the page was given up")
                 # the pool is going down: keep what finished, hand the rest to a fresh one
@@ -79,12 +106,20 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
                 pool.terminate()
                 pool.join()
                 pool = ctx.Pool(workers)
-                pending = deque((it, done or pool.apply_async(_call_in_worker, (fn, it))) for it, done in kept)
+                pending = deque((it, done or submit(it)) for it, done in kept)
             progress.advance()
             yield item, out
     finally:
         pool.terminate()
         pool.join()
+
+
+AHEAD = 8  # windows of pages that may be taken before their turn (done, or at work behind a slow one)
+
+
+def _set(event: threading.Event) -> Callable[[Any], None]:
+    """A pool callback that sets `event` (a page is back, or failed to come back)."""
+    return lambda _result: event.set()
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from pipelines.isolation import run_isolated
+from pipelines.isolation import map_isolated, run_isolated
 
 
 def work(item: str) -> str:
@@ -16,6 +16,23 @@ def work(item: str) -> str:
     if item == "bad":
         raise ValueError("unparseable")
     return item.upper()
+
+
+def finish_time(item: str) -> float:
+    """When this item finished; "slow" takes a while, as a worker's first dateparser call does."""
+    time.sleep(3 if item == "slow" else 0.01)
+    return time.monotonic()
+
+
+def test_a_slow_page_does_not_keep_the_other_workers_waiting():
+    # results still come back in input order, but the pages behind a slow one are processed meanwhile, beyond the
+    # window of pages at work (2 here): before, the other worker stopped after the window and idled
+    items = ["slow"] + [f"p{i}" for i in range(30)]
+    out = list(map_isolated(finish_time, items, timeout_s=60, workers=2, window=2))
+    assert [item for item, _ in out] == items
+    slow_done = out[0][1].value
+    done_before = [item for item, o in out[1:] if o.value < slow_done]
+    assert len(done_before) > 2 * 2, done_before
 
 
 def test_hang_crash_and_error_cost_only_their_item():
