@@ -199,11 +199,18 @@ def _measure_links(blocks: list[Block], tree) -> None:
     exact, long_ones = _anchor_texts(tree)
     if not exact:
         return
-    for block in blocks:
-        text = block.text[2:] if block.kind == "item" and block.text.startswith("- ") else block.text
-        key = text.casefold()
+    texts = [block.text[2:] if block.kind == "item" and block.text.startswith("- ") else block.text
+             for block in blocks]
+    keys = [text.casefold() for text in texts]
+    # the long link texts found anywhere in the body: a block none of them is in has no link text to count
+    body = "\n".join(keys)
+    in_body = [anchor for anchor in long_ones if anchor in body]
+    for block, text, key in zip(blocks, texts, keys):
         if key in exact:
             block.link_share = 1.0
+            continue
+        if not any(anchor in key for anchor in in_body):
+            block.link_share = 0.0
             continue
         covered = 0
         for anchor in long_ones:
