@@ -32,7 +32,7 @@ def _h1_texts(tree: HtmlElement) -> list[str]:
     """Texts of the page's <h1> elements, whitespace collapsed."""
     out = []
     for h1 in tree.iterfind(".//h1"):
-        text = " ".join(h1.text_content().split())
+        text = " ".join(titles.visible_text(h1).split())
         if text:
             out.append(text)
     return out

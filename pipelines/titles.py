@@ -144,22 +144,51 @@ def _types(obj: dict) -> list[str]:
 KICKER_WORDS = 3
 
 
+_RUBY_NOTES = frozenset({"rt", "rp"})
+
+
+def visible_text(el: HtmlElement) -> str:
+    """An element's text as a reader sees the line: without ruby annotations (the <rt> readings set above the
+    characters and the <rp> parentheses for browsers without ruby), so "<ruby>漢<rt>かん</rt></ruby>字" reads 漢字,
+    not 漢かん字. Everything else as `text_content()`."""
+    if el.find(".//rt") is None and el.find(".//rp") is None:
+        return el.text_content()
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in _RUBY_NOTES:
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return "".join(parts)
+
+
+def _shown(child: HtmlElement) -> str:
+    """A heading child's visible text: none for a ruby annotation standing on its own."""
+    return "" if child.tag in _RUBY_NOTES else visible_text(child)
+
+
 def _heading(el: HtmlElement) -> Candidate | None:
     """A heading's text, with the kicker it may set apart as an element of its own before the headline
     ("<h1><span>Climate</span> Drilling until it gets hot</h1>": kicker "Climate", headline "Drilling until it gets
     hot"); whether that is a kicker is decided by comparison in choose()."""
-    text = tidy(el.text_content())
+    text = tidy(visible_text(el))
     if not text:
         return None
     if (el.text or "").strip():
         return Candidate("", text)
     children = [child for child in el if isinstance(child.tag, str)]
-    first = next((child for child in children if tidy(child.text_content())), None)
+    first = next((child for child in children if tidy(_shown(child))), None)
     if first is None:
         return Candidate("", text)
-    kicker = tidy(first.text_content())
+    kicker = tidy(_shown(first))
     rest = tidy("".join([first.tail or ""] + [
-        child.text_content() + (child.tail or "") for child in children[children.index(first) + 1:]]))
+        _shown(child) + (child.tail or "") for child in children[children.index(first) + 1:]]))
     if rest and len(kicker.split()) <= KICKER_WORDS and words(rest) > words(kicker):
         return Candidate("", text, kicker, rest)
     return Candidate("", text)

@@ -175,3 +175,19 @@ def test_the_article_heading_outweighs_og_title_alone() -> None:
         "<article><h1>Delegations agree to meet again in Istanbul</h1><p>Text.</p></article>",
     )
     assert headline(tree, None, URL) == "Delegations agree to meet again in Istanbul"
+
+
+def test_ruby_readings_are_not_part_of_the_heading():
+    # <rt> readings sit above the characters and <rp> parentheses are for browsers without ruby: a reader sees 漢字
+    from lxml.html import fromstring
+
+    from pipelines.titles import gather, visible_text
+
+    h1 = ("<h1><ruby>交<rp>(</rp><rt>こう</rt><rp>)</rp>渉<rp>(</rp><rt>しょう</rt><rp>)</rp></ruby>"
+          "がイスタンブールで<ruby>再開<rt>さいかい</rt></ruby></h1>")
+    tree = fromstring(f"<html><head><title>x</title></head><body><article>{h1}<p>本文</p></article></body></html>")
+    assert visible_text(tree.find(".//h1")) == "交渉がイスタンブールで再開"
+    cands, _ = gather(tree)
+    assert [c.text for c in cands if c.kind.startswith("h1")] == ["交渉がイスタンブールで再開"]
+    plain = fromstring("<h1>Talks <b>resume</b> in Istanbul</h1>")
+    assert visible_text(plain) == plain.text_content()
