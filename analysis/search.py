@@ -12,7 +12,8 @@ import duckdb
 
 from analysis.output import write_rows
 from analysis.sqlfiles import sql
-from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail
+from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail, interruptible
+from spiders.sources import iso_languages
 from storage.db import DatabaseBusy, DatabaseRefused, connect
 
 PROG = "talkwatch search"
@@ -61,6 +62,8 @@ def parse_bound(value: str | None, end: bool) -> datetime | None:
     try:
         if len(text) == 10:
             d = date.fromisoformat(text)
+            if end and d == date.max:  # the day after 9999-12-31 does not exist: the end of time it is
+                return datetime.max.replace(tzinfo=timezone.utc)
             return datetime.combine(d + timedelta(days=1) if end else d, time(), timezone.utc)
         t = datetime.fromisoformat(text)
     except ValueError:
@@ -82,8 +85,8 @@ def search(con: duckdb.DuckDBPyConnection, query: str,
 
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
-    lang = args.lang.strip().lower() if args.lang else None
-    if lang is not None and not _LANG.fullmatch(lang):
+    lang = args.lang.strip().lower() if args.lang is not None else None
+    if lang is not None and (not _LANG.fullmatch(lang) or lang not in iso_languages()):
         raise QueryError(f"--lang must be an ISO 639-1 code such as en, ru, uk or tr, got {args.lang!r}")
     if not 1 <= args.limit <= MAX_LIMIT:
         raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}, got {args.limit}")
@@ -111,7 +114,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     except duckdb.Error as exc:  # not a DuckDB file, or not one talkwatch can read: the input is wrong
         return fail(PROG, f"cannot open {args.db} as a talkwatch database: {_first_line(exc)}", EXIT_BAD_INPUT)
     try:
-        columns, rows = search(con, args.query, filters)
+        with interruptible(con):  # Ctrl-C is 130, not an internal error
+            columns, rows = search(con, args.query, filters)
     except QueryError as exc:
         return fail(PROG, exc, EXIT_BAD_INPUT)
     except duckdb.Error as exc:

@@ -18,7 +18,8 @@ from typing import Any, NoReturn, TextIO
 
 from analysis.output import format_table, write_batches
 from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PARTIAL,
-                                 EXIT_STORAGE, details, fail, internal_error, log_exception, say, write_log)
+                                 EXIT_STORAGE, details, fail, internal_error, interruptible, log_exception, say,
+                                 write_log)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # the temporary server migrates its SQLite database on first use: 20 s is too little on a busy 2-core box
@@ -41,15 +42,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.relevance import load_topic
     from spiders.settingscheck import check_settings
-    from spiders.sources import check_only, load_sources
+    from spiders.sources import check_only, check_something_to_crawl, load_sources
     from storage.db import DatabaseBusy, StorageUnavailable, check_writable_database
 
     try:  # everything that can be said now is said before a Prefect server is started for nothing
         only = _only(args.only)
         source_list = load_sources(args.sources)
         check_only(source_list, only, args.sources)
+        check_something_to_crawl(source_list, only, args.sources)
         load_topic(args.topic)
         settings = check_settings(args.set or [])
+        if args.report is not None:  # a folder or somebody's file: say it now, not as a warning after the run
+            from analysis.report import check_target
+
+            if not args.report.strip():
+                raise ValueError("--report is empty: give an HTML file name, or leave --report out")
+            check_target(args.report)
+        if args.shards and not os.environ.get("PREFECT_API_URL"):
+            return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, "
+                              "Running on several machines)", EXIT_BAD_INPUT)
         check_writable_database(args.db, timeout=args.lock_timeout)
     except DatabaseBusy as exc:
         return fail(PROG, exc, EXIT_BUSY)
@@ -112,9 +123,6 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
     (the others are stored)."""
     import duckdb
 
-    if not os.environ.get("PREFECT_API_URL"):
-        return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, Running on "
-                          "several machines)", EXIT_BAD_INPUT)
     from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.scaleout.fanout import ShardsFailed, ingest_sharded
     from storage.db import DatabaseBusy, StorageUnavailable
@@ -234,7 +242,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     prog = "talkwatch query"
     try:
-        with query_cursor(args.db, args.sql, timeout=args.lock_timeout) as cur:
+        with query_cursor(args.db, args.sql, timeout=args.lock_timeout, guard=interruptible) as cur:
             shown, more = stream_rows(cur, args.format, args.limit)
     except (QueryRefused, FileNotFoundError, DatabaseRefused) as exc:
         return fail(prog, exc, EXIT_BAD_INPUT)
@@ -311,6 +319,8 @@ def _sources_for_clean(path: str | None) -> list:
         if not Path(DEFAULT_SOURCES).is_file():
             return []
         path = DEFAULT_SOURCES
+    if not path.strip():
+        raise ValueError("--sources is empty: give the sources file, or leave --sources out")
     if not Path(path).is_file():
         raise ValueError(f"no sources file at {path}")
     return load_sources(path)
@@ -459,7 +469,10 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     prog = "talkwatch reprocess"
     try:
         since = _since(args.since)
-        r = reprocess(args.db, args.topic, args.sources, since=since, source=args.source, timeout=args.lock_timeout)
+        if args.sources is not None and not Path(args.sources).is_file():
+            raise ValueError(f"no sources file at {args.sources!r}: give the sources file, or leave --sources out")
+        r = reprocess(args.db, args.topic, args.sources or DEFAULT_SOURCES, since=since, source=args.source,
+                      timeout=args.lock_timeout)
     except DatabaseBusy as exc:
         return fail(prog, exc, EXIT_BUSY)
     except (FileNotFoundError, DatabaseRefused, ValueError) as exc:
@@ -522,6 +535,9 @@ def _seconds(text: str) -> float:
     return value
 
 
+MAX_COUNT = 10**9  # --limit, --runs, --shards: more is a typo, and DuckDB's BIGINT would refuse 10^20 mid-command
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -529,6 +545,8 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text!r} is too large (at most {MAX_COUNT:,})")
     return value
 
 
@@ -613,7 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--since", help="only pages fetched since this date/time (ISO 8601; UTC when no offset)")
     rp.add_argument("--source", help="only the pages of this source")
     rp.add_argument("--topic", default=DEFAULT_TOPIC)
-    rp.add_argument("--sources", default=DEFAULT_SOURCES, help="for the sources' languages (optional)")
+    rp.add_argument("--sources", default=None,
+                    help=f"for the sources' languages (default {DEFAULT_SOURCES} when it exists; a file given "
+                         f"must exist)")
     rp.add_argument("--db", default=DEFAULT_DB)
     _lock_timeout(rp, "seconds to wait for another writer (default 120)")
     rp.set_defaults(func=cmd_reprocess)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import traceback
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # done, but some items failed: `clean` of a page that is no article, or of a manifest's lines
@@ -60,9 +64,17 @@ class StorageFailed(CliError):
     exit_code = EXIT_STORAGE
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def one_line(message: object) -> str:
-    """The message on one line: DuckDB's and TOML's errors span several, and a caret line means nothing here."""
-    return " ".join(str(message).split())
+    """The message on one line: DuckDB's and TOML's errors span several, and a caret line means nothing here.
+
+    Control characters left after that (ESC, BEL, NUL from an argument or a file name quoted back) are shown
+    escaped: a message must not recolour, clear or retitle the user's terminal.
+    """
+    text = " ".join(str(message).split())
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def say(prog: str, message: object) -> None:
@@ -131,6 +143,47 @@ def internal_error(command: str, exc: BaseException) -> int:
     """The top-level guard's answer to a bug: one line naming the log with the traceback, exit 70."""
     path = log_exception(command, exc)
     return fail("talkwatch", f"internal error: {type(exc).__name__}: {exc}{details(path)}", EXIT_INTERNAL)
+
+
+@contextmanager
+def interruptible(con: Any) -> Iterator[None]:
+    """While inside, Ctrl-C stops the statement the DuckDB connection `con` runs and ends as KeyboardInterrupt
+    (status 130 in `main`).
+
+    Why: DuckDB looks at Python's Ctrl-C only between some of its tasks, so a recursive CTE or a big aggregate
+    went on for minutes after it; and when it did look, it raised RuntimeError("Query interrupted"), which came
+    out as an internal error (70). Python's C-level handler writes the signal to a wakeup pipe at once, even
+    while DuckDB holds the main thread, and a helper thread reading the pipe calls `con.interrupt()`.
+    """
+    import duckdb
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+
+    def watch() -> None:
+        while data := os.read(read_end, 64):  # b"" once the write end is closed below
+            if signal.SIGINT in data:
+                con.interrupt()
+
+    watcher = threading.Thread(target=watch, name="talkwatch-ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except RuntimeError as exc:
+        if str(exc) == "Query interrupted":
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(write_end)
+        watcher.join(timeout=5)
+        os.close(read_end)
 
 
 class _Hidden(logging.Filter):

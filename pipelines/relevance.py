@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.records import Relevance
-from spiders.sources import check_number, language_problem, unknown_key_error
+from spiders.sources import check_number, language_problem, read_toml, unknown_key_error
 
 TITLE_WEIGHT = 2.0  # a term in the title says more than one in the text: one title term alone reaches 2.0
 TEXT_WEIGHT = 1.0
@@ -266,10 +265,7 @@ def load_topic(path: str | Path) -> Topic:
     """
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+        data = read_toml(path, "topic")
     except OSError as exc:
         raise ValueError(f"{path}: cannot read topic file: {exc}") from exc
     for key in data:

@@ -13,9 +13,10 @@ from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate,
 from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 from spiders.sources import Source, load_sources
-from storage.db import check_writable_database, connect, retrying
+from storage.db import DatabaseOutdated, check_writable_database, connect, retrying
 from storage.load import article_snapshot, load_into, stored_pages
 from storage.records import RunRow, StoredPage
+from storage.sqlfiles import sql
 
 
 @dataclass
@@ -39,6 +40,25 @@ def _input(sp: StoredPage, by_name: dict[str, Source]) -> PageInput:
                      listed_date_kind=raw.listed_date_kind, listed_in=sp.listed_in)
 
 
+def _check_source(db: str | os.PathLike, source: str, timeout: float | None) -> None:
+    """`--source` must name a source with stored pages; ValueError otherwise, read-only, before anything is written.
+
+    Why: a typo used to re-process nothing, still record a run and exit 0, as if the source had been done.
+    """
+    if not source.strip():
+        raise ValueError("--source is empty: give a source name, or leave it out to re-process every source")
+    try:
+        con = connect(db, read_only=True, timeout=timeout)
+    except DatabaseOutdated:
+        return  # an older file: the reprocess migrates it first, and its pages are filtered as before
+    try:
+        names = [row[0] for row in con.execute(sql("queries/stored_sources")).fetchall()]
+    finally:
+        con.close()
+    if source not in names:
+        raise ValueError(f"no stored pages of a source named {source!r} (stored: {', '.join(names) or 'none'})")
+
+
 def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None = None,
               since: datetime | None = None, source: str | None = None,
               timeout: float | None = None) -> ReprocessReport:
@@ -56,6 +76,8 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
     by_name: dict[str, Source] = {}
     if sources_file and os.path.exists(sources_file):
         by_name = {s.name: s for s in load_sources(sources_file)}
+    if source is not None:
+        _check_source(db, source, timeout)
     check_writable_database(db, timeout=timeout, must_exist=True)
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-reprocess-" + uuid.uuid4().hex[:6]

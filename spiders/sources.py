@@ -10,7 +10,9 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
+import os
 import re
+import stat
 import tomllib
 import unicodedata
 from collections.abc import Iterable
@@ -293,13 +295,24 @@ def default_allowed(urls: list[str]) -> list[str]:
     return out
 
 
+MAX_URL_CHARS = 2083  # Scrapy's URLLENGTH_LIMIT: a longer listing URL is dropped without a request or a record
+
+
 def _check_url(name: str, key: str, url: Any) -> str:
     if not isinstance(url, str):
         raise ValueError(f"source {name!r}: {key} entries must be strings, got {url!r}")
     url = url.strip()
+    if len(url) > MAX_URL_CHARS:
+        raise ValueError(f"source {name!r}: {key} URL is {len(url)} characters long; at most {MAX_URL_CHARS} "
+                         f"(Scrapy drops longer ones without a word)")
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
+        raise ValueError(f"source {name!r}: {key} URL has a space or control character: {url!r}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"source {name!r}: {key} URL is not an http(s) URL: {url!r}")
+    if "@" in parts.netloc:
+        raise ValueError(f"source {name!r}: {key} URL has a user name or password before '@': the crawler "
+                         f"sends none, and the database would store it; give the URL without it")
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
@@ -408,17 +421,51 @@ def check_only(source_list: list[Source], only: list[str] | None, sources_file: 
         raise ValueError(f"no source named {', '.join(unknown)} in {sources_file}")
 
 
+def check_something_to_crawl(source_list: list[Source], only: list[str] | None, sources_file: str | Path) -> None:
+    """A manual run with no source to crawl is a mistake to say (an empty file, a `[[sources]]` typo left out
+    nothing to read, every source disabled), not a run that stores an empty `runs` row and reports success."""
+    if only or any(s.enabled for s in source_list):
+        return
+    if not source_list:
+        raise ValueError(f"{sources_file} defines no source: add a [[source]] table (README, Configuration)")
+    raise ValueError(f"every source of {sources_file} is disabled (enabled = false): enable one, or name them "
+                     f"with --only")
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """The TOML table of a configuration file; ValueError naming the file for a folder, a FIFO or device, bytes
+    that are not UTF-8, or text that is not TOML. A missing file is FileNotFoundError, as open() says it.
+
+    Why the type check first: opening a FIFO blocks until somebody writes to it, so `--sources fifo` used to hang
+    forever; and tomllib's own "'utf-8' codec can't decode byte 0x89" names neither the file nor what is wrong.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None  # open() below says it, as it always did
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the {what} file: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ValueError(f"{path} is a folder; give the {what} file (TOML)")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(f"{path} is not a regular file (a pipe or a device); give the {what} file (TOML)")
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start + 1}); a {what} file is TOML") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+
+
 def load_sources(path: str | Path) -> list[Source]:
     """All sources of a TOML file (disabled ones included, flagged); raises ValueError on any bad entry.
 
     Every error starts with the file's path: the CLI prints it as is, and a user with several sources
     files must see which one is wrong.
     """
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path, "sources")
     for key in data:
         if key not in FILE_KEYS:
             raise ValueError(f"{path}: {unknown_key_error(key, 'at the top level', FILE_KEYS)}"

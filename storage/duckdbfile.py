@@ -69,10 +69,7 @@ class DuckDBFile:
         file). FileNotFoundError when `must_exist` and the file is missing; DatabaseBusy when a writer holds it
         too long. A probe file is created and removed in the folder, last, only when everything else passed.
         """
-        text = os.fspath(self.path)
-        if not text.strip():
-            raise DatabaseRefused("the database path is empty: give the database file with --db")
-        p = Path(text)
+        p = Path(_file_text(self.path))
         if os.path.lexists(p) or must_exist:
             check_database_file(p)
             con = open_file(p, True, timeout)
@@ -143,10 +140,7 @@ def check_database_file(path: str | os.PathLike) -> Path:
     Why before DuckDB sees it: DuckDB blocks forever on a FIFO, and its errors for a folder or a text file are
     not the one line a user needs. The header is read without blocking and without following into a device.
     """
-    text = os.fspath(path)
-    if not text.strip():
-        raise DatabaseRefused("the database path is empty: give the database file with --db")
-    p = Path(text)
+    p = Path(_file_text(path))
     try:
         st = p.stat()
     except FileNotFoundError:
@@ -161,9 +155,24 @@ def check_database_file(path: str | os.PathLike) -> Path:
         raise DatabaseRefused(f"{p} is not a regular file (a pipe or a device); give the database file with --db")
     head = _read_head(p, DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
     if head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
-        what = "an empty file" if st.st_size == 0 else "not a DuckDB database file"
+        what = "an empty file" if not head else "not a DuckDB database file"
         raise DatabaseRefused(f"{p} is {what}; give the talkwatch database with --db")
     return p
+
+
+def _file_text(path: str | os.PathLike) -> str:
+    """The --db text, refusing an empty one and one ending in a slash.
+
+    Why the slash: `data/` names a folder, and Path() would silently drop the slash and create (or open) a
+    file called `data`.
+    """
+    text = os.fspath(path)
+    if not text.strip():
+        raise DatabaseRefused("the database path is empty: give the database file with --db")
+    if text.endswith(("/", os.sep)):
+        raise DatabaseRefused(f"{text} ends with '/', so it names a folder; give the database file with --db "
+                              f"(such as {text.rstrip('/' + os.sep) or '.'}/talkwatch.duckdb)")
+    return text
 
 
 def _read_head(p: Path, size: int) -> bytes:

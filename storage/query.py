@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import duckdb
 
@@ -62,14 +62,20 @@ def sandbox(con: duckdb.DuckDBPyConnection, folders: Sequence[str] = ()) -> None
 
 
 @contextmanager
-def query_cursor(db_path: str | os.PathLike, query: str,
-                 timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The executed statement, to fetch from in batches (DuckDB streams it), on a sandboxed read-only connection."""
+def query_cursor(db_path: str | os.PathLike, query: str, timeout: float | None = None,
+                 guard: Callable[[duckdb.DuckDBPyConnection], AbstractContextManager] | None = None,
+                 ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The executed statement, to fetch from in batches (DuckDB streams it), on a sandboxed read-only connection.
+
+    `guard(con)` is entered around the execution and the caller's fetching: the CLI's Ctrl-C handling
+    (pipelines/clierrors.py `interruptible`) must cover the execute, where a big aggregate spends its time.
+    """
     check_statement(query)
     con = connect(db_path, read_only=True, timeout=timeout)
     try:
         sandbox(con, readable_folders(db_path, con))
-        yield con.execute(query)
+        with guard(con) if guard else nullcontext():
+            yield con.execute(query)
     finally:
         con.close()
 

@@ -88,6 +88,12 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "one-bad-line.jsonl").write_bytes(
         (good + "\n").encode() + b'{"path": "p\xe4ge.html"}\n' + (good + "\n").encode())
     (work / "binary.jsonl").write_bytes(PNG)
+    (work / "empty-sources.toml").write_text("# no [[source]] yet\n", encoding="utf-8")
+    (work / "disabled-sources.toml").write_text(SOURCES + "enabled = false\n", encoding="utf-8")
+    (work / "userinfo-sources.toml").write_text(SOURCES.replace("http://", "http://user:secret@"), encoding="utf-8")
+    (work / "ctrl-url-sources.toml").write_text(SOURCES.replace("feed.xml", "fe\\ned.xml"), encoding="utf-8")
+    (work / "long-url-sources.toml").write_text(SOURCES.replace("feed.xml", "f" * 3000), encoding="utf-8")
+    (work / "broken").symlink_to(work / "nowhere.duckdb")
 
 
 def snapshot(root: Path) -> dict[str, tuple]:
@@ -287,6 +293,58 @@ CASES = [
     Case("run-locked", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "cov.duckdb", *LOCK],
          3, "locked by another process", locked="cov.duckdb"),
     Case("run-bad-lock-timeout", ["run", "--lock-timeout", "soon"], 2, "--lock-timeout"),
+    # --- first contact, round 2: inputs nobody had tried (issue 11)
+    Case("query-limit-huge", ["query", "SELECT 1", "--db", "cov.duckdb", "--limit", "1" + "0" * 20], 2,
+         "is too large"),
+    Case("query-db-trailing-slash", ["query", "SELECT 1", "--db", "cov.duckdb/"], 2, "ends with '/'"),
+    Case("query-db-broken-symlink", ["query", "SELECT 1", "--db", "broken"], 2, "symlink to nothing"),
+    Case("query-db-proc-file", ["query", "SELECT 1", "--db", "/proc/self/status"], 2, "not a DuckDB database file"),
+    Case("status-runs-huge", ["status", "--db", "cov.duckdb", "--runs", "1" + "0" * 20], 2, "is too large"),
+    Case("search-lang-unknown", ["search", "ceasefire", "--db", "cov.duckdb", "--lang", "xx"], 2,
+         "--lang must be an ISO 639-1 code"),
+    Case("search-lang-empty", ["search", "ceasefire", "--db", "cov.duckdb", "--lang", ""], 2, "--lang"),
+    Case("reprocess-unknown-source", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--source",
+                                      "nosuch"], 2, "no stored pages of a source named 'nosuch'"),
+    Case("reprocess-empty-source", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--source", " "], 2,
+         "--source is empty"),
+    Case("reprocess-missing-sources", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--sources",
+                                       "missing.toml"], 2, "no sources file at 'missing.toml'"),
+    Case("reprocess-topic-fifo", ["reprocess", "--db", "cov.duckdb", "--topic", "fifo"], 2, "not a regular file"),
+    Case("reprocess-topic-binary", ["reprocess", "--db", "cov.duckdb", "--topic", "image.png"], 2,
+         "image.png: not UTF-8 text"),
+    Case("upgrade-db-trailing-slash", ["upgrade", "--db", "old.duckdb/"], 2, "ends with '/'"),
+    Case("clean-empty-sources", ["clean", "page.html", "--sources", ""], 2, "--sources is empty"),
+    Case("run-sources-fifo", ["run", "--sources", "fifo", "--topic", str(TOPIC), "--db", "cov.duckdb"], 2,
+         "fifo is not a regular file"),
+    Case("run-sources-dev-null", ["run", "--sources", "/dev/null", "--topic", str(TOPIC), "--db", "cov.duckdb"], 2,
+         "not a regular file"),
+    Case("run-sources-folder", ["run", "--sources", "folder", "--topic", str(TOPIC), "--db", "cov.duckdb"], 2,
+         "folder is a folder"),
+    Case("run-sources-binary", ["run", "--sources", "image.png", "--topic", str(TOPIC), "--db", "cov.duckdb"], 2,
+         "image.png: not UTF-8 text"),
+    Case("run-sources-empty", ["run", "--sources", "empty-sources.toml", "--topic", str(TOPIC), "--db",
+                               "cov.duckdb"], 2, "defines no source"),
+    Case("run-sources-all-disabled", ["run", "--sources", "disabled-sources.toml", "--topic", str(TOPIC), "--db",
+                                      "cov.duckdb"], 2, "every source of disabled-sources.toml is disabled"),
+    Case("run-feed-with-password", ["run", "--sources", "userinfo-sources.toml", "--topic", str(TOPIC), "--db",
+                                    "cov.duckdb"], 2, "user name or password"),
+    Case("run-feed-with-newline", ["run", "--sources", "ctrl-url-sources.toml", "--topic", str(TOPIC), "--db",
+                                   "cov.duckdb"], 2, "space or control character"),
+    Case("run-feed-too-long", ["run", "--sources", "long-url-sources.toml", "--topic", str(TOPIC), "--db",
+                               "cov.duckdb"], 2, "at most 2083"),
+    Case("run-db-trailing-slash", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "newdir/"], 2,
+         "ends with '/'"),
+    Case("run-report-folder", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "cov.duckdb",
+                               "--report", "folder"], 2, "is a folder"),
+    Case("run-report-not-a-report", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                     "cov.duckdb", "--report", "notes.txt"], 2, "not a talkwatch report"),
+    Case("run-report-env-folder", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                   "cov.duckdb"], 2, "is a folder", env={"TALKWATCH_REPORT": "folder"}),
+    Case("run-shards-without-server", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                       "cov.duckdb", "--shards", "2"], 2, "set PREFECT_API_URL",
+         env={"PREFECT_API_URL": ""}),
+    Case("run-only-escape-sequence", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                      "cov.duckdb", "--only", "alpha\x1b[2J"], 2, "no source named alpha\\x1b[2J"),
     # --- the parser itself
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
@@ -415,6 +473,41 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path: Path):
             proc.kill()
     assert proc.returncode == 130
     assert err.splitlines() == ["talkwatch: interrupted"]
+
+
+def test_search_until_the_last_day_of_the_calendar(templates: Path, tmp_path: Path):
+    """`--until 9999-12-31` took the day after it and ended as an internal error (OverflowError, status 70)."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    before = snapshot(work)
+    proc = talkwatch(["search", "ceasefire", "--db", "cov.duckdb", "--until", "9999-12-31", "--since", "0001-01-01",
+                      "--format", "json"], work, env_for(tmp_path))
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert [json.loads(line) for line in proc.stdout.splitlines()]  # the whole period: every hit
+    assert snapshot(work) == before
+
+
+@pytest.mark.parametrize("sql", [
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+    "SELECT sum(hash(range)) FROM range(100000000000)",
+], ids=["recursive-cte", "big-aggregate"])
+def test_ctrl_c_stops_a_running_query_with_status_130(sql: str, templates: Path, tmp_path: Path):
+    """DuckDB looked at Ctrl-C rarely (the aggregate ran on) and then raised RuntimeError: status 70."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    before = snapshot(work)
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "query", sql, "--db", "cov.duckdb"], cwd=work,
+                            env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(4)  # imported, connected, and inside the statement
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert err.splitlines() == ["talkwatch: interrupted"] and out == ""
+    assert snapshot(work) == before
 
 
 def test_an_unexpected_error_is_one_line_with_its_traceback_in_a_log(tmp_path, monkeypatch, capsys):

@@ -364,8 +364,7 @@ def test_reprocess_rewrites_the_articles_of_the_lake_in_one_commit(lake, tmp_pat
     coverage_db.build(lake)
     before = snapshots(lake)
     topic = REPO / "config" / "topic.toml"
-    proc = talkwatch("reprocess", "--db", lake, "--topic", str(topic), "--sources", str(tmp_path / "none.toml"),
-                     cwd=tmp_path)
+    proc = talkwatch("reprocess", "--db", lake, "--topic", str(topic), cwd=tmp_path)  # no config/sources.toml here
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("reprocessed 9 stored pages")
     assert snapshots(lake) == before + 1
