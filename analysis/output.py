@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TextIO
 
+from pipelines.clierrors import escape_controls
+
 CELL_CAP = 60  # table cells are cut here
 
 
@@ -22,9 +24,13 @@ def jsonable(v: Any) -> Any:
     return v
 
 
+_LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
+
+
 def cell(v: Any, cap: int = CELL_CAP) -> str:
-    """A table cell: NULL for None, on one line, cut at `cap` characters."""
-    s = "NULL" if v is None else str(jsonable(v)).replace("\n", " ")
+    """A table cell: NULL for None, on one line, cut at `cap` characters, other control characters escaped (a
+    crawled title with an ESC sequence must not reach the terminal as one)."""
+    s = "NULL" if v is None else escape_controls(str(jsonable(v)).translate(_LINE_BREAKS))
     return s if len(s) <= cap else s[: cap - 1] + "…"
 
 
@@ -46,6 +52,8 @@ def write_batches(columns: list[str], batches: Iterable[list[tuple]], fmt: str, 
         writer.writerow(columns)
     widths: list[int] | None = None
     shown = 0
+    if fmt == "table":
+        columns = [escape_controls(c) for c in columns]
     for batch in batches:
         if fmt == "json":
             out.writelines(json.dumps({c: jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False,

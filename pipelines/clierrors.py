@@ -73,7 +73,12 @@ def one_line(message: object) -> str:
     Control characters left after that (ESC, BEL, NUL from an argument or a file name quoted back) are shown
     escaped: a message must not recolour, clear or retitle the user's terminal.
     """
-    text = " ".join(str(message).split())
+    return escape_controls(" ".join(str(message).split()))
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (C0, DEL, C1) shown escaped, `\\x1b` for ESC: text from an argument, a file or a
+    crawled page must not recolour, clear or retitle the terminal it is printed on."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 

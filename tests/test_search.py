@@ -228,3 +228,12 @@ def test_a_query_with_no_hits_is_an_empty_answer(db, capsys):
     assert main(["search", "Galatasaray", "--db", str(db)]) == 0
     out = capsys.readouterr()
     assert "(0 rows)" in out.out and "no article matches" in out.err
+
+
+def test_table_cells_cannot_send_terminal_escapes():
+    # a crawled title is data: printed in a table, an ESC sequence in it is shown escaped, not obeyed
+    from analysis.output import format_table
+
+    out = format_table(["title\x1b[31m"], [("Talks\x1b[2J resume\tin\rIstanbul\x07",), (None,)])
+    assert "\x1b" not in out and "\x07" not in out and "\t" not in out and "\r" not in out
+    assert "Talks\\x1b[2J resume in Istanbul\\x07" in out and "title\\x1b[31m" in out and "NULL" in out
