@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -13,13 +12,12 @@ import duckdb
 from analysis.output import write_rows
 from analysis.sqlfiles import sql
 from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail, interruptible
-from spiders.sources import iso_languages
+from spiders.sources import language_problem
 from storage.db import DatabaseBusy, DatabaseRefused, connect
 
 PROG = "talkwatch search"
 MAX_QUERY_CHARS = 1000  # a search box, not a document: longer input is a mistake (or a paste) to say, not to run
 MAX_LIMIT = 10000
-_LANG = re.compile(r"[a-z]{2}")
 
 
 class QueryError(ValueError):
@@ -86,8 +84,9 @@ def search(con: duckdb.DuckDBPyConnection, query: str,
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
     lang = args.lang.strip().lower() if args.lang is not None else None
-    if lang is not None and (not _LANG.fullmatch(lang) or lang not in iso_languages()):
-        raise QueryError(f"--lang must be an ISO 639-1 code such as en, ru, uk or tr, got {args.lang!r}")
+    problem = language_problem(lang) if lang is not None else None
+    if problem:
+        raise QueryError(f"--lang must be an ISO 639-1 code such as en, ru, uk or tr: {problem}")
     if not 1 <= args.limit <= MAX_LIMIT:
         raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}, got {args.limit}")
     since, until = parse_bound(args.since, end=False), parse_bound(args.until, end=True)

@@ -150,7 +150,9 @@ _RUBY_NOTES = frozenset({"rt", "rp"})
 def visible_text(el: HtmlElement) -> str:
     """An element's text as a reader sees the line: without ruby annotations (the <rt> readings set above the
     characters and the <rp> parentheses for browsers without ruby), so "<ruby>漢<rt>かん</rt></ruby>字" reads 漢字,
-    not 漢かん字. Everything else as `text_content()`."""
+    not 漢かん字; an annotation itself shows nothing. Everything else as `text_content()`."""
+    if el.tag in _RUBY_NOTES:
+        return ""
     if el.find(".//rt") is None and el.find(".//rp") is None:
         return el.text_content()
     parts: list[str] = []
@@ -168,11 +170,6 @@ def visible_text(el: HtmlElement) -> str:
     return "".join(parts)
 
 
-def _shown(child: HtmlElement) -> str:
-    """A heading child's visible text: none for a ruby annotation standing on its own."""
-    return "" if child.tag in _RUBY_NOTES else visible_text(child)
-
-
 def _heading(el: HtmlElement) -> Candidate | None:
     """A heading's text, with the kicker it may set apart as an element of its own before the headline
     ("<h1><span>Climate</span> Drilling until it gets hot</h1>": kicker "Climate", headline "Drilling until it gets
@@ -183,12 +180,12 @@ def _heading(el: HtmlElement) -> Candidate | None:
     if (el.text or "").strip():
         return Candidate("", text)
     children = [child for child in el if isinstance(child.tag, str)]
-    first = next((child for child in children if tidy(_shown(child))), None)
+    first = next((child for child in children if tidy(visible_text(child))), None)
     if first is None:
         return Candidate("", text)
-    kicker = tidy(_shown(first))
+    kicker = tidy(visible_text(first))
     rest = tidy("".join([first.tail or ""] + [
-        _shown(child) + (child.tail or "") for child in children[children.index(first) + 1:]]))
+        visible_text(child) + (child.tail or "") for child in children[children.index(first) + 1:]]))
     if rest and len(kicker.split()) <= KICKER_WORDS and words(rest) > words(kicker):
         return Candidate("", text, kicker, rest)
     return Candidate("", text)
