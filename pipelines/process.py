@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 
-from pipelines import dedupe, urls
 from lxml.html import HtmlElement
 
+from pipelines import dedupe, urls
 from pipelines.cleaning import clean_page
 from pipelines.dating import date_page
 from pipelines.decoding import decode_html
