@@ -142,7 +142,8 @@ def collect(db_path: str | os.PathLike, since: date | None, until: date | None,
             timeout: float | None = None) -> ReportData:
     """Run every report query against the views, read-only."""
     lake = is_lake_url(db_path)
-    target = db_path if lake else Path(os.path.abspath(os.fspath(db_path)))
+    # made absolute for the messages, but an empty --db stays empty: abspath("") would be the current folder
+    target = db_path if lake or not os.fspath(db_path).strip() else Path(os.path.abspath(os.fspath(db_path)))
     db = describe_database(db_path) if lake else target
     try:
         con = connect(target, read_only=True, timeout=timeout)

@@ -263,9 +263,9 @@ def load_topic(path: str | Path) -> Topic:
     Unknown keys are checked first, so `[term]` is reported as a misspelled `[terms]` and not as missing
     terms.
     """
-    path = Path(path)
+    data_path, path = path, Path(path)
     try:
-        data = read_toml(path, "topic")
+        data = read_toml(data_path, "topic")  # the name as given: Path("") would be the current folder
     except OSError as exc:
         raise ValueError(f"{path}: cannot read topic file: {exc}") from exc
     for key in data:

@@ -433,21 +433,24 @@ def check_something_to_crawl(source_list: list[Source], only: list[str] | None, 
 
 
 def read_toml(path: str | Path, what: str) -> dict[str, Any]:
-    """The TOML table of a configuration file; ValueError naming the file for a folder, a FIFO or device, bytes
-    that are not UTF-8, or text that is not TOML. A missing file is FileNotFoundError, as open() says it.
+    """The TOML table of a configuration file; ValueError naming the file for an empty name, a missing file, a
+    folder, a FIFO or device, bytes that are not UTF-8, or text that is not TOML.
 
     Why the type check first: opening a FIFO blocks until somebody writes to it, so `--sources fifo` used to hang
     forever; and tomllib's own "'utf-8' codec can't decode byte 0x89" names neither the file nor what is wrong.
+    An empty name is said as such: Path("") is the current folder, and open("") says only "[Errno 2]".
     """
+    if not os.fspath(path).strip():
+        raise ValueError(f"the {what} file name is empty: give the {what} file (TOML), or leave the option out")
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        mode = None  # open() below says it, as it always did
+        raise ValueError(f"{path}: cannot read the {what} file: there is no such file") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the {what} file: {exc.strerror or exc}") from None
-    if mode is not None and stat.S_ISDIR(mode):
+    if stat.S_ISDIR(mode):
         raise ValueError(f"{path} is a folder; give the {what} file (TOML)")
-    if mode is not None and not stat.S_ISREG(mode):
+    if not stat.S_ISREG(mode):
         raise ValueError(f"{path} is not a regular file (a pipe or a device); give the {what} file (TOML)")
     with open(path, "rb") as fh:
         raw = fh.read()
