@@ -187,6 +187,30 @@ class ManifestEntry:
     fetched_at: str | None
 
 
+_URL_SCHEMES = ("http", "https", "file")
+
+
+def check_page_url(url: str | None, what: str = "--url") -> str | None:
+    """The page's URL unchanged, or InputRefused when it cannot be where a saved page came from.
+
+    Why: the URL picks the page's source and time zone, feeds the dedup keys and dates found in paths; a
+    `javascript:` or relative URL, or one with spaces or control characters, would quietly give wrong ones.
+    """
+    if url is None:
+        return None
+    if not url.strip():
+        raise InputRefused(f"{what} is empty")
+    if any(ord(ch) <= 32 or 0x7f <= ord(ch) < 0xa0 for ch in url):
+        raise InputRefused(f"{what} {url!r} holds a space or control character (percent-encode it)")
+    scheme, sep, rest = url.partition(":")
+    if not sep or scheme.lower() not in _URL_SCHEMES:
+        raise InputRefused(f"{what} {url!r} is not an http(s) or file URL (the page's original address, such as "
+                           "https://example.com/news/1.html)")
+    if scheme.lower() != "file" and not re.match(r"//[^/?#]+", rest):
+        raise InputRefused(f"{what} {url!r} has no host")
+    return url
+
+
 def parse_entry(text: str) -> ManifestEntry:
     """The entry a line asks for, or InputRefused naming what is wrong with it (the path is checked on reading)."""
     try:
@@ -202,4 +226,5 @@ def parse_entry(text: str) -> ManifestEntry:
         if spec.get(key) is not None and not isinstance(spec[key], str):
             raise InputRefused(f'"{key}" must be a string')
     zone = check_zone(spec.get("timezone"), '"timezone"') if spec.get("timezone") else None
-    return ManifestEntry(path=path, url=spec.get("url") or None, timezone=zone, fetched_at=spec.get("fetched_at"))
+    url = check_page_url(spec.get("url") or None, '"url"')
+    return ManifestEntry(path=path, url=url, timezone=zone, fetched_at=spec.get("fetched_at"))

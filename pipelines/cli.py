@@ -12,7 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -33,6 +33,7 @@ EXIT_FAILED = EXIT_STORAGE  # the name earlier versions used
 EXIT_BROKEN_PIPE = 141  # the reader of our output went away (`talkwatch query ... | head`): 128 + SIGPIPE
 QUERY_BATCH = 1000  # rows fetched and printed at a time: `query` never holds a whole result
 PROG = "talkwatch"
+FIRST_FETCH = datetime(1990, 1, 1, tzinfo=timezone.utc)  # `clean --fetched-at`: no news page was fetched before
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -281,7 +282,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     0 done, 1 the page (or some manifest lines) gave no article text, 2 bad input (a missing, binary, empty or
     non-HTML page, a FIFO or device, an unknown --timezone, a bad --fetched-at or --sources).
     """
-    from pipelines.cleaninput import InputRefused, check_zone, read_page
+    from pipelines.cleaninput import InputRefused, check_page_url, check_zone, read_page
     from pipelines.process import clean_document
     from pipelines.render import render_text
 
@@ -292,6 +293,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         if not args.page and not args.manifest:
             raise InputRefused("give PAGE.html or --manifest F")
         zone = check_zone(args.timezone)
+        check_page_url(args.url)
         fetched_at = _fetch_time(args.fetched_at, "--fetched-at")
         sources = _sources_for_clean(args.sources)
         if args.manifest:
@@ -333,9 +335,15 @@ def _fetch_time(value: str | None, what: str) -> datetime | None:
     if not value:
         return None
     try:
-        return parse_iso_time(value)
+        when = parse_iso_time(value)
     except (ValueError, TypeError):
         raise ValueError(f"{what} is not an ISO 8601 time: {value!r}") from None
+    # dates after the fetch are refused as impossible: a fetch in the future (year 9999) would let every wrong
+    # date through, or overflow and drop the right one; one before the web's news sites is a typo
+    latest = datetime.now(timezone.utc) + timedelta(days=2)
+    if not FIRST_FETCH <= when <= latest:
+        raise ValueError(f"{what} {value!r} is not between {FIRST_FETCH:%Y-%m-%d} and now")
+    return when
 
 
 def _zone_for(url: str, sources: list, given: str | None) -> str | None:

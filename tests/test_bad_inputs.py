@@ -94,6 +94,10 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "ctrl-url-sources.toml").write_text(SOURCES.replace("feed.xml", "fe\\ned.xml"), encoding="utf-8")
     (work / "long-url-sources.toml").write_text(SOURCES.replace("feed.xml", "f" * 3000), encoding="utf-8")
     (work / "broken").symlink_to(work / "nowhere.duckdb")
+    (work / "nul-topic.toml").write_text('name = "t"\nkeep_all = false\n\n[terms]\nen = ["peace\\u0000talks"]\n',
+                                         encoding="utf-8")
+    (work / "bad-url.jsonl").write_text(json.dumps({"path": "page.html", "url": "javascript:alert(1)"}) + "\n",
+                                        encoding="utf-8")
 
 
 def snapshot(root: Path) -> dict[str, tuple]:
@@ -351,6 +355,18 @@ CASES = [
     Case("run-only-escape-sequence", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
                                       "cov.duckdb", "--only", "alpha\x1b[2J"], 2, "no source named alpha\\x1b[2J"),
     # --- the parser itself
+    # --- round 3: what the second sweep left open
+    Case("run-setting-huge", ["run", "-s", "CONCURRENT_REQUESTS=" + "1" + "0" * 20, "--sources", "sources.toml",
+                              "--topic", str(TOPIC), "--db", "cov.duckdb"], 2, "out of range"),
+    Case("run-topic-nul-term", ["run", "--sources", "sources.toml", "--topic", "nul-topic.toml", "--db",
+                                "cov.duckdb"], 2, "holds a control character"),
+    Case("clean-javascript-url", ["clean", "page.html", "--url", "javascript:alert(1)"], 2,
+         "is not an http(s) or file URL"),
+    Case("clean-relative-url", ["clean", "page.html", "--url", "news/1.html"], 2, "is not an http(s) or file URL"),
+    Case("clean-url-without-host", ["clean", "page.html", "--url", "https:news"], 2, "has no host"),
+    Case("clean-fetched-in-year-9999", ["clean", "page.html", "--fetched-at", "9999-01-01T00:00:00Z"], 2,
+         "is not between 1990-01-01 and now"),
+    Case("manifest-javascript-url", ["clean", "--manifest", "bad-url.jsonl"], 1, "1 of 1 manifest lines failed"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
