@@ -32,9 +32,12 @@ the project. A tool that cannot be installed or run is reported with the reason 
 
 Each tool runs as a child process in its own session: wall time; CPU seconds of the whole process tree (the
 RUSAGE_CHILDREN delta around it, or the /proc samples when a descendant was not waited for and the samples say
-more); peak memory as the largest sum of RSS over the tree, sampled every 0.1 s (every sample is written to the
-tool's <log>.rss.tsv in the work dir: seconds, total MiB, then each process's MiB and command, so `--keep` leaves
-the time profile of the peak). One small unmeasured warm-up run per tool goes first (Prefect migrates its database
+more); peak memory, sampled every 0.1 s, two ways: the largest sum of PSS over the tree ("peak MiB", what the
+ratios use: each shared page is split among the processes that map it, so a library or a forked worker's
+inherited heap is counted once, as the machine holds it) and the largest sum of RSS ("RSS MiB": every shared page
+counted again in each process that maps it; for a one-process tool the two are nearly equal). Every sample is
+written to the tool's <log>.rss.tsv in the work dir: seconds, total PSS MiB, total RSS MiB, then each process's
+PSS MiB and command, so `--keep` leaves the time profile of the peak. One small unmeasured warm-up run per tool goes first (Prefect migrates its database
 on first use, caches are filled), `--no-warmup` skips it.
 
 Quality, against the corpus truth, for the pages the tool stored (a page it did not store counts as empty):
@@ -366,10 +369,11 @@ class Measure:
     cpu: float
     cpu_rusage: float
     cpu_sampled: float
-    peak_rss: int
+    peak_rss: int  # the largest sum of RSS
+    peak_pss: int  # the largest sum of PSS
     leftovers: int
     timed_out: bool
-    at_peak: list[tuple[int, str]] = field(default_factory=list)  # (rss, command) of each process at the peak
+    at_peak: list[tuple[int, str]] = field(default_factory=list)  # (pss, command) of each process at the PSS peak
     leftover_cmds: list[str] = field(default_factory=list)
 
 
@@ -381,6 +385,18 @@ def _cmd(pid: int) -> str:
         return "?"
     short = [Path(parts[0]).name] + [a if len(a) < 40 else "..." + a[-37:] for a in parts[1:4] if a]
     return " ".join(short)
+
+
+def _pss(pid: int, rss: int) -> int:
+    """The proportional set size of `pid` in bytes (its RSS where the kernel has no smaps_rollup)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return rss
 
 
 def _session_procs(sid: int) -> list[tuple[int, int, float]]:
@@ -410,23 +426,26 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
     with open(log, "wb") as fh, open(out or os.devnull, "wb") as fo:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=fo if out else fh,
                                 stderr=fh, start_new_session=True)
-    peak, cpu_seen, at_peak, names = 0, {}, [], {}
+    peak, peak_pss, cpu_seen, at_peak, names = 0, 0, {}, [], {}
     stop = threading.Event()
     samples = open(log.with_suffix(".rss.tsv"), "w", encoding="utf-8")  # the time profile (kept with --keep)
 
     def sample() -> None:
-        nonlocal peak, at_peak
+        nonlocal peak, peak_pss, at_peak
         while not stop.is_set():
             procs = _session_procs(proc.pid)
             total = sum(rss for _, rss, _ in procs)
-            if total > peak:
-                peak, at_peak = total, [(rss, pid) for pid, rss, _ in procs]
+            pss = {pid: _pss(pid, rss) for pid, rss, _ in procs}
+            total_pss = sum(pss.values())
+            peak = max(peak, total)
+            if total_pss > peak_pss:
+                peak_pss, at_peak = total_pss, [(pss[pid], pid) for pid, _, _ in procs]
             for pid, _, cpu in procs:
                 cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), cpu)
                 if pid not in names:
                     names[pid] = _cmd(pid)
-            samples.write(f"{time.monotonic() - started:.1f}\t{total / MIB:.0f}\t" + "\t".join(
-                f"{rss / MIB:.0f} {names.get(pid, '?')}" for pid, rss, _ in sorted(procs)) + "\n")
+            samples.write(f"{time.monotonic() - started:.1f}\t{total_pss / MIB:.0f}\t{total / MIB:.0f}\t" + "\t".join(
+                f"{pss[pid] / MIB:.0f} {names.get(pid, '?')}" for pid, _, _ in sorted(procs)) + "\n")
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -456,7 +475,7 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
     # the samples miss what ran after the last one and processes shorter than 0.1 s, but they also see a
     # descendant nobody waited for, which RUSAGE_CHILDREN never does: the larger of the two is used
     cpu_s = sum(cpu_seen.values())
-    return Measure(None if timed_out else proc.returncode, wall, max(cpu_r, cpu_s), cpu_r, cpu_s, peak,
+    return Measure(None if timed_out else proc.returncode, wall, max(cpu_r, cpu_s), cpu_r, cpu_s, peak, peak_pss,
                    leftovers, timed_out, sorted(((rss, names.get(pid, "?")) for rss, pid in at_peak), reverse=True),
                    leftover_cmds)
 
@@ -848,16 +867,16 @@ def report(pages: list[Page], runs: list[ToolRun]) -> None:
         return
     figures: dict[str, dict[str, float]] = {}
     print(f"\n{'tool':<12} {'stored':>7} {'wall s':>7} {'CPU s':>8} {'art/s':>7} {'CPU s/art':>10} {'peak MiB':>9} "
-          f"{'body F1':>8} {'snip F1':>8} {'title':>6} {'day':>6}")
+          f"{'RSS MiB':>8} {'body F1':>8} {'snip F1':>8} {'title':>6} {'day':>6}")
     for r in ok:
         m, s = r.measure, score(pages, r.stored)
         assert m is not None
         aps = s.stored / m.wall if m.wall else 0.0
         cpa = m.cpu / s.stored if s.stored else float("inf")
-        figures[r.name] = {"articles/s": aps, "CPU s/article": cpa, "peak MiB": m.peak_rss / MIB,
+        figures[r.name] = {"articles/s": aps, "CPU s/article": cpa, "peak MiB": m.peak_pss / MIB,
                            "body F1": s.body[2], "snippet F1": s.snippet[2], "title acc": s.title, "day acc": s.day}
         print(f"{r.name:<12} {s.stored:>7} {m.wall:>7.1f} {m.cpu:>8.1f} {aps:>7.2f} {cpa:>10.3f} "
-              f"{m.peak_rss / MIB:>9.0f} {s.body[2]:>8.3f} {s.snippet[2]:>8.3f} {s.title:>6.3f} {s.day:>6.3f}")
+              f"{m.peak_pss / MIB:>9.0f} {m.peak_rss / MIB:>8.0f} {s.body[2]:>8.3f} {s.snippet[2]:>8.3f} {s.title:>6.3f} {s.day:>6.3f}")
     s0 = score(pages, {})
     print(f"(pages with truth: body {s0.body_n} [extraction+readability], snippets {s0.snippet_n} "
           f"[trafilatura-eval], title {s0.title_n}, day {s0.day_n}; a page a tool did not store counts as empty)")
@@ -867,7 +886,7 @@ def report(pages: list[Page], runs: list[ToolRun]) -> None:
               f"R={s.snippet[1]:.3f}; article requests {r.page_requests}, robots.txt requests {r.robots_requests}; "
               f"CPU rusage {m.cpu_rusage:.1f} s, /proc samples {m.cpu_sampled:.1f} s"
               + (f"; {m.leftovers} leftover processes ended ({'; '.join(m.leftover_cmds)})" if m.leftovers else ""))
-        print(f"    at the memory peak: " + ", ".join(f"{rss / MIB:.0f} MiB {cmd}" for rss, cmd in m.at_peak[:6])
+        print(f"    at the memory peak (PSS): " + ", ".join(f"{v / MIB:.0f} MiB {cmd}" for v, cmd in m.at_peak[:6])
               + (f" (+{len(m.at_peak) - 6} more)" if len(m.at_peak) > 6 else ""))
         for note in r.notes:
             print(f"    {note}")

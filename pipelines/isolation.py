@@ -2,9 +2,16 @@
 
 trafilatura has no timeout in its Python API and a pathological page can keep lxml busy indefinitely (adbar/
 trafilatura#704); a segfault in lxml would take the whole flow down with it. Batches large enough to be worth the
-start-up of two worker processes (they import trafilatura, htmldate, dateparser: a few seconds) go through a
-spawn-context pool with a deadline per page; a worker that overruns it is killed with the pool, the page is
-recorded as failed, and the rest go on in a fresh pool. Small batches run in-process: same function, same results.
+start-up of the workers go through a process pool with a deadline per page; a worker that overruns it is killed
+with the pool, the page is recorded as failed, and the rest go on in a fresh pool. Small batches run in-process:
+same function, same results.
+
+The workers are forked from a fork server that imported and warmed the pipeline once (pipelines.prewarm): not
+forked from the flow process, which runs Prefect's threads (forking a threaded process can deadlock), and not
+spawned, which made every worker import the pipeline and compile dateparser's locales itself (4-5 s of CPU each,
+again for every fresh pool) and hold its own copy of them. Being cheap to start, a worker is replaced every
+TASKS_PER_WORKER pages, which bounds what lxml's fragmented heap grows to. Where there is no fork server (not
+POSIX), the workers are spawned.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from pipelines import progress
 
 PAGE_TIMEOUT_S = float(os.environ.get("TALKWATCH_PAGE_TIMEOUT", "120"))
 MIN_BATCH = int(os.environ.get("TALKWATCH_ISOLATE_MIN_PAGES", "40"))
+TASKS_PER_WORKER = 200  # pages before a forked worker is replaced by a fresh fork (its heap only grows)
+PREWARM = "pipelines.prewarm"
 
 
 @dataclass
@@ -63,12 +72,11 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
             progress.advance()
             yield item, out
         return
-    # spawn, not fork: the flow process runs Prefect's threads, and forking a threaded process can deadlock
-    ctx = multiprocessing.get_context("spawn")
+    ctx, per_worker = _context()
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
     window = window or 4 * workers
     source = chain(head, source)
-    pool = ctx.Pool(workers)
+    pool = ctx.Pool(workers, maxtasksperchild=per_worker)
     finished = threading.Event()  # set by the pool's result thread whenever a page comes back
 
     def submit(item: Any) -> Any:
@@ -105,13 +113,33 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
                 kept = [(it, _Done(h.get()) if h.ready() else None) for it, h in pending]
                 pool.terminate()
                 pool.join()
-                pool = ctx.Pool(workers)
+                pool = ctx.Pool(workers, maxtasksperchild=per_worker)
                 pending = deque((it, done or submit(it)) for it, done in kept)
             progress.advance()
             yield item, out
     finally:
         pool.terminate()
         pool.join()
+        _stop_fork_server()
+
+
+def _context() -> tuple[Any, int | None]:
+    """(multiprocessing context, pages per worker): a warmed fork server where there is one, else spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn"), None
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([PREWARM])
+    return ctx, TASKS_PER_WORKER
+
+
+def _stop_fork_server() -> None:
+    """Let the fork server go once the pages are done: it holds the warmed pipeline (about 250 MiB) otherwise
+    until the flow process ends, through the load. The next pool starts a fresh one."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # private, but the only way; present in 3.8-3.14
+    if stop is not None:
+        stop()
 
 
 AHEAD = 8  # windows of pages that may be taken before their turn (done, or at work behind a slow one)

@@ -135,7 +135,7 @@ _MIN_LETTERS_FOR_DETECTION = 60
 _DETECTION_SAMPLE = 1200
 
 
-def _identifier():
+def language_identifier():
     """The py3langid model, loaded once (it takes a noticeable moment) with normalised probabilities."""
     global _LANG_IDENTIFIER
     if _LANG_IDENTIFIER is None:
@@ -177,7 +177,7 @@ def detect_language(text: str, declared: str | None = None, hint: str | None = N
     sample = text[:_DETECTION_SAMPLE]
     if not _enough_letters(sample):
         return declared or hint
-    detected, prob = _identifier().classify(sample)
+    detected, prob = language_identifier().classify(sample)
     if declared and detected == declared:
         return declared
     if prob >= 0.5:

@@ -47,3 +47,41 @@ def test_hang_crash_and_error_cost_only_their_item():
 def test_small_batches_run_in_process_with_the_same_results():
     out = run_isolated(work, ["x", "bad"], min_batch=10)
     assert out[0].value == "X" and out[1].error == "ValueError: unparseable"
+
+
+def worker_state(_: int) -> tuple[int, bool]:
+    """(this worker's pid, whether it started warm: the pipeline imported and dateparser's locales compiled)."""
+    import sys
+
+    warm = "pipelines.prewarm" in sys.modules
+    if warm:
+        from htmldate.extractors import get_external_parser
+
+        warm = get_external_parser.cache_info().currsize == 1
+    return os.getpid(), warm
+
+
+def _children_cmdlines() -> list[str]:
+    me = os.getpid()
+    kids = open(f"/proc/{me}/task/{me}/children").read().split()
+    out = []
+    for kid in kids:
+        try:
+            out.append(open(f"/proc/{kid}/cmdline", "rb").read().replace(b"\0", b" ").decode())
+        except OSError:
+            pass
+    return out
+
+
+def test_workers_start_warm_are_replaced_and_the_fork_server_goes(monkeypatch):
+    import pipelines.isolation as isolation
+
+    monkeypatch.setattr(isolation, "TASKS_PER_WORKER", 3)
+    out = run_isolated(worker_state, list(range(20)), workers=2, min_batch=0)
+    assert all(o.error is None for o in out), [o.error for o in out]
+    # forked from the warmed fork server: no worker compiles dateparser's locales (3.5 s of CPU) for itself
+    assert all(o.value[1] for o in out)
+    # a worker is replaced after TASKS_PER_WORKER pages: 20 pages, 3 each, at least 7 workers in all
+    assert len({o.value[0] for o in out}) >= 7
+    # and once the pages are done, the fork server holding the warm pipeline is gone
+    assert not [c for c in _children_cmdlines() if "forkserver" in c]

@@ -1,0 +1,55 @@
+"""What a page worker needs before its first page, done once in the fork server that every worker is forked from.
+
+Why: each spawned worker used to import the pipeline (about 1 s), load the language model (73 MiB) and, at its
+first date string no fast rule reads, have dateparser compile every locale's patterns (3.5 s of CPU, 42 MiB). Two
+workers paid that twice, a pool restarted after a hung page paid it again, and each held its own copy. Imported by
+`multiprocessing`'s fork server (pipelines.isolation), this does it once; the forked workers share the pages
+copy-on-write and start at once. Importing the module does the work: a fork server can only be told module names.
+"""
+
+from __future__ import annotations
+
+import gc
+from datetime import datetime, timezone
+
+from htmldate.extractors import get_external_parser, month_words
+
+from pipelines import process
+from pipelines.metadata import language_identifier
+from pipelines.relevance import Topic
+
+# one small page that takes every lazy path of page_job: extraction, language detection, dating with a written
+# date, so the first real page of every worker costs what the others cost
+_PAGE = ("<html lang='uk'><head><title>Переговори у Стамбулі</title></head><body><article><h1>Переговори у "
+         "Стамбулі</h1><p>Опубліковано 3 березня 2025 року.</p>"
+         + "<p>Делегації зустрілися в Стамбулі, щоб обговорити обмін полоненими та припинення вогню.</p>" * 6
+         + "</article></body></html>").encode()
+
+
+def warm() -> None:
+    """Load everything a worker loads lazily, then freeze the heap so the forked workers keep sharing it.
+
+    A warm-up that fails costs only speed (each worker then loads what it needs itself), never the run: the fork
+    server gives up on its whole start-up for anything but an ImportError.
+    """
+    try:
+        _load()
+    except Exception:  # noqa: BLE001 - see docstring
+        pass
+    # objects that survive from here on are never scanned by the collector, which would otherwise write to (and
+    # so un-share) every page of them in every worker
+    gc.freeze()
+
+
+def _load() -> None:
+    language_identifier()
+    # a string no locale reads makes dateparser try, and so compile, every one of its locales
+    get_external_parser().get_date_data("12 qqqq 2019")
+    month_words()
+    now = datetime.now(timezone.utc)
+    page = process.PageInput(url="https://warm.example/news/1.html", final_url="https://warm.example/news/1.html",
+                             source="warm", body=_PAGE, fetched_at=now, content_type="text/html")
+    process.page_job((page, Topic(name="warm", keep_all=True, terms={"uk": ["переговори"]})))
+
+
+warm()
