@@ -37,7 +37,8 @@ ratios use: each shared page is split among the processes that map it, so a libr
 inherited heap is counted once, as the machine holds it) and the largest sum of RSS ("RSS MiB": every shared page
 counted again in each process that maps it; for a one-process tool the two are nearly equal). Every sample is
 written to the tool's <log>.rss.tsv in the work dir: seconds, total PSS MiB, total RSS MiB, then each process's
-PSS MiB and command, so `--keep` leaves the time profile of the peak. One small unmeasured warm-up run per tool goes first (Prefect migrates its database
+PSS MiB and command, so `--keep` leaves the time profile of the peak. One small unmeasured warm-up run per tool
+goes first (Prefect migrates its database
 on first use, caches are filled), `--no-warmup` skips it.
 
 Quality, against the corpus truth, for the pages the tool stored (a page it did not store counts as empty):
@@ -876,7 +877,8 @@ def report(pages: list[Page], runs: list[ToolRun]) -> None:
         figures[r.name] = {"articles/s": aps, "CPU s/article": cpa, "peak MiB": m.peak_pss / MIB,
                            "body F1": s.body[2], "snippet F1": s.snippet[2], "title acc": s.title, "day acc": s.day}
         print(f"{r.name:<12} {s.stored:>7} {m.wall:>7.1f} {m.cpu:>8.1f} {aps:>7.2f} {cpa:>10.3f} "
-              f"{m.peak_pss / MIB:>9.0f} {m.peak_rss / MIB:>8.0f} {s.body[2]:>8.3f} {s.snippet[2]:>8.3f} {s.title:>6.3f} {s.day:>6.3f}")
+              f"{m.peak_pss / MIB:>9.0f} {m.peak_rss / MIB:>8.0f} {s.body[2]:>8.3f} {s.snippet[2]:>8.3f} "
+              f"{s.title:>6.3f} {s.day:>6.3f}")
     s0 = score(pages, {})
     print(f"(pages with truth: body {s0.body_n} [extraction+readability], snippets {s0.snippet_n} "
           f"[trafilatura-eval], title {s0.title_n}, day {s0.day_n}; a page a tool did not store counts as empty)")
