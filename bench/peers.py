@@ -38,8 +38,7 @@ inherited heap is counted once, as the machine holds it) and the largest sum of 
 counted again in each process that maps it; for a one-process tool the two are nearly equal). Every sample is
 written to the tool's <log>.rss.tsv in the work dir: seconds, total PSS MiB, total RSS MiB, then each process's
 PSS MiB and command, so `--keep` leaves the time profile of the peak. One small unmeasured warm-up run per tool
-goes first (Prefect migrates its database
-on first use, caches are filled), `--no-warmup` skips it.
+goes first (Prefect migrates its database on first use, caches are filled), `--no-warmup` skips it.
 
 Quality, against the corpus truth, for the pages the tool stored (a page it did not store counts as empty):
 body F1 with the Article Extraction Benchmark metric (bench/extraction_eval.py) on the extraction/ and
