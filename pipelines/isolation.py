@@ -120,7 +120,8 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
     finally:
         pool.terminate()
         pool.join()
-        _stop_fork_server()
+        if ctx.get_start_method() == "forkserver":
+            _stop_fork_server()
 
 
 def _context() -> tuple[Any, int | None]:
