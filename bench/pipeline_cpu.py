@@ -19,7 +19,7 @@ and get an invented one); a URL that two sets share is taken once, as a crawl wo
    dateparser's start-up is billed to nobody. Prints CPU ms per page of each, per stage, and the
    ratio pipeline/bare (the aim of issue 11: <= 1.0).
 2. All cores: the same pipeline through the flow's own worker-process path (pipelines.isolation.map_isolated,
-   one spawn pool, start-up included, as the flow does) with 1 worker and with 2, then the URL variants and the
+   one pool from the warmed fork server, start-up included, as the flow does) with 1 worker and with 2, then the URL variants and the
    load in the parent as the flow does; pages per second of each and the ratio
    (aim: >= 1.7x). `--rounds R` repeats the pair (1, 2, 2, 1, ...) and prints each round.
 
@@ -151,7 +151,7 @@ def _noop(x: int) -> int:
 
 
 def pool_startup(workers: int) -> float:
-    """Seconds for run_isolated to start a spawn pool of `workers`, import what this module imports, and stop."""
+    """Seconds for run_isolated to start a pool of `workers` (the fork server warms the pipeline) and stop."""
     t0 = time.perf_counter()
     run_isolated(_noop, list(range(workers)), workers=workers, min_batch=0)
     return time.perf_counter() - t0
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_cpu:
             one_core(pages, topic, work)
         if not args.skip_workers:
-            print(f"worker processes (run_isolated, spawn pools with start-up, as the flow runs them), "
+            print(f"worker processes (run_isolated, fork-server pools with start-up, as the flow runs them), "
                   f"{len(os.sched_getaffinity(0))} cores available:", flush=True)
             results: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
             for r in range(args.rounds):
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             two = sum(x[0] for x in results[2]) / len(results[2])
             one_cd = sum(x[1] for x in results[1]) / len(results[1])
             two_cd = sum(x[1] for x in results[2]) / len(results[2])
-            print(f"  one spawn pool's start-up and stop (the flow starts one per run): "
+            print(f"  one pool's start-up and stop (the flow starts one per run): "
                   f"{pool_startup(1):.1f} s with 1 worker, {pool_startup(2):.1f} s with 2")
             print(f"  speed-up 2 workers / 1: {two / one:.2f}x whole pipeline, {two_cd / one_cd:.2f}x page_job "
                   f"alone   (aim >= 1.7x)  load average now {os.getloadavg()[0]:.2f}")
