@@ -63,6 +63,23 @@ def test_clean_manifest_one_line_per_page_and_errors_do_not_stop_it(tmp_path):
     assert lines[2]["published_at"] == "2025-05-29"  # only the day is known: no invented midnight
 
 
+def test_clean_manifest_takes_the_urls_real_evaluation_sets_give(tmp_path):
+    # a bare file name, a trailing space, a typo'd scheme: found in public evaluation sets, whose pages must still
+    # be cleaned (refusing these once cost 24 of trafilatura-eval's 407 pages); only a javascript:/data:/mailto:
+    # "URL", which no page was ever fetched from, is refused
+    page = tmp_path / "page.html"
+    page.write_text(article_html("Kremlin says memorandum is ready", TALKS, "2025-05-29T11:00:00+03:00"),
+                    encoding="utf-8")
+    urls = ["example.com-story.html", "https://alpha.example/a ", "xhttps://alpha.example/b", "javascript:void(0)"]
+    proc = talkwatch("clean", "--manifest", "-", stdin="".join(
+        json.dumps({"path": str(page), "url": url}) + "\n" for url in urls))
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [line.get("title") for line in lines[:3]] == ["Kremlin says memorandum is ready"] * 3
+    assert all(line["text"].split("\n\n") == TALKS for line in lines[:3])
+    assert "error" not in lines[0] and lines[3]["error"].endswith("is a javascript: URL, not the address of a page")
+    assert proc.returncode == 1
+
+
 def test_clean_reads_offsetless_times_on_the_newsroom_clock_of_the_configured_source(tmp_path):
     page = tmp_path / "byline.html"
     page.write_text("<html lang='en'><head><title>Talks resume</title></head><body><article><h1>Talks resume</h1>"
