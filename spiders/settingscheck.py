@@ -28,10 +28,10 @@ _READ_AS_BOOL = frozenset({"TELNETCONSOLE_ENABLED"})
 _CODE_LISTS = frozenset({"HTTPERROR_ALLOWED_CODES", "HTTPCACHE_IGNORE_HTTP_CODES"})
 # Priorities (DEPTH_PRIORITY, RETRY_PRIORITY_ADJUST, ...) are the only numbers with a meaningful sign.
 _SIGNED = re.compile(r"[A-Z_]*PRIORITY(?:_ADJUST)?")
-# Concurrency and pool sizes: 0 would leave the crawl waiting until its timeout, so at least 1.
-# a count, delay or timeout beyond 2^31 - 1 is a typo (10^20 requests at a time); byte sizes may be larger
+# A count, delay or timeout beyond 2^31 - 1 is a typo (10^20 requests at a time); byte sizes may be larger.
 _SIZE = re.compile(r"(?<!POOL_MAX)SIZE$")  # DOWNLOAD_MAXSIZE, not REACTOR_THREADPOOL_MAXSIZE
 _MAX_NUMBER, _MAX_SIZE = 2**31 - 1, 2**63 - 1
+# Concurrency and pool sizes: 0 would leave the crawl waiting until its timeout, so at least 1.
 _AT_LEAST_ONE = re.compile(r"CONCURRENT_[A-Z_]+|REACTOR_THREADPOOL_MAXSIZE")
 _BOOLS = {"true": "True", "1": "True", "false": "False", "0": "False"}
 _LOG_LEVELS = tuple(logging.getLevelNamesMapping())  # what logging accepts by name: upper case only
