@@ -148,12 +148,14 @@ _RUBY_NOTES = frozenset({"rt", "rp"})
 
 
 def visible_text(el: HtmlElement) -> str:
-    """An element's text as a reader sees the line: without ruby annotations (the <rt> readings set above the
+    """A heading's text as a reader reads the line: without ruby annotations (the <rt> readings set above the
     characters and the <rp> parentheses for browsers without ruby), so "<ruby>漢<rt>かん</rt></ruby>字" reads 漢字,
-    not 漢かん字; an annotation itself shows nothing. Everything else as `text_content()`."""
-    if el.tag in _RUBY_NOTES:
+    not 漢かん字, and without a permalink mark (a link to the heading's own anchor that shows only "¶", "#" or
+    "§", as documentation generators and blogs append). Such an element itself reads as nothing. Everything
+    else as `text_content()`."""
+    if _reads_as_nothing(el):
         return ""
-    if el.find(".//rt") is None and el.find(".//rp") is None:
+    if not any(_reads_as_nothing(node) for node in el.iter("rt", "rp", "a")):
         return el.text_content()
     parts: list[str] = []
 
@@ -161,13 +163,23 @@ def visible_text(el: HtmlElement) -> str:
         if node.text:
             parts.append(node.text)
         for child in node:
-            if isinstance(child.tag, str) and child.tag not in _RUBY_NOTES:
+            if isinstance(child.tag, str) and not _reads_as_nothing(child):
                 walk(child)
             if child.tail:
                 parts.append(child.tail)
 
     walk(el)
     return "".join(parts)
+
+
+def _reads_as_nothing(node: HtmlElement) -> bool:
+    """A ruby annotation, or a permalink mark: an in-page link whose few characters hold no letter or digit."""
+    if node.tag in _RUBY_NOTES:
+        return True
+    if node.tag != "a" or not (node.get("href") or "").startswith("#"):
+        return False
+    shown = node.text_content().strip()
+    return 0 < len(shown) <= 3 and not any(ch.isalnum() for ch in shown)
 
 
 def _heading(el: HtmlElement) -> Candidate | None:

@@ -191,3 +191,19 @@ def test_ruby_readings_are_not_part_of_the_heading():
     assert [c.text for c in cands if c.kind.startswith("h1")] == ["交渉がイスタンブールで再開"]
     plain = fromstring("<h1>Talks <b>resume</b> in Istanbul</h1>")
     assert visible_text(plain) == plain.text_content()
+
+
+def test_a_permalink_mark_is_not_part_of_the_heading():
+    # documentation generators and blogs end a heading with a link to its own anchor that shows only "¶" or "#":
+    # the headline is the words before it; an in-page link with words or digits ("#5") stays part of the text
+    from lxml.html import fromstring
+
+    from pipelines.titles import visible_text
+
+    marked = fromstring('<h1>Talks resume in Istanbul<a class="headerlink" href="#talks">¶</a></h1>')
+    assert visible_text(marked) == "Talks resume in Istanbul"
+    assert headline(fromstring(
+        "<html><head><title>Docs</title></head><body><article><h1>Talks resume in Istanbul<a href='#t'>#</a></h1>"
+        "<p>Delegations met again.</p></article></body></html>"), None, URL) == "Talks resume in Istanbul"
+    assert visible_text(fromstring('<h1>Round <a href="#r2">#2</a> of talks</h1>')) == "Round #2 of talks"
+    assert visible_text(fromstring('<h1>Round two <a href="/s">§</a></h1>')) == "Round two §"  # not in-page
