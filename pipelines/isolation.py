@@ -9,8 +9,9 @@ same function, same results.
 The workers are forked from a fork server that imported and warmed the pipeline once (pipelines.prewarm): not
 forked from the flow process, which runs Prefect's threads (forking a threaded process can deadlock), and not
 spawned, which made every worker import the pipeline and compile dateparser's locales itself (4-5 s of CPU each,
-again for every fresh pool) and hold its own copy of them. Being cheap to start, a worker is replaced every
-TASKS_PER_WORKER pages, which bounds what lxml's fragmented heap grows to. Where there is no fork server (not
+again for every fresh pool). Being cheap to start, a worker is replaced every TASKS_PER_WORKER pages, which bounds
+what lxml's fragmented heap grows to (2 workers over 1,002 corpus pages: the pool's peak PSS 460 MiB without
+replacement, 410 with; every 50 pages cost 12 s more CPU in fresh copy-on-write faults for no less memory). Where there is no fork server (not
 POSIX), the workers are spawned.
 """
 
