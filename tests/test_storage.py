@@ -180,3 +180,43 @@ def test_read_only_open_refuses_what_is_not_a_talkwatch_database(tmp_path):
         connect(tmp_path, read_only=True)
     assert {p.name: p.read_bytes() for p in (foreign, garbage)} == before
     assert sorted(os.listdir(tmp_path)) == ["mine.duckdb", "notes.duckdb"]  # no .wal, no .tmp, no new tables
+
+
+def test_listings_sources_and_poll_state_load_in_one_statement_with_the_per_row_result(tmp_path):
+    # a feed fetched twice in one run (ok with validators, then a failure): its later fetch applies after the
+    # first, as one statement a row did: the failure is the last outcome, the validators and success time stay
+    from storage.records import ListingRow, SourceRow
+
+    db = str(tmp_path / "t.duckdb")
+    b = batch("run-1", [article("a", "http://a.test/1", STORY)])
+    later = T0 + timedelta(minutes=5)
+    b.listings = [
+        ListingRow(url="http://a.test/rss", source="a", listing_type="feed", outcome="ok", fetched_at=T0,
+                   status=200, entries=1, etag='"v1"', last_modified="Mon, 02 Jun 2025 07:00:00 GMT"),
+        ListingRow(url="http://b.test/rss", source="b", listing_type="feed", outcome="not-modified",
+                   fetched_at=T0, status=304),
+        ListingRow(url="http://a.test/rss", source="a", listing_type="feed", outcome="failed", fetched_at=later,
+                   status=503, reason="HTTP 503"),
+    ]
+    b.sources = [SourceRow(source="a", language="en", country="US", feeds=["http://a.test/rss"]),
+                 SourceRow(source="b", language="uk", group="ukrainian", feeds=["http://b.test/rss"],
+                           sitemaps=["http://b.test/sitemap.xml"])]
+    b.crawled_sources = {"a": 60.0, "b": 30.0}
+    load_batch(db, b, words_judge, poll=lambda base, current, new, copies, failed: base * (2 if failed else 1))
+    con = duckdb.connect(db, read_only=True)
+    try:
+        rows = con.execute("SELECT url, last_outcome, last_status, etag, last_modified, last_success_at, "
+                           "last_fetched_at FROM listings ORDER BY url").fetchall()
+        sources = con.execute("SELECT source, language, country, \"group\", feeds, sitemaps FROM source_config "
+                              "ORDER BY source").fetchall()
+        state = con.execute("SELECT source, poll_minutes, last_failed, run_id FROM source_state "
+                            "ORDER BY source").fetchall()
+    finally:
+        con.close()
+    a_rss, b_rss = rows
+    assert a_rss[:5] == ("http://a.test/rss", "failed", 503, '"v1"', "Mon, 02 Jun 2025 07:00:00 GMT")
+    assert a_rss[5] == T0 and a_rss[6] == later
+    assert b_rss[1:4] == ("not-modified", 304, None) and b_rss[5] == T0  # a 304 is a success
+    assert sources == [("a", "en", "US", None, ["http://a.test/rss"], []),
+                       ("b", "uk", None, "ukrainian", ["http://b.test/rss"], ["http://b.test/sitemap.xml"])]
+    assert state == [("a", 60.0, False, "run-1"), ("b", 30.0, False, "run-1")]  # a: one fetch of two failed
