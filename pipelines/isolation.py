@@ -11,8 +11,8 @@ forked from the flow process, which runs Prefect's threads (forking a threaded p
 spawned, which made every worker import the pipeline and compile dateparser's locales itself (4-5 s of CPU each,
 again for every fresh pool). Being cheap to start, a worker is replaced every TASKS_PER_WORKER pages, which bounds
 what lxml's fragmented heap grows to (2 workers over 1,002 corpus pages: the pool's peak PSS 460 MiB without
-replacement, 410 with; every 50 pages cost 12 s more CPU in fresh copy-on-write faults for no less memory). Where there is no fork server (not
-POSIX), the workers are spawned.
+replacement, 410 with; every 50 pages cost 12 s more CPU in fresh copy-on-write faults for no less memory).
+Where there is no fork server (not POSIX), the workers are spawned.
 """
 
 from __future__ import annotations

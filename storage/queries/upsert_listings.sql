@@ -1,6 +1,6 @@
--- Every listing fetch of a run in one statement, from the staged table incoming_listings (one row per URL; a URL
--- fetched twice in a run goes through upsert_listing.sql for its later fetches, in order). Validators survive a 304
--- or a failure: only a fresh 200 replaces them. MERGE: no keys on DuckLake.
+-- The listing fetches of a run in one statement, from the staged table incoming_listings (one row per URL; a URL
+-- fetched twice in a run is merged again for each later fetch, in order: storage/load.py `_upsert`). Validators
+-- survive a 304 or a failure: only a fresh 200 replaces them. MERGE: no keys on DuckLake.
 MERGE INTO listings
 USING (
     SELECT url::VARCHAR AS url, source::VARCHAR AS source, listing_type::VARCHAR AS listing_type,
