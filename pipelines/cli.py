@@ -310,22 +310,24 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _sources_for_clean(path: str | None) -> list:
-    """The configured sources, for the newsroom zone of a page's host.
-
-    A file given with --sources must exist and be valid (ValueError otherwise); the default one may be absent
-    (`clean` works outside a checkout), but when it is there and broken that is said too.
-    """
+    """The configured sources, for the newsroom zone of a page's host (none when there is no sources file)."""
     from spiders.sources import load_sources
 
+    found = _sources_file(path)
+    return load_sources(found) if found else []
+
+
+def _sources_file(path: str | None) -> str | None:
+    """The sources file `clean` and `reprocess` read: the one given with --sources, which must exist (ValueError
+    otherwise), else the default one when it is there (both commands work outside a checkout); None for none.
+    A default file that is there but broken is said too, by load_sources."""
     if path is None:
-        if not Path(DEFAULT_SOURCES).is_file():
-            return []
-        path = DEFAULT_SOURCES
+        return DEFAULT_SOURCES if Path(DEFAULT_SOURCES).is_file() else None
     if not path.strip():
         raise ValueError("--sources is empty: give the sources file, or leave --sources out")
     if not Path(path).is_file():
-        raise ValueError(f"no sources file at {path}")
-    return load_sources(path)
+        raise ValueError(f"no sources file at {path!r}: give the sources file, or leave --sources out")
+    return path
 
 
 def _fetch_time(value: str | None, what: str) -> datetime | None:
@@ -477,9 +479,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     prog = "talkwatch reprocess"
     try:
         since = _since(args.since)
-        if args.sources is not None and not Path(args.sources).is_file():
-            raise ValueError(f"no sources file at {args.sources!r}: give the sources file, or leave --sources out")
-        r = reprocess(args.db, args.topic, args.sources or DEFAULT_SOURCES, since=since, source=args.source,
+        r = reprocess(args.db, args.topic, _sources_file(args.sources), since=since, source=args.source,
                       timeout=args.lock_timeout)
     except DatabaseBusy as exc:
         return fail(prog, exc, EXIT_BUSY)
