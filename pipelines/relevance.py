@@ -139,7 +139,7 @@ def _normalize_with_map(text: str) -> tuple[str, _SourcePositions | None]:
 
 def compile_term(term: str) -> re.Pattern[str]:
     """A whole-word pattern for a term; a trailing "*" on a word makes it a prefix (for inflected forms)."""
-    if any((ord(ch) < 32 and ch not in "\t\n\r") or 0x7f <= ord(ch) < 0xa0 for ch in term):
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in term):
         # a NUL or an escape in a term can never match article text: it is a typo or a paste accident
         raise ValueError(f"term {term!r} holds a control character")
     words = normalize(term).split()
