@@ -198,6 +198,8 @@ def check_page_url(url: str | None, what: str = "--url") -> str | None:
     `data:`, `mailto:` ...): the URL picks the page's source and time zone and feeds the dedup keys."""
     if url is None:
         return None
+    if not url.strip():  # `--url "$URL"` with URL unset: a manifest's "" means "no URL" and never gets here
+        raise InputRefused(f"{what} is empty: give the page's original URL, or leave {what} out")
     scheme, sep, _ = url.strip().partition(":")
     if sep and scheme.lower() in _NOT_A_PAGE_SCHEMES:
         raise InputRefused(f"{what} {url!r} is a {scheme.lower()}: URL, not the address of a page")

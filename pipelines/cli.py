@@ -334,8 +334,10 @@ def _fetch_time(value: str | None, what: str) -> datetime | None:
     """When a saved page was fetched; None means now. ValueError naming `what` when unreadable."""
     from pipelines.batch import parse_iso_time
 
-    if not value:
+    if value is None:
         return None
+    if not value.strip():  # `--fetched-at "$T"` with T unset; a manifest's "" is taken as absent before this
+        raise ValueError(f"{what} is empty: give an ISO 8601 time, or leave {what} out")
     try:
         when = parse_iso_time(value)
     except (ValueError, TypeError):

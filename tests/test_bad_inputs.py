@@ -363,6 +363,8 @@ CASES = [
     Case("clean-javascript-url", ["clean", "page.html", "--url", "javascript:alert(1)"], 2,
          "is a javascript: URL, not the address of a page"),
     Case("clean-data-url", ["clean", "page.html", "--url", "DATA:text/html,<p>x"], 2, "is a data: URL"),
+    Case("clean-empty-url", ["clean", "page.html", "--url", ""], 2, "--url is empty"),
+    Case("clean-empty-fetched-at", ["clean", "page.html", "--fetched-at", " "], 2, "--fetched-at is empty"),
     Case("clean-fetched-in-year-9999", ["clean", "page.html", "--fetched-at", "9999-01-01T00:00:00Z"], 2,
          "is not between 1990-01-01 and now"),
     Case("manifest-javascript-url", ["clean", "--manifest", "bad-url.jsonl"], 1, "1 of 1 manifest lines failed"),
