@@ -50,14 +50,18 @@ def test_small_batches_run_in_process_with_the_same_results():
 
 
 def worker_state(_: int) -> tuple[int, bool]:
-    """(this worker's pid, whether it started warm: the pipeline imported and dateparser's locales compiled)."""
+    """(this worker's pid, whether it started warm: the pipeline imported, dateparser's locales compiled and
+    jusText's all-language stop-word set built)."""
     import sys
 
     warm = "pipelines.prewarm" in sys.modules
     if warm:
         from htmldate.extractors import get_external_parser
+        from justext.core import define_stoplist
+        from trafilatura import external
 
-        warm = get_external_parser.cache_info().currsize == 1
+        warm = (get_external_parser.cache_info().currsize == 1 and external.JT_STOPLIST is not None
+                and define_stoplist.cache_info().currsize == 1)
     return os.getpid(), warm
 
 
