@@ -12,7 +12,7 @@ import duckdb
 from analysis.output import write_rows
 from analysis.sqlfiles import sql
 from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail, interruptible
-from spiders.sources import language_problem
+from spiders.sources import did_you_mean, language_problem
 from storage.db import DatabaseBusy, DatabaseRefused, connect
 
 PROG = "talkwatch search"
@@ -76,10 +76,27 @@ def search(con: duckdb.DuckDBPyConnection, query: str,
     q = check_query(query)
     if con.execute(sql("search_words"), [q]).fetchone()[0] == 0:
         raise QueryError("the query has only stop words or punctuation: nothing to search for")
+    check_names(con, f)
     params = [q, f.match_any, f.language, f.language, f.source, f.source, f.group, f.group,
               f.since, f.since, f.until, f.until, f.originals_only, f.limit]
     cur = con.execute(sql("search_hits"), params)
     return [d[0] for d in cur.description], cur.fetchall()
+
+
+def check_names(con: duckdb.DuckDBPyConnection, f: SearchFilters) -> None:
+    """QueryError when --source or --group names nothing in the database: a typo would otherwise read as "no
+    article matches" and send the user rewording a query that was fine."""
+    if f.source is None and f.group is None:
+        return
+    known: dict[str, list[str]] = {"source": [], "group": []}
+    for kind, name in con.execute(sql("search_names")).fetchall():
+        known[kind].append(name)
+    for kind, value in (("source", f.source), ("group", f.group)):
+        if value is not None and value not in known[kind]:
+            names = known[kind]
+            listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") if names else "none"
+            raise QueryError(f"--{kind} {value!r} names no {kind} in this database{did_you_mean(value, names)} "
+                             f"({kind}s: {listed})")
 
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
@@ -89,6 +106,9 @@ def _filters(args: argparse.Namespace) -> SearchFilters:
         raise QueryError(f"--lang must be an ISO 639-1 code such as en, ru, uk or tr: {problem}")
     if not 1 <= args.limit <= MAX_LIMIT:
         raise QueryError(f"--limit must be between 1 and {MAX_LIMIT}, got {args.limit}")
+    for option, value in (("--source", args.source), ("--group", args.group)):
+        if value is not None and not value.strip():
+            raise QueryError(f"{option} is empty: give a name, or leave the option out")
     since, until = parse_bound(args.since, end=False), parse_bound(args.until, end=True)
     if since and until and since >= until:
         raise QueryError("--since is not before --until: the period is empty")

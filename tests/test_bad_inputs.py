@@ -307,6 +307,13 @@ CASES = [
     Case("search-lang-unknown", ["search", "ceasefire", "--db", "cov.duckdb", "--lang", "xx"], 2,
          "--lang must be an ISO 639-1 code"),
     Case("search-lang-empty", ["search", "ceasefire", "--db", "cov.duckdb", "--lang", ""], 2, "--lang"),
+    # a typo in a filter is said as such, not answered "no article matches" (round 4)
+    Case("search-source-unknown", ["search", "ceasefire", "--db", "cov.duckdb", "--source", "moscow_dayly"], 2,
+         "names no source in this database; did you mean 'moscow_daily'?"),
+    Case("search-group-unknown", ["search", "ceasefire", "--db", "cov.duckdb", "--group", "turkey"], 2,
+         "names no group in this database"),
+    Case("search-source-empty", ["search", "ceasefire", "--db", "cov.duckdb", "--source", ""], 2,
+         "--source is empty"),
     Case("reprocess-unknown-source", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--source",
                                       "nosuch"], 2, "no stored pages of a source named 'nosuch'"),
     Case("reprocess-empty-source", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--source", " "], 2,
