@@ -307,7 +307,10 @@ def _check_url(name: str, key: str, url: Any) -> str:
                          f"(Scrapy drops longer ones without a word)")
     if any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
         raise ValueError(f"source {name!r}: {key} URL has a space or control character: {url!r}")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL" alone names neither the source nor the URL
+        raise ValueError(f"source {name!r}: {key} URL cannot be read ({exc}): {url!r}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"source {name!r}: {key} URL is not an http(s) URL: {url!r}")
     if "@" in parts.netloc:

@@ -112,6 +112,8 @@ def test_bad_source_keys_and_values(tmp_path: Path, extra: str, words: list[str]
         ('name = "x"\nlanguage = 7\nfeeds = ["https://o.example/rss"]\n', ["language 7", "ISO 639-1"]),
         ('name = "x"\nlanguage = "en"\nfeeds = ["ftp://o.example/rss"]\n', ["feeds URL is not an http(s) URL"]),
         ('name = "x"\nlanguage = "en"\nfeeds = ["https://o.example:99999/rss"]\n', ["feeds URL has a bad port"]),
+        ('name = "x"\nlanguage = "en"\nsitemaps = ["http://[::1/sitemap.xml"]\n',
+         ["source 'x'", "sitemaps URL cannot be read", "Invalid IPv6 URL", "'http://[::1/sitemap.xml'"]),
     ],
 )
 def test_bad_source_names_languages_and_urls(tmp_path: Path, base: str, words: list[str]) -> None:
