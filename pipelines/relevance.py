@@ -257,6 +257,8 @@ def _term_table(path: Path, where: str, raw: Any) -> dict[str, list[str]]:
             except ValueError as exc:
                 raise ValueError(f"{path}: {where}.{lang}: {exc}") from exc
         table[lang.lower()] = [w.strip() for w in words]
+    if not any(table.values()):  # nothing could ever match: every article would be dropped as off-topic
+        raise ValueError(f"{path}: {where} holds no term (every language's list is empty)")
     return table
 
 
@@ -279,7 +281,9 @@ def load_topic(path: str | Path) -> Topic:
         raise ValueError(f"{path}: 'name' must be a non-empty string")
     keep_all = data.get("keep_all")
     if not isinstance(keep_all, bool):
-        raise ValueError(f"{path}: 'keep_all' must be true or false")
+        raise ValueError(f"{path}: 'keep_all' must be true or false"
+                         + (" (it is missing: true keeps every article, false only the relevant ones)"
+                            if keep_all is None else f", got {keep_all!r}"))
     terms = _term_table(path, "terms", data.get("terms"))
     min_score = check_number(data.get("min_score", DEFAULT_MIN_SCORE), f"{path}: 'min_score'", *MIN_SCORE_RANGE)
     raw_required = data.get("required", {})

@@ -222,6 +222,12 @@ def test_shipped_sources_file_loads() -> None:
          ["concepts.truce", "'ceasfire*'", "not one of the topic's terms", "did you mean 'ceasefire*'?"]),
         ('name = "t"\nkeep_all = false\n[terms]\nen = ["a"]\n[required.talks]\nen = "b"\n',
          ["required.talks.en", "list of non-empty strings"]),
+        # a topic that could never match anything would drop every article as off-topic, without a word
+        ('name = "t"\nkeep_all = false\n[terms]\nen = []\nru = []\n', ["terms holds no term"]),
+        ('name = "t"\nkeep_all = false\n[terms]\nen = ["a"]\n[required.talks]\nen = []\n',
+         ["required.talks holds no term"]),
+        ('name = "t"\n[terms]\nen = ["a"]\n', ["'keep_all' must be true or false", "it is missing"]),
+        ('name = "t"\nkeep_all = "yes"\n[terms]\nen = ["a"]\n', ["'keep_all' must be true or false", "got 'yes'"]),
     ],
 )
 def test_bad_topic_files(tmp_path: Path, body: str, words: list[str]) -> None:
