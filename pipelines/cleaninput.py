@@ -15,6 +15,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spiders.binary import binary_kind
@@ -203,6 +204,10 @@ def check_page_url(url: str | None, what: str = "--url") -> str | None:
     scheme, sep, _ = url.strip().partition(":")
     if sep and scheme.lower() in _NOT_A_PAGE_SCHEMES:
         raise InputRefused(f"{what} {url!r} is a {scheme.lower()}: URL, not the address of a page")
+    try:
+        urlsplit(url.strip())  # what every step after reads the URL with: its refusal failed the whole page
+    except ValueError as exc:
+        raise InputRefused(f"{what} {url!r} cannot be read as a URL: {exc}") from None
     return url
 
 

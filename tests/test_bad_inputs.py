@@ -371,6 +371,8 @@ CASES = [
          "is a javascript: URL, not the address of a page"),
     Case("clean-data-url", ["clean", "page.html", "--url", "DATA:text/html,<p>x"], 2, "is a data: URL"),
     Case("clean-empty-url", ["clean", "page.html", "--url", ""], 2, "--url is empty"),
+    Case("clean-unreadable-url", ["clean", "page.html", "--url", "http://[zz]/a"], 2,
+         "cannot be read as a URL: 'zz' does not appear to be an IPv4 or IPv6 address"),
     Case("clean-empty-fetched-at", ["clean", "page.html", "--fetched-at", " "], 2, "--fetched-at is empty"),
     Case("clean-fetched-in-year-9999", ["clean", "page.html", "--fetched-at", "9999-01-01T00:00:00Z"], 2,
          "is not between 1990-01-01 and now"),

@@ -70,13 +70,16 @@ def test_clean_manifest_takes_the_urls_real_evaluation_sets_give(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(article_html("Kremlin says memorandum is ready", TALKS, "2025-05-29T11:00:00+03:00"),
                     encoding="utf-8")
-    urls = ["example.com-story.html", "https://alpha.example/a ", "xhttps://alpha.example/b", "javascript:void(0)"]
+    urls = ["example.com-story.html", "https://alpha.example/a ", "xhttps://alpha.example/b", "javascript:void(0)",
+            "https://[::1/story"]
     proc = talkwatch("clean", "--manifest", "-", stdin="".join(
         json.dumps({"path": str(page), "url": url}) + "\n" for url in urls))
     lines = [json.loads(x) for x in proc.stdout.splitlines()]
     assert [line.get("title") for line in lines[:3]] == ["Kremlin says memorandum is ready"] * 3
     assert all(line["text"].split("\n\n") == TALKS for line in lines[:3])
     assert "error" not in lines[0] and lines[3]["error"].endswith("is a javascript: URL, not the address of a page")
+    # a URL urllib cannot split failed the page's cleaning (an empty text, exit 0); now the line says so
+    assert lines[4]["line"] == 5 and lines[4]["error"].endswith("cannot be read as a URL: Invalid IPv6 URL")
     assert proc.returncode == 1
 
 
