@@ -83,7 +83,7 @@ def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureI
             url=inp.url, source=inp.source, fetched_at=inp.fetched_at, status=inp.status,
             headers=json.dumps(inp.headers or {"content-type": inp.content_type}), encoding=inp.encoding, body=inp.body,
             listed_title=inp.listed_title, listed_date=inp.listed_date, listed_date_kind=inp.listed_date_kind,
-            body_gzip=p.body_gzip, body_size=p.body_size))
+            body_gzip=p.body_gzip, body_size=p.body_size, body_file=p.body_file))
     known = {p.url for p in batch.pages}
     for f in failures:
         if f.url in known:

@@ -113,15 +113,17 @@ def process_pages(items_path: str, topic: Topic | None, by_name: dict[str, Sourc
     """Clean, key and date every fetched page in worker processes (pipelines/process.py `page_job`).
 
     The crawl's items are read as the workers take them, a few pages at a time, and what comes back holds no
-    HTML: the flow process never holds the whole crawl's pages at once.
+    HTML and no page bytes (the workers write the compressed bodies beside the crawl's items, for the load to
+    read): the flow process never holds the whole crawl's pages at once.
     """
     failures: list[FailureItem] = []
     listings: list[ListingItem] = []
+    keep_in = str(Path(items_path).parent / "bodies")  # the crawl's own folder: it goes once the load committed
 
     def jobs():
         for item in read_items(items_path):
             if isinstance(item, PageItem):
-                yield _page_input(item, by_name.get(item.source)), topic
+                yield _page_input(item, by_name.get(item.source)), topic, keep_in
             elif isinstance(item, FailureItem):
                 failures.append(item)
             else:
@@ -129,8 +131,11 @@ def process_pages(items_path: str, topic: Topic | None, by_name: dict[str, Sourc
 
     # the bar's length, for a person watching; a logged run does not read the whole file twice for it
     progress.stage("clean", total=count_pages(items_path) if progress.wants_items() else None)
-    pages = [o.value if o.error is None else process.given_up(job[0], o.error)
-             for job, o in map_isolated(process.page_job, jobs(), min_batch=MIN_BATCH)]
+    try:
+        pages = [o.value if o.error is None else process.given_up(job[0], o.error)
+                 for job, o in map_isolated(process.page_job, jobs(), min_batch=MIN_BATCH)]
+    finally:
+        process.release(keep_in)
     return pages, failures, listings
 
 

@@ -24,8 +24,7 @@ import pyarrow as pa
 
 from storage import searchindex
 from storage.db import connect, retrying, rollback
-from storage.records import (RAW_GZIP_LEVEL, ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow,
-                             StoredPage)
+from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage
 from storage.sqlfiles import sql
 
 log = logging.getLogger(__name__)
@@ -517,8 +516,7 @@ def _raw_batches(rows: list[RawPageRow], run: RunRow) -> Iterator[pa.RecordBatch
         yield pa.record_batch([
             [r.url for r in part], [r.source for r in part], [_utc(r.fetched_at) for r in part],
             [r.status for r in part], [r.headers for r in part], [r.encoding for r in part],
-            [r.body_gzip if r.body_gzip is not None else gzip.compress(r.body, RAW_GZIP_LEVEL) for r in part],
-            [r.body_size if r.body_gzip is not None else len(r.body) for r in part],
+            [r.compressed_body() for r in part], [r.raw_size() for r in part],
             [r.listed_title for r in part], [r.listed_date for r in part], [r.listed_date_kind for r in part],
             [run.run_id] * len(part),
         ], schema=_RAW_SCHEMA)

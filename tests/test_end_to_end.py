@@ -149,3 +149,19 @@ def test_export_writes_one_file_per_original(world):
     assert lines[0] == "Kremlin says peace memorandum is nearly ready"
     assert lines[1] == "" and lines[2] == "2025-05-29T11:00:00+03:00" and lines[3] == ""
     assert lines[-1].startswith("Original url: http://127.0.0.1:")
+
+
+def test_raw_pages_keep_the_served_bytes_and_the_workers_files_go(world):
+    # the workers write each compressed body to a file beside the crawl's items and the load reads it from there:
+    # what is stored must be exactly what the outlet served (fetched again here, after the hit counts were checked)
+    import gzip
+    import urllib.request
+
+    stored = rows(world["db"], "SELECT url, body_gzip, body_size FROM raw_pages WHERE status = 200")
+    assert len(stored) >= 5
+    for url, body_gzip, size in stored:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            served = resp.read()
+        assert gzip.decompress(body_gzip) == served and size == len(served), url
+    # and once the load committed, no body file is left anywhere under the run's folders
+    assert not list(world["tmp"].rglob("bodies-*.bin"))

@@ -220,3 +220,33 @@ def test_listings_sources_and_poll_state_load_in_one_statement_with_the_per_row_
     assert sources == [("a", "en", "US", None, ["http://a.test/rss"], []),
                        ("b", "uk", None, "ukrainian", ["http://b.test/rss"], ["http://b.test/sitemap.xml"])]
     assert state == [("a", 60.0, False, "run-1"), ("b", 30.0, False, "run-1")]  # a: one fetch of two failed
+
+
+def test_a_body_kept_in_a_file_is_stored_from_it_and_a_short_file_stores_nothing(tmp_path):
+    # the page workers write compressed bodies to files and the load reads them (records.BodyFile): the stored
+    # bytes are the file's, and a file shorter than recorded fails the whole load rather than store half a page
+    import gzip
+
+    from storage.records import BodyFile
+
+    db = tmp_path / "t.duckdb"
+    pages = tmp_path / "bodies.bin"
+    first, second = gzip.compress(b"<html>one</html>"), gzip.compress(b"<html>two, longer</html>")
+    pages.write_bytes(b"junk" + first + second)
+    b = batch("r1", [article("http://a.test/1", STORY), article("http://a.test/2", OTHER)])
+    for raw, offset, data in zip(b.raw_pages, (4, 4 + len(first)), (first, second)):
+        raw.body, raw.body_file, raw.body_size = b"", BodyFile(str(pages), offset, len(data)), 99
+    load_batch(db, b, words_judge)
+    con = connect(db, read_only=True)
+    stored = dict(con.execute("SELECT url, body_gzip FROM raw_pages").fetchall())
+    sizes = {s for (s,) in con.execute("SELECT body_size FROM raw_pages").fetchall()}
+    con.close()
+    assert gzip.decompress(stored["http://a.test/1"]) == b"<html>one</html>"
+    assert gzip.decompress(stored["http://a.test/2"]) == b"<html>two, longer</html>" and sizes == {99}
+
+    before = counts(db)
+    b = batch("r2", [article("http://a.test/3", "A third story about the talks in Istanbul and what followed.")])
+    b.raw_pages[0].body, b.raw_pages[0].body_file = b"", BodyFile(str(pages), 4, 10_000)  # past the file's end
+    with pytest.raises((OSError, duckdb.Error), match="10000 bytes expected"):  # DuckDB's scan wraps the OSError
+        load_batch(db, b, words_judge)
+    assert counts(db) == before
