@@ -205,9 +205,16 @@ def _minhash(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     if len(values) == 0:
         return np.full(len(a), _EMPTY, dtype=np.uint64)
+    out = np.full(len(a), _EMPTY, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        m = _mix(values[:, None] ^ b[None, :]) * a[None, :]
-    return m.min(axis=0)
+        for i in range(0, len(values), _MINHASH_ROWS):
+            np.minimum(out, (_mix(values[i:i + _MINHASH_ROWS, None] ^ b[None, :]) * a[None, :]).min(axis=0), out=out)
+    return out
+
+
+# shingles per block of the shingles x permutations matrix: the whole matrix of a long page (a 1 MB encyclopedia
+# article, 20,000 shingles) and _mix's temporaries took 30 MiB at once in a page worker; blocks take 1 MiB each
+_MINHASH_ROWS = 1024
 
 
 def _lead_units(lines: list[list[str]]) -> np.ndarray:
