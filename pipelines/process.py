@@ -10,15 +10,19 @@ import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from pipelines import dedupe, urls
-from pipelines.cleaning import clean_page
-from pipelines.dating import date_page
-from pipelines.decoding import decode_html
 from pipelines.records import CleanedPage, DateEvidence, DateHint, DatingResult, Relevance
 from pipelines.relevance import Topic, score
 from storage.records import RAW_GZIP_LEVEL, BodyFile
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+# Cleaning and dating (trafilatura, htmldate, dateparser, lxml: 18 MiB) are imported where a page is first cleaned or
+# dated, not with this module: the flow process needs only the records below while its page workers do that work,
+# and a run's peak memory is reached then.
 
 
 @dataclass
@@ -76,6 +80,9 @@ def clean(inp: PageInput, topic: Topic | None) -> ProcessedPage:
 
 def _clean(inp: PageInput, topic: Topic | None) -> tuple[ProcessedPage, HtmlElement | None]:
     """clean's page, and the page's parsed tree for dating to reuse (None where there is none)."""
+    from pipelines.cleaning import clean_page
+    from pipelines.decoding import decode_html
+
     out = ProcessedPage(input=inp, canonical_url=urls.canonical_url(inp.final_url or inp.url))
     try:
         out.html = decode_html(inp.body, inp.content_type, inp.encoding)
@@ -109,6 +116,8 @@ def date(p: ProcessedPage, tree: HtmlElement | None = None) -> None:
     parsed it, so it is not parsed again)."""
     if p.page is None or p.outcome in ("failed",):
         return
+    from pipelines.dating import date_page
+
     try:
         p.dating = date_page(p.html, p.input.final_url or p.input.url, p.input.fetched_at, p.input.hints,
                              language=p.page.language, zone=p.input.timezone, tree=tree)

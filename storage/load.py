@@ -20,12 +20,25 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from storage import searchindex
 from storage.db import connect, retrying, rollback
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage
 from storage.sqlfiles import sql
+
+
+class _Arrow:
+    """pyarrow, imported at its first use: the flow process loads only after its page workers are done, and
+    pyarrow's libraries (37 MiB) in memory while they work added that much to a run's peak."""
+
+    def __getattr__(self, name: str) -> Any:
+        import pyarrow
+
+        globals()["pa"] = pyarrow  # from now on the module itself
+        return getattr(pyarrow, name)
+
+
+pa: Any = _Arrow()
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +102,12 @@ def _utc(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
 
 
-_TS = pa.timestamp("us", tz="UTC")
+
+
+def _ts() -> Any:
+    """The TIMESTAMPTZ columns' Arrow type."""
+    return pa.timestamp("us", tz="UTC")
+
 T = TypeVar("T")
 
 
@@ -364,13 +382,13 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
         "canonical_url": pa.array([a.canonical_url for a in new], pa.string()),
         "source": pa.array([a.source for a in new], pa.string()),
         "title": pa.array([a.title for a in new], pa.string()),
-        "published_at": pa.array([p[0] for p in published], _TS),
+        "published_at": pa.array([p[0] for p in published], _ts()),
         "published_offset": pa.array([p[1] for p in published], pa.string()),
         "published_local": pa.array([p[2] for p in published], pa.string()),
         "published_precision": pa.array([a.published_precision for a in new], pa.string()),
         "date_source": pa.array([a.date_source for a in new], pa.string()),
         "date_confidence": pa.array([a.date_confidence for a in new], pa.float64()),
-        "modified_at": pa.array([_utc(a.modified_at) for a in new], _TS),
+        "modified_at": pa.array([_utc(a.modified_at) for a in new], _ts()),
         "date_evidence": pa.array([a.date_evidence for a in new], pa.string()),
         "language": pa.array([a.language for a in new], pa.string()),
         "authors": pa.array([list(a.authors) for a in new], pa.list_(pa.string())),
@@ -387,10 +405,10 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
         "group_id": pa.array([g[0] for g in group], pa.string()),
         "duplicate_kind": pa.array([g[1] for g in group], pa.string()),
         "similarity": pa.array([g[2] for g in group], pa.float64()),
-        "fetched_at": pa.array([_utc(a.fetched_at) for a in new], _TS),
-        "first_seen_at": pa.array([_utc(a.first_seen_at or a.fetched_at) for a in new], _TS),
+        "fetched_at": pa.array([_utc(a.fetched_at) for a in new], _ts()),
+        "first_seen_at": pa.array([_utc(a.first_seen_at or a.fetched_at) for a in new], _ts()),
         "run_id": pa.array([run.run_id] * len(new), pa.string()),
-        "updated_at": pa.array([now] * len(new), _TS),
+        "updated_at": pa.array([now] * len(new), _ts()),
     })
     con.execute(sql("queries/insert_article"))
     con.execute(sql("queries/insert_bands"))
@@ -451,8 +469,8 @@ def _write_source_state(con: duckdb.DuckDBPyConnection, batch: RunBatch, report:
                      counts.get("copies", 0), failed, batch.run.run_id])
     _upsert(con, "incoming_source_state", "queries/upsert_source_states", rows, lambda row: row[0], lambda part: {
         name: pa.array([row[i] for row in part], kind) for i, (name, kind) in enumerate((
-            ("source", pa.string()), ("poll_minutes", pa.float64()), ("next_poll_at", _TS),
-            ("last_crawled_at", _TS), ("last_new", pa.int64()), ("last_copies", pa.int64()),
+            ("source", pa.string()), ("poll_minutes", pa.float64()), ("next_poll_at", _ts()),
+            ("last_crawled_at", _ts()), ("last_new", pa.int64()), ("last_copies", pa.int64()),
             ("last_failed", pa.bool_()), ("run_id", pa.string())))})
 
 
@@ -468,7 +486,7 @@ def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunR
         "status": pa.array([p.status for p in pages], pa.int32()),
         "outcome": pa.array([p.outcome for p in pages], pa.string()),
         "reason": pa.array([p.reason for p in pages], pa.string()),
-        "fetched_at": pa.array([_utc(p.fetched_at) for p in pages], _TS),
+        "fetched_at": pa.array([_utc(p.fetched_at) for p in pages], _ts()),
         "run_id": pa.array([run.run_id] * len(pages), pa.string()),
         "article_id": pa.array([p.article_id for p in pages], pa.string()),
         "listed_in": pa.array([p.listed_in for p in pages], pa.string()),
@@ -476,10 +494,11 @@ def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunR
     con.execute(sql("queries/upsert_page"))
 
 
-_RAW_SCHEMA = pa.schema([("url", pa.string()), ("source", pa.string()), ("fetched_at", _TS), ("status", pa.int32()),
-                         ("headers", pa.string()), ("encoding", pa.string()), ("body_gzip", pa.binary()),
-                         ("body_size", pa.int32()), ("listed_title", pa.string()), ("listed_date", pa.string()),
-                         ("listed_date_kind", pa.string()), ("run_id", pa.string())])
+def _raw_schema() -> Any:
+    return pa.schema([("url", pa.string()), ("source", pa.string()), ("fetched_at", _ts()), ("status", pa.int32()),
+                      ("headers", pa.string()), ("encoding", pa.string()), ("body_gzip", pa.binary()),
+                      ("body_size", pa.int32()), ("listed_title", pa.string()), ("listed_date", pa.string()),
+                      ("listed_date_kind", pa.string()), ("run_id", pa.string())])
 _RAW_ROWS_PER_BATCH = 64
 
 
@@ -501,7 +520,7 @@ def _write_raw(con: duckdb.DuckDBPyConnection, raw: list[RawPageRow], run: RunRo
                         ([r for r in unique if r.url not in stored], "queries/insert_raw_page")):
         if not rows:
             continue
-        con.register("incoming_raw", pa.RecordBatchReader.from_batches(_RAW_SCHEMA, _raw_batches(rows, run)))
+        con.register("incoming_raw", pa.RecordBatchReader.from_batches(_raw_schema(), _raw_batches(rows, run)))
         try:
             con.execute(sql(query))
         finally:
@@ -519,7 +538,7 @@ def _raw_batches(rows: list[RawPageRow], run: RunRow) -> Iterator[pa.RecordBatch
             [r.compressed_body() for r in part], [r.raw_size() for r in part],
             [r.listed_title for r in part], [r.listed_date for r in part], [r.listed_date_kind for r in part],
             [run.run_id] * len(part),
-        ], schema=_RAW_SCHEMA)
+        ], schema=_raw_schema())
 
 
 def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source: str | None) -> list[StoredPage]:
@@ -552,7 +571,7 @@ def _write_sources(con: duckdb.DuckDBPyConnection, sources: list[SourceRow]) -> 
         "timezone": pa.array([src.timezone for src in part], pa.string()),
         "feeds": pa.array([src.feeds for src in part], pa.list_(pa.string())),
         "sitemaps": pa.array([src.sitemaps for src in part], pa.list_(pa.string())),
-        "updated_at": pa.array([now] * len(part), _TS)})
+        "updated_at": pa.array([now] * len(part), _ts())})
 
 
 def _write_listings(con: duckdb.DuckDBPyConnection, listings: list[ListingRow], run: RunRow) -> None:
@@ -563,7 +582,7 @@ def _write_listings(con: duckdb.DuckDBPyConnection, listings: list[ListingRow], 
         "last_outcome": pa.array([li.outcome for li in part], pa.string()),
         "last_status": pa.array([li.status for li in part], pa.int64()),
         "last_reason": pa.array([li.reason for li in part], pa.string()),
-        "last_fetched_at": pa.array([_utc(li.fetched_at) for li in part], _TS),
+        "last_fetched_at": pa.array([_utc(li.fetched_at) for li in part], _ts()),
         "etag": pa.array([li.etag for li in part], pa.string()),
         "last_modified": pa.array([li.last_modified for li in part], pa.string()),
         "entries": pa.array([li.entries for li in part], pa.int64()),
