@@ -9,7 +9,6 @@ import os
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
-
 from typing import TYPE_CHECKING
 
 from pipelines import dedupe, urls

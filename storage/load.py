@@ -102,11 +102,10 @@ def _utc(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
 
 
-
-
 def _ts() -> Any:
     """The TIMESTAMPTZ columns' Arrow type."""
     return pa.timestamp("us", tz="UTC")
+
 
 T = TypeVar("T")
 
@@ -495,10 +494,13 @@ def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunR
 
 
 def _raw_schema() -> Any:
+    """The columns of the raw pages' Arrow batches."""
     return pa.schema([("url", pa.string()), ("source", pa.string()), ("fetched_at", _ts()), ("status", pa.int32()),
                       ("headers", pa.string()), ("encoding", pa.string()), ("body_gzip", pa.binary()),
                       ("body_size", pa.int32()), ("listed_title", pa.string()), ("listed_date", pa.string()),
                       ("listed_date_kind", pa.string()), ("run_id", pa.string())])
+
+
 _RAW_ROWS_PER_BATCH = 64
 
 

@@ -109,8 +109,9 @@ class RawPageRow:
         return gzip.compress(self.body, RAW_GZIP_LEVEL)
 
     def raw_size(self) -> int:
-        return self.body_size if self.body_size is not None and (self.body_gzip is not None or self.body_file) \
-            else len(self.body)
+        """The uncompressed body's size: `body_size` where the body came compressed, else `len(body)`."""
+        compressed = self.body_gzip is not None or self.body_file is not None
+        return self.body_size if compressed and self.body_size is not None else len(self.body)
 
 
 @dataclass
