@@ -35,7 +35,9 @@ RUSAGE_CHILDREN delta around it, or the /proc samples when a descendant was not 
 more); peak memory, sampled every 0.1 s, two ways: the largest sum of PSS over the tree ("peak MiB", what the
 ratios use: each shared page is split among the processes that map it, so a library or a forked worker's
 inherited heap is counted once, as the machine holds it) and the largest sum of RSS ("RSS MiB": every shared page
-counted again in each process that maps it; for a one-process tool the two are nearly equal). Every sample is
+counted again in each process that maps it; for a one-process tool the two are nearly equal). Beside the peak,
+the detail lines give the PSS sum that 95% of the samples stay at or below, and the median: one sample's peak moves
+by about 50 MiB between runs of the same code, with the largest page a worker happens to hold. Every sample is
 written to the tool's <log>.rss.tsv in the work dir: seconds, total PSS MiB, total RSS MiB, then each process's
 PSS MiB and command, so `--keep` leaves the time profile of the peak. One small unmeasured warm-up run per tool
 goes first (Prefect migrates its database on first use, caches are filled), `--no-warmup` skips it.
@@ -375,6 +377,15 @@ class Measure:
     timed_out: bool
     at_peak: list[tuple[int, str]] = field(default_factory=list)  # (pss, command) of each process at the PSS peak
     leftover_cmds: list[str] = field(default_factory=list)
+    pss_samples: list[int] = field(default_factory=list)  # the sum of PSS at every sample, in time order
+
+    def pss_quantile(self, q: float) -> int:
+        """The sum of PSS that a share `q` of the samples stay at or below: steadier than the peak, one 0.1 s
+        sample that a worker's largest page can move by 50 MiB from run to run."""
+        if not self.pss_samples:
+            return 0
+        ordered = sorted(self.pss_samples)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _cmd(pid: int) -> str:
@@ -426,7 +437,7 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
     with open(log, "wb") as fh, open(out or os.devnull, "wb") as fo:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=fo if out else fh,
                                 stderr=fh, start_new_session=True)
-    peak, peak_pss, cpu_seen, at_peak, names = 0, 0, {}, [], {}
+    peak, peak_pss, cpu_seen, at_peak, names, pss_samples = 0, 0, {}, [], {}, []
     stop = threading.Event()
     samples = open(log.with_suffix(".rss.tsv"), "w", encoding="utf-8")  # the time profile (kept with --keep)
 
@@ -437,6 +448,8 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
             total = sum(rss for _, rss, _ in procs)
             pss = {pid: _pss(pid, rss) for pid, rss, _ in procs}
             total_pss = sum(pss.values())
+            if procs:
+                pss_samples.append(total_pss)
             peak = max(peak, total)
             if total_pss > peak_pss:
                 peak_pss, at_peak = total_pss, [(pss[pid], pid) for pid, _, _ in procs]
@@ -477,7 +490,7 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
     cpu_s = sum(cpu_seen.values())
     return Measure(None if timed_out else proc.returncode, wall, max(cpu_r, cpu_s), cpu_r, cpu_s, peak, peak_pss,
                    leftovers, timed_out, sorted(((rss, names.get(pid, "?")) for rss, pid in at_peak), reverse=True),
-                   leftover_cmds)
+                   leftover_cmds, pss_samples)
 
 
 # -- the tools ----------------------------------------------------------------------------------------------
@@ -889,6 +902,9 @@ def report(pages: list[Page], runs: list[ToolRun]) -> None:
               + (f"; {m.leftovers} leftover processes ended ({'; '.join(m.leftover_cmds)})" if m.leftovers else ""))
         print(f"    at the memory peak (PSS): " + ", ".join(f"{v / MIB:.0f} MiB {cmd}" for v, cmd in m.at_peak[:6])
               + (f" (+{len(m.at_peak) - 6} more)" if len(m.at_peak) > 6 else ""))
+        print(f"    PSS sum over the run's {len(m.pss_samples)} samples: 95% at or below "
+              f"{m.pss_quantile(0.95) / MIB:.0f} MiB, median {m.pss_quantile(0.5) / MIB:.0f} MiB (peak "
+              f"{m.peak_pss / MIB:.0f})")
         for note in r.notes:
             print(f"    {note}")
 
