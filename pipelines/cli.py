@@ -48,6 +48,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:  # everything that can be said now is said before a Prefect server is started for nothing
         only = _only(args.only)
+        _default_file(args.sources, DEFAULT_SOURCES, "--sources")
+        _default_file(args.topic, DEFAULT_TOPIC, "--topic")
         source_list = load_sources(args.sources)
         check_only(source_list, only, args.sources)
         check_something_to_crawl(source_list, only, args.sources)
@@ -481,6 +483,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     prog = "talkwatch reprocess"
     try:
         since = _since(args.since)
+        _default_file(args.topic, DEFAULT_TOPIC, "--topic")
         r = reprocess(args.db, args.topic, _sources_file(args.sources), since=since, source=args.source,
                       timeout=args.lock_timeout)
     except DatabaseBusy as exc:
@@ -492,6 +495,14 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     print(f"reprocessed {r.pages} stored pages (run {r.run_id}): {r.changed} articles changed "
           f"({r.articles_before} before, {r.articles_after} after)")
     return 0
+
+
+def _default_file(value: str, default: str, option: str) -> None:
+    """ValueError with the way out when `value` is the default and no such file is here: the default is relative to
+    the current folder, and from any other folder "no such file" alone does not say what to do."""
+    if value == default and not Path(value).exists():
+        raise ValueError(f"no {option[2:]} file at {default} (the default, looked for in {Path.cwd()}): run from the "
+                         f"project folder, or give {option} FILE")
 
 
 def _since(value: str | None) -> datetime | None:

@@ -371,6 +371,13 @@ CASES = [
          "is a javascript: URL, not the address of a page"),
     Case("clean-data-url", ["clean", "page.html", "--url", "DATA:text/html,<p>x"], 2, "is a data: URL"),
     Case("clean-empty-url", ["clean", "page.html", "--url", ""], 2, "--url is empty"),
+    # the default config files are relative to the current folder: from elsewhere, say so and how to name them
+    Case("run-default-sources-elsewhere", ["run", "--db", "cov.duckdb"], 2,
+         "no sources file at config/sources.toml (the default, looked for in"),
+    Case("run-default-topic-elsewhere", ["run", "--sources", "sources.toml", "--db", "cov.duckdb"], 2,
+         "run from the project folder, or give --topic FILE"),
+    Case("reprocess-default-topic-elsewhere", ["reprocess", "--db", "cov.duckdb"], 2,
+         "no topic file at config/topic.toml (the default"),
     Case("clean-unreadable-url", ["clean", "page.html", "--url", "http://[zz]/a"], 2,
          "cannot be read as a URL: 'zz' does not appear to be an IPv4 or IPv6 address"),
     Case("clean-empty-fetched-at", ["clean", "page.html", "--fetched-at", " "], 2, "--fetched-at is empty"),
