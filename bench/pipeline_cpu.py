@@ -20,7 +20,8 @@ and get an invented one); a URL that two sets share is taken once, as a crawl wo
    ratio pipeline/bare (the aim of issue 11: <= 1.0).
 2. All cores: the same pipeline through the flow's own worker-process path (pipelines.isolation.map_isolated,
    one pool from the warmed fork server, start-up included, as the flow does) with 1 worker and with 2, then the
-   URL variants and the load in the parent as the flow does; pages per second of each and the ratio (aim: >= 1.7x). `--rounds R` repeats the pair (1, 2, 2, 1, ...) and prints each round.
+   URL variants and the load in the parent as the flow does; pages per second of each and the ratio
+   (aim: >= 1.7x). `--rounds R` repeats the pair (1, 2, 2, 1, ...) and prints each round.
 
 It prints figures and asserts nothing.
 """

@@ -156,7 +156,7 @@ _kept: dict[str, io.BufferedWriter] = {}  # folder -> this process's open file i
 def _keep(data: bytes, folder: str) -> BodyFile:
     """Append `data` to this process's file in `folder` (one file per process: no two writers share one)."""
     f = _kept.get(folder)
-    if f is None or f.closed:
+    if f is None:  # only `release` closes one, and it forgets it too
         os.makedirs(folder, exist_ok=True)
         f = _kept[folder] = open(os.path.join(folder, f"bodies-{os.getpid()}-{uuid.uuid4().hex[:8]}.bin"), "ab")
     offset = f.tell()
