@@ -49,10 +49,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:  # everything that can be said now is said before a Prefect server is started for nothing
         only = _only(args.only)
         _default_file(args.sources, DEFAULT_SOURCES, "--sources")
-        _default_file(args.topic, DEFAULT_TOPIC, "--topic")
         source_list = load_sources(args.sources)
         check_only(source_list, only, args.sources)
         check_something_to_crawl(source_list, only, args.sources)
+        _default_file(args.topic, DEFAULT_TOPIC, "--topic")
         load_topic(args.topic)
         settings = check_settings(args.set or [])
         if args.report is not None:  # a folder or somebody's file: say it now, not as a warning after the run
