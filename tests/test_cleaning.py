@@ -114,3 +114,22 @@ def test_invisible_characters_and_back_to_back_repeats_are_removed() -> None:
     assert page.paragraphs[0] == f"Zerowidth and softhyphen inside: {sentence}"
     assert page.paragraphs.count(f"{sentence} Repeated once.") == 1
     assert page.paragraphs[-1] == f"Closing: {sentence}"
+
+
+def test_a_teaser_sized_quick_pass_is_extracted_again_with_the_fallbacks(monkeypatch) -> None:
+    """The main extractor holds on to a 75-word teaser in a content-named block; the report is in an anonymous div.
+    Under RETRY_WORDS the page is extracted again with trafilatura's fallbacks, and the longer body kept."""
+    import pipelines.cleaning as cleaning
+
+    teaser = " ".join(["The council met on Tuesday to discuss the budget for the coming year and its priorities."] * 5)
+    report = "".join(f"<p>Paragraph {i} of the report says the harbour works will start in spring, that the cost is "
+                     "shared by the city and the region, and that residents can comment until the end of May.</p>"
+                     for i in range(12))
+    html = (f"<html><head><title>Budget talks</title></head><body><div class='post-content'><p>{teaser}</p></div>"
+            f"<div><div>{report}</div></div></body></html>")
+    page = clean_html(html, URL)
+    assert page.is_article
+    assert page.paragraphs[0].startswith("Paragraph 0 of the report") and len(page.paragraphs) == 12
+    # with the threshold under the teaser's length the quick pass's teaser is all there is
+    monkeypatch.setattr(cleaning, "RETRY_WORDS", 40)
+    assert clean_html(html, URL).paragraphs == [teaser]
