@@ -10,6 +10,7 @@ trafilatura's `load_html`, step for step, with this parser instead of its module
 
 from __future__ import annotations
 
+import re
 import threading
 
 from lxml import etree
@@ -19,6 +20,20 @@ from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 _LOOKUP = etree.ElementDefaultClassLookup(element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction,
                                           entity=HtmlEntity)
 _LOCAL = threading.local()  # lxml parsers must not be shared between threads
+# C0 control characters other than tab, newline and carriage return, written raw or as character references, and
+# the references to U+FFFE/U+FFFF: libxml2 cannot hold them, and one in a paragraph cost the rest of that paragraph
+# (raw) or the whole article (a reference such as &#27;: trafilatura's extraction failed). A browser shows none of
+# them; vertical tab and form feed are spaces.
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0e-\x1f]|&#0*(?:[1-8]|1[4-9]|2\d|3[01]);|&#[xX]0*(?:[1-8]|1[0-9a-fA-F]|[eEfF]);"
+    r"|&#[xX]0*[fF]{3}[eEfF];|&#6553[45];")
+_SPACES = re.compile(r"[\x0b\x0c]|&#0*1[12];|&#[xX]0*[bBcC];")
+
+
+def without_controls(html: str) -> str:
+    """The page without the characters an XML tree cannot hold (see _CONTROLS)."""
+    return _SPACES.sub(" ", _CONTROLS.sub("", html))
+
 
 
 def _parser() -> HTMLParser:
@@ -42,7 +57,7 @@ def _from_bytes(html: str, parser: HTMLParser) -> HtmlElement | None:
 def load_page(html: str | bytes) -> HtmlElement | None:
     """The page's tree, or None when it is not HTML (trafilatura.utils.load_html's rules)."""
     parser = _parser()
-    html = decode_file(html)
+    html = without_controls(decode_file(html))
     beginning = html[:50].lower()
     check_flag = is_dubious_html(beginning)
     html = repair_faulty_html(html, beginning)

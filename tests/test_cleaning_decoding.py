@@ -74,3 +74,38 @@ def test_cp1251_bytes_declared_utf8_are_redetected():
     for kwargs in ({"content_type": "text/html; charset=utf-8"}, {}, {"encoding": "utf-8"}):
         text = decode_html(body, **kwargs)
         assert "переговоры в Стамбуле" in text and "\ufffd" not in text, kwargs
+
+
+def test_a_utf16_label_on_bytes_without_nul_is_read_as_utf8() -> None:
+    """A page that says <meta charset=utf-16> (or the crawler took that label) but whose bytes are plain markup is
+    UTF-8, as browsers read it; real UTF-16, with its BOM or under its HTTP label, is still UTF-16."""
+    ascii_page = ("<html><head><meta charset='utf-16'><title>Talks</title></head><body><article>"
+                  + "".join(f"<p>Delegations from Russia and Ukraine met in Istanbul for round {i} of direct talks.</p>"
+                            for i in range(8))
+                  + "</article></body></html>")
+    assert decode_html(ascii_page.encode()).startswith("<html><head>")
+    assert decode_html(ascii_page.encode(), encoding="utf-16").startswith("<html><head>")
+    page = clean_html(ascii_page.encode(), "https://alpha.example/news/1")
+    assert page.is_article and page.title == "Talks"
+    ru = _page("<meta charset='utf-16'>")
+    assert RU in decode_html(ru.encode("utf-16"))  # with its BOM
+    assert RU in decode_html(ru.encode("utf-16-le"), content_type="text/html; charset=utf-16le")
+
+
+def test_control_characters_and_their_references_cost_no_text() -> None:
+    """libxml2 cannot hold C0 controls: a reference such as &#27; used to lose the whole article, a raw one the
+    rest of its paragraph. They are dropped (vertical tab and form feed become spaces), as a browser shows them."""
+    sentence = "Delegations from Russia and Ukraine met in Istanbul on Monday for a second round of talks."
+    for bad in ("&#27;", "&#x1B;", "&#1;", "\x1b", "\x01", "&#xFFFE;", "&#65535;"):
+        paras = [sentence.replace("Monday", f"Mon{bad}day") if i == 0 else f"{sentence} ({i})" for i in range(6)]
+        html = ("<html lang='en'><head><title>Talks</title></head><body><article>"
+                + "".join(f"<p>{p}</p>" for p in paras) + "</article></body></html>")
+        page = clean_html(html.encode(), "https://alpha.example/news/1")
+        assert page.is_article, (bad, page.reason)
+        assert page.paragraphs[0] == sentence, bad
+        assert len(page.paragraphs) == 6, bad
+    for space in ("&#11;", "&#x0C;", "\x0b"):
+        html = f"<html><body><article><p>{sentence.replace(' for ', f' for{space}')}</p>" + \
+            f"<p>{sentence}</p>" * 3 + "</article></body></html>"
+        assert clean_html(html.encode(), "https://alpha.example/news/2").paragraphs[0] == \
+            sentence.replace(" for ", " for  ").replace("  ", " ")
