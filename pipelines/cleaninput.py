@@ -211,6 +211,9 @@ def check_page_url(url: str | None, what: str = "--url") -> str | None:
     return url
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_entry(text: str) -> ManifestEntry:
     """The entry a line asks for, or InputRefused naming what is wrong with it (the path is checked on reading)."""
     try:
@@ -220,11 +223,16 @@ def parse_entry(text: str) -> ManifestEntry:
     if not isinstance(spec, dict):
         raise InputRefused('not a JSON object: give {"path": ..., "url": ...}')
     path = spec.get("path")
-    if not isinstance(path, str) or not path:
+    if path is not None and not isinstance(path, str):
+        raise InputRefused('"path" must be a string: the saved page\'s file')
+    if not path:
         raise InputRefused('no "path": give the saved page\'s file')
     for key in ("url", "timezone", "fetched_at"):
         if spec.get(key) is not None and not isinstance(spec[key], str):
             raise InputRefused(f'"{key}" must be a string')
+    for key in ("path", "url", "timezone", "fetched_at"):
+        if isinstance(spec.get(key), str) and _SURROGATE.search(spec[key]):
+            raise InputRefused(f'"{key}" holds a lone surrogate escape (such as \\ud800), not a character')
     zone = check_zone(spec.get("timezone"), '"timezone"') if spec.get("timezone") else None
     url = check_page_url(spec.get("url") or None, '"url"')
     return ManifestEntry(path=path, url=url, timezone=zone, fetched_at=spec.get("fetched_at"))

@@ -7,6 +7,7 @@ a traceback goes to a log file the line names. Only `run`, `reprocess` and `upgr
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -41,12 +42,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from pipelines.apiserver import start_temporary_api
     from pipelines.clierrors import prefect_tracebacks_captured
+    from pipelines.envnumbers import check_environment
     from pipelines.relevance import load_topic
     from spiders.settingscheck import check_settings
     from spiders.sources import check_only, check_something_to_crawl, load_sources
     from storage.db import DatabaseBusy, StorageUnavailable, check_writable_database
 
     try:  # everything that can be said now is said before a Prefect server is started for nothing
+        check_environment()
         only = _only(args.only)
         _default_file(args.sources, DEFAULT_SOURCES, "--sources")
         source_list = load_sources(args.sources)
@@ -302,12 +305,17 @@ def cmd_clean(args: argparse.Namespace) -> int:
             return _clean_manifest(args.manifest, sources, zone, fetched_at)
         body = read_page(args.page)
     except (InputRefused, ValueError, OSError) as exc:
+        if _out_of_storage(exc):  # the manifest's output could not be written
+            raise
         return fail(prog, exc, EXIT_BAD_INPUT)
     url = args.url or Path(args.page).resolve().as_uri()
     p = clean_document(body, url, fetched_at=fetched_at, timezone_name=_zone_for(url, sources, zone))
     if p.page is None:
         return fail(prog, p.reason or "could not clean the page", EXIT_PARTIAL)
     print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url), end="")
+    if not p.page.is_article:
+        # what was found is printed all the same; the status says it is not an article text
+        return fail(prog, f"{args.page}: not an article: {p.page.reason}", EXIT_PARTIAL)
     return 0
 
 
@@ -377,11 +385,22 @@ def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: date
             record = _clean_manifest_line(line, sources, zone, fetched_at)
             total += 1
             failed += "error" in record
-            print(json.dumps(record, ensure_ascii=False), flush=True)
+            print(_json_line(record), flush=True)
     if failed:
         return fail("talkwatch clean", f"{failed} of {total} manifest lines failed: their JSON lines carry "
                                        f"\"line\" and \"error\"", EXIT_PARTIAL)
     return 0
+
+
+def _json_line(record: dict) -> str:
+    """A record as one JSON line, non-ASCII characters as they are unless one cannot be written (a lone
+    surrogate escaped in an error's echo of the input), then as \\u escapes."""
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record)
+    return line
 
 
 def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at: datetime | None) -> dict:
@@ -477,11 +496,13 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     """Clean the stored pages again: 0, 2 bad topic, --since or database (a missing one is not made), 3, 4."""
     import duckdb
 
+    from pipelines.envnumbers import check_environment
     from pipelines.reprocess import reprocess
     from storage.db import DatabaseBusy, DatabaseRefused
 
     prog = "talkwatch reprocess"
     try:
+        check_environment()
         since = _since(args.since)
         _default_file(args.topic, DEFAULT_TOPIC, "--topic")
         r = reprocess(args.db, args.topic, _sources_file(args.sources), since=since, source=args.source,
@@ -687,8 +708,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        if not _out_of_storage(exc):
+            return internal_error(args.command, exc)
+        _stdout_to_devnull()  # the output that could not be written is not retried at exit
+        return fail(f"{PROG} {args.command}", f"cannot write: {exc.strerror or exc}", EXIT_STORAGE)
     except Exception as exc:  # noqa: BLE001 - the top-level guard: a bug is one line too, its trace in the log
         return internal_error(args.command, exc)
+
+
+def _out_of_storage(exc: BaseException) -> bool:
+    """A write the disk refused (full, over quota, failing): a storage failure, not bad input and not a bug."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 
 
 def _stdout_to_devnull() -> None:
