@@ -23,11 +23,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from pipelines import progress
+from pipelines.envnumbers import env_number_or_default
 from spiders.items import FailureItem, ListingItem, PageItem
 
 log = logging.getLogger(__name__)
 
-CRAWL_TIMEOUT_S = float(os.environ.get("TALKWATCH_CRAWL_TIMEOUT", "3600"))
+CRAWL_TIMEOUT_S = env_number_or_default("TALKWATCH_CRAWL_TIMEOUT")
 Item = PageItem | FailureItem | ListingItem
 
 

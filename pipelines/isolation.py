@@ -28,9 +28,10 @@ from itertools import chain, islice
 from typing import Any
 
 from pipelines import progress
+from pipelines.envnumbers import env_number_or_default
 
-PAGE_TIMEOUT_S = float(os.environ.get("TALKWATCH_PAGE_TIMEOUT", "120"))
-MIN_BATCH = int(os.environ.get("TALKWATCH_ISOLATE_MIN_PAGES", "40"))
+PAGE_TIMEOUT_S = env_number_or_default("TALKWATCH_PAGE_TIMEOUT")
+MIN_BATCH = int(env_number_or_default("TALKWATCH_ISOLATE_MIN_PAGES"))
 TASKS_PER_WORKER = 200  # pages before a forked worker is replaced by a fresh fork (its heap only grows)
 PREWARM = "pipelines.prewarm"
 
