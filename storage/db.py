@@ -170,9 +170,21 @@ def applied_migrations(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) 
 
 
 def pending_migrations(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> list[str]:
-    """Names of the migrations this version ships that the file lacks (empty: up to date)."""
+    """Names of the migrations this version ships that the file lacks (empty: up to date); DatabaseRefused for a
+    file a newer talkwatch wrote."""
     done = applied_migrations(con, path)
+    refuse_newer(done, path)
     return [name for version, name, _ in migrations() if version not in done]
+
+
+def refuse_newer(done: set[int], path: str | os.PathLike) -> None:
+    """Refuse a database with migrations this version does not know: a newer talkwatch wrote it, and this one's
+    views and loader would rewrite it with an older idea of its schema."""
+    unknown = sorted(done - {version for version, _, _ in migrations()})
+    if unknown:
+        raise DatabaseRefused(
+            f"{path} was written by a newer talkwatch (schema version {unknown[-1]}; this one knows up to "
+            f"{max(version for version, _, _ in migrations())}); use that talkwatch or a newer one")
 
 
 def require_current(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> None:
@@ -195,6 +207,7 @@ def migrate(con: duckdb.DuckDBPyConnection, adapt: Callable[[str], str] | None =
     adapt = adapt or (lambda text: text)
     con.execute(adapt(sql("schema_migrations")))
     done = {row[0] for row in con.execute(sql("queries/applied_migrations")).fetchall()}
+    refuse_newer(done, "the database")
     applied = []
     for version, name, text in migrations():
         if version in done:

@@ -7,6 +7,7 @@ wrote (`talkwatch upgrade` migrates it), instead of changing it. Writers (`run`,
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import duckdb
 
 from storage.backend import nearest_existing, probe_folder
 from storage.db import (DatabaseBusy, DatabaseRefused, applied_migrations, migrate, pending_migrations,
-                        require_current, session)
+                        refuse_newer, require_current, session)
 from storage.sqlfiles import migrations
 
 T = TypeVar("T")
@@ -74,7 +75,7 @@ class DuckDBFile:
             check_database_file(p)
             con = open_file(p, True, timeout)
             try:
-                applied_migrations(con, p)
+                refuse_newer(applied_migrations(con, p), p)
             finally:
                 con.close()
             if not os.access(p, os.R_OK | os.W_OK):
@@ -172,7 +173,16 @@ def _file_text(path: str | os.PathLike) -> str:
     if text.endswith(("/", os.sep)):
         raise DatabaseRefused(f"{text} ends with '/', so it names a folder; give the database file with --db "
                               f"(such as {text.rstrip('/' + os.sep) or '.'}/talkwatch.duckdb)")
+    scheme = _URL_SCHEME.match(text.strip())
+    if scheme:
+        # DuckDB would read s3://, http://, md: ... through extensions it downloads (none may be), and a path would
+        # make folders called "s3:"; a DuckLake is written "ducklake:" in lower case
+        raise DatabaseRefused(f"{text} is a URL ({scheme.group(1)}:), not a database file; --db takes a DuckDB file "
+                              f"path or a ducklake:postgres:... URL")
     return text
+
+
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):(?://|[A-Za-z]+:)")
 
 
 def _read_head(p: Path, size: int) -> bytes:

@@ -45,7 +45,7 @@ import duckdb
 from storage.backend import LAKE_PREFIX, StorageUnavailable, nearest_existing, probe_folder
 from storage.db import (DEFAULT_DB, OBJECT_FILES, DatabaseBusy, DatabaseRefused,
                         applied_migrations, create_objects, extension_path, migrate, pending_migrations,
-                        require_current, rollback, session)
+                        refuse_newer, require_current, rollback, session)
 from storage.sqlfiles import migrations, split_statements, sql
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ class DuckLake:
             if must_exist:
                 self._require_dataset(con)
             if self._tables(con):
-                applied_migrations(con, self._quoted())
+                refuse_newer(applied_migrations(con, self._quoted()), self._quoted())
             data = self._data_path(con)
         finally:
             con.close()
