@@ -101,6 +101,9 @@ def check_target(out: str | os.PathLike) -> Path:
     text = os.fspath(out)
     if not text.strip():
         raise ReportRefused("--out is empty: give an HTML file name, e.g. data/report.html")
+    if text.endswith(("/", os.sep)):  # os.path.abspath drops the slash: "newdir/" would become a file "newdir"
+        raise ReportRefused(f"{text} ends with '/', so it names a folder; give a file name, e.g. "
+                            f"{text}report.html")
     absolute = Path(os.path.abspath(text))
     path = absolute.parent.resolve() / absolute.name  # the folder's real place; the name itself is never followed
     try:

@@ -274,9 +274,16 @@ def _norm(text: str) -> str:
 _BULLET = re.compile(r"^(?:[-–—•·*]\s+)")
 
 
+# no rule matches more than 80 words; a line longer than this is prose (or one giant "word" whose regex match could
+# run for minutes: a 4 MB paragraph without a space did), never a label
+LINE_MAX_CHARS = 2000
+
+
 def match_rule(line: str, position: int = 0, total: int = 1) -> Rule | None:
     """The first rule that says `line` is residue, given its position in the body (for rules that only hold near
     the start or the end of a body)."""
+    if len(line) > LINE_MAX_CHARS:
+        return None
     stripped = _BULLET.sub("", line.strip()) or line.strip()
     words = len(stripped.split())
     for rule in RULES:

@@ -458,7 +458,8 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     with open(path, "rb") as fh:
         raw = fh.read()
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        # a UTF-8 byte-order mark (what some Windows editors write first) is not part of the text
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text (byte {exc.start + 1}); a {what} file is TOML") from None
     except tomllib.TOMLDecodeError as exc:
