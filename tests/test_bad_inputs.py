@@ -53,13 +53,17 @@ def templates(tmp_path_factory) -> Path:
     raw = duckdb.connect(str(base / "foreign.duckdb"))  # somebody's own analysis file
     raw.execute("CREATE TABLE mine(x INT)")
     raw.close()
+    shutil.copy(base / "cov.duckdb", base / "newer.duckdb")
+    raw = duckdb.connect(str(base / "newer.duckdb"))  # as if a later talkwatch had migrated it further
+    raw.execute("INSERT INTO schema_migrations VALUES (99, '099_future.sql', now())")
+    raw.close()
     return base
 
 
 def make_world(templates: Path, work: Path) -> None:
     """A folder with one of everything a user may point talkwatch at by mistake."""
     work.mkdir()
-    for name in ("cov.duckdb", "old.duckdb", "foreign.duckdb"):
+    for name in ("cov.duckdb", "old.duckdb", "foreign.duckdb", "newer.duckdb"):
         shutil.copy(templates / name, work / name)
     (work / "garbage.duckdb").write_text("not a database\n", encoding="utf-8")
     (work / "cov.duckdb.tmp").mkdir()  # DuckDB's temp folder for cov.duckdb: a read-only query must not reach it
@@ -96,6 +100,9 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "broken").symlink_to(work / "nowhere.duckdb")
     (work / "nul-topic.toml").write_text('name = "t"\nkeep_all = false\n\n[terms]\nen = ["peace\\u0000talks"]\n',
                                          encoding="utf-8")
+    (work / "nav.html").write_text("<html><head><title>World | Alpha</title></head><body><nav><a href='/'>Home</a>"
+                                   "</nav><ul><li><a href='/a/1'>Talks</a></li></ul></body></html>", encoding="utf-8")
+    (work / "surrogate.jsonl").write_text(good + '\n{"path": "\\ud800.html"}\n' + good + "\n", encoding="utf-8")
     (work / "bad-url.jsonl").write_text(json.dumps({"path": "page.html", "url": "javascript:alert(1)"}) + "\n",
                                         encoding="utf-8")
 
@@ -147,6 +154,12 @@ def _manifest_all_failed(out: str) -> None:
     assert lines[1]["error"] == "image.png is not HTML (PNG image)"
     assert lines[2]["error"].startswith("not JSON")
     assert "not a known IANA time zone" in lines[3]["error"]
+
+
+def _manifest_surrogate(out: str) -> None:
+    first, bad, last = [json.loads(x) for x in out.splitlines()]
+    assert first["title"] == last["title"] == "Talks resume in Istanbul"  # the line after it is cleaned too
+    assert bad == {"line": 2, "error": '"path" holds a lone surrogate escape (such as \\ud800), not a character'}
 
 
 def _manifest_one_bad_line(out: str) -> None:
@@ -384,6 +397,28 @@ CASES = [
     Case("clean-fetched-in-year-9999", ["clean", "page.html", "--fetched-at", "9999-01-01T00:00:00Z"], 2,
          "is not between 1990-01-01 and now"),
     Case("manifest-javascript-url", ["clean", "--manifest", "bad-url.jsonl"], 1, "1 of 1 manifest lines failed"),
+    # --- round 5: a sweep of about 500 inputs by a helper
+    Case("clean-navigation-only", ["clean", "nav.html"], 1, "nav.html: not an article: no body text",
+         stdout=lambda out: out.startswith("World | Alpha\n")),
+    Case("manifest-lone-surrogate", ["clean", "--manifest", "surrogate.jsonl"], 1, "1 of 3 manifest lines failed",
+         stdout=_manifest_surrogate),
+    Case("run-bad-crawl-timeout", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "cov.duckdb"],
+         2, "TALKWATCH_CRAWL_TIMEOUT='soon' is not a number of seconds", env={"TALKWATCH_CRAWL_TIMEOUT": "soon"}),
+    Case("reprocess-bad-min-pages", ["reprocess", "--topic", str(TOPIC), "--db", "cov.duckdb"], 2,
+         "TALKWATCH_ISOLATE_MIN_PAGES='1.5' is not a whole number", env={"TALKWATCH_ISOLATE_MIN_PAGES": "1.5"}),
+    Case("query-newer-schema", ["query", "SELECT 1", "--db", "newer.duckdb"], 2,
+         "written by a newer talkwatch (schema version 99"),
+    Case("upgrade-newer-schema", ["upgrade", "--db", "newer.duckdb"], 2, "written by a newer talkwatch"),
+    Case("run-newer-schema", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "newer.duckdb"], 2,
+         "written by a newer talkwatch"),
+    Case("reprocess-newer-schema", ["reprocess", "--topic", str(TOPIC), "--db", "newer.duckdb"], 2,
+         "written by a newer talkwatch"),
+    Case("report-out-trailing-slash", ["report", "--out", "newdir/", "--db", "cov.duckdb"], 2,
+         "newdir/ ends with '/', so it names a folder"),
+    Case("run-db-s3-url", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "s3://bucket/x.duckdb"],
+         2, "is a URL (s3:), not a database file"),
+    Case("status-db-upper-case-ducklake", ["status", "--db", "DUCKLAKE:postgres://u@127.0.0.1:1/x"], 2,
+         "is a URL (DUCKLAKE:)"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
@@ -483,6 +518,22 @@ def test_text_export_writes_atomically_and_force_replaces_it_whole(templates: Pa
     assert forced.returncode == 0, forced.stderr
     assert sorted(os.listdir(out)) == names  # the stale file went with the old export
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".")]  # no staging or old folder left
+
+
+@pytest.mark.parametrize("args", [["query", "SELECT 1", "--db", "cov.duckdb"], ["clean", "page.html"],
+                                  ["clean", "--manifest", "one-bad-line.jsonl"], ["status", "--db", "cov.duckdb"]],
+                         ids=["query", "clean", "manifest", "status"])
+def test_an_output_the_disk_refuses_is_a_storage_failure(args: list[str], templates: Path, tmp_path: Path):
+    """stdout on a full disk (/dev/full): status 4 and one line, not an internal error (70) or bad input (2)."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    before = snapshot(work)
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=work, env=env_for(tmp_path),
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stderr.splitlines() == [f"talkwatch {args[0]}: cannot write: No space left on device"]
+    assert snapshot(work) == before
 
 
 def test_upgrade_then_readers_accept_an_older_file(templates: Path, tmp_path: Path):

@@ -121,3 +121,15 @@ def test_every_shipped_source_has_a_side(raw_sources: list[dict]) -> None:
     """The report splits every chart by group and country: a shipped outlet without them would be 'unknown'."""
     for src in raw_sources:
         assert src.get("country") and src.get("group"), src["name"]
+
+
+def test_a_byte_order_mark_before_a_config_file_is_not_part_of_it(tmp_path: Path) -> None:
+    """Some Windows editors save UTF-8 with a BOM first; tomllib calls that an 'Invalid statement' at line 1."""
+    from spiders.sources import load_sources
+
+    sources = tmp_path / "sources.toml"
+    sources.write_bytes(b"\xef\xbb\xbf" + SOURCES.read_bytes())
+    assert [s.name for s in load_sources(sources)] == [s.name for s in load_sources(SOURCES)]
+    topic = tmp_path / "topic.toml"
+    topic.write_bytes(b"\xef\xbb\xbf" + TOPIC.read_bytes())
+    assert load_topic(topic).terms == load_topic(TOPIC).terms

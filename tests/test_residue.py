@@ -183,3 +183,13 @@ def test_menu_runs_are_removed_short_lists_are_not() -> None:
 def test_real_sentences_survive(sentence: str) -> None:
     kept, dropped = remove_residue([REAL, sentence, REAL])
     assert kept == [REAL, sentence, REAL], dropped
+
+
+def test_a_giant_line_is_never_residue_and_is_not_matched_at_all() -> None:
+    """A 4 MB paragraph without a space is one "word": its regex match ran for minutes before the length cap (the
+    suite's per-test timeout is what would catch the hang)."""
+    from pipelines.residue import LINE_MAX_CHARS, match_rule
+
+    assert match_rule("x" * 4_000_000) is None
+    assert match_rule("Advertisement " + "x" * LINE_MAX_CHARS) is None
+    assert match_rule("Advertisement") is not None
