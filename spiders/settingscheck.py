@@ -15,6 +15,7 @@ import logging
 import math
 import re
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -35,6 +36,14 @@ _MAX_NUMBER, _MAX_SIZE = 2**31 - 1, 2**63 - 1
 _AT_LEAST_ONE = re.compile(r"CONCURRENT_[A-Z_]+|REACTOR_THREADPOOL_MAXSIZE")
 _BOOLS = {"true": "True", "1": "True", "false": "False", "0": "False"}
 _LOG_LEVELS = tuple(logging.getLevelNamesMapping())  # what logging accepts by name: upper case only
+# Settings the crawl is built on and talkwatch sets itself (pipelines/crawl.py): another value loses the crawl's
+# items or the spider itself, and the run used to end "completed" with an empty reason per source. (LOG_FILE may be
+# set, to keep the crawl's log after a good run deletes the run's folder; its folder is checked below.)
+_MANAGED = {
+    "FEEDS": "the crawl's items go to the run's own items file", "FEED_URI": "the crawl's items go to the run's own "
+    "items file", "FEED_FORMAT": "the crawl's items are JSON lines", "SPIDER_MODULES": "the news spider is talkwatch's",
+    "NEWSPIDER_MODULE": "the news spider is talkwatch's", "SPIDER_LOADER_CLASS": "the news spider is talkwatch's",
+}
 
 
 def _upper_names(module: ModuleType) -> dict[str, Any]:
@@ -138,10 +147,25 @@ def check_value(key: str, value: str) -> str:
         if value.strip() and not all(re.fullmatch(r"\s*\d+\s*", part) for part in value.split(",")):
             raise ValueError(f"-s {key}: {value!r} is not a comma-separated list of whole numbers")
         return value
+    if key == "LOG_FILE":
+        return _log_file(value)
     if key == "LOG_LEVEL" and value.strip().upper() not in _LOG_LEVELS:
         raise ValueError(f"-s {key}: {value!r} is not a log level ({', '.join(_LOG_LEVELS)})")
     if key == "LOG_LEVEL":
         return value.strip().upper()
+    return value
+
+
+def _log_file(value: str) -> str:
+    """A log file the crawl can open: not a folder, in a folder that exists (Scrapy died at start-up otherwise,
+    before it could log why)."""
+    path = Path(value).expanduser()
+    if not value.strip():
+        raise ValueError("-s LOG_FILE: empty; give a file, or leave it out (the log stays in the run's folder)")
+    if path.is_dir():
+        raise ValueError(f"-s LOG_FILE: {value} is a folder; give a file in it")
+    if not path.resolve().parent.is_dir():
+        raise ValueError(f"-s LOG_FILE: the folder of {value} does not exist; create it first")
     return value
 
 
@@ -161,6 +185,8 @@ def check_settings(pairs: list[str]) -> dict[str, str]:
             raise ValueError(f"-s {pair!r}: empty setting name (write -s NAME=VALUE, such as -s DOWNLOAD_DELAY=2)")
         if key not in known_settings():
             raise _name_error(key)
+        if key in _MANAGED:
+            raise ValueError(f"-s {key}: talkwatch sets it itself ({_MANAGED[key]})")
         out[key] = check_value(key, value)
     return out
 

@@ -284,6 +284,11 @@ def test_shipped_topic_file_loads() -> None:
         (["LOG_LEVEL=loud"], ["LOG_LEVEL", "not a log level"]),
         (["TALKWATCH_MAX_CRAWL_DELAY=soon"], ["TALKWATCH_MAX_CRAWL_DELAY", "not a number"]),
         (["DOWNLOAD_DELAY=0", "RETRY_TIMES=x"], ["RETRY_TIMES"]),  # the first bad pair, even after good ones
+        # the crawl died at start-up on these and the run ended "completed" with an empty reason per source
+        (["LOG_FILE=no-such-folder/crawl.log"], ["-s LOG_FILE", "the folder of no-such-folder/crawl.log does not"]),
+        (["LOG_FILE=/"], ["-s LOG_FILE", "is a folder"]),
+        (["SPIDER_MODULES=os"], ["-s SPIDER_MODULES", "talkwatch sets it itself"]),
+        (["FEEDS={}"], ["-s FEEDS", "talkwatch sets it itself"]),
     ],
 )
 def test_bad_spider_settings(pairs: list[str], words: list[str]) -> None:
