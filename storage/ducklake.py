@@ -390,6 +390,10 @@ class DuckLake:
             if re.search(r"role .* does not exist|password authentication failed|no pg_hba\.conf entry|"
                          r"authentication failed", reason):
                 return DatabaseRefused(f"PostgreSQL refused the login for {where}: {reason}")
+            if re.search(r'invalid (?:integer|connection option|URI|sslmode|value)|missing "=" after|'
+                         r"unterminated quoted string|invalid port", reason):
+                # libpq could not read the connection string: a mistake in --db, not an outage
+                return DatabaseRefused(f"the PostgreSQL connection in {where} is not valid: {reason}")
             return StorageUnavailable(f"cannot reach PostgreSQL for {where}: {reason}")
         return exc
 

@@ -419,6 +419,10 @@ CASES = [
          2, "is a URL (s3:), not a database file"),
     Case("status-db-upper-case-ducklake", ["status", "--db", "DUCKLAKE:postgres://u@127.0.0.1:1/x"], 2,
          "is a URL (DUCKLAKE:)"),
+    Case("status-ducklake-bad-port", ["status", "--db", "ducklake:postgres:host=127.0.0.1 port=abc"], 2,
+         'is not valid: invalid integer value "abc" for connection option "port"'),
+    Case("status-ducklake-unknown-option", ["status", "--db", "ducklake:postgres:host=127.0.0.1 colour=red"], 2,
+         'invalid connection option "colour"'),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
