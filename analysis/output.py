@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -21,6 +22,25 @@ def jsonable(v: Any) -> Any:
         return v.isoformat()
     if isinstance(v, bytes):
         return v.hex()
+    return v
+
+
+def _json_line(record: dict) -> str:
+    """One JSON object; NaN and infinities (DuckDB's DOUBLE holds them, JSON has no such number) become null, as
+    JavaScript's JSON.stringify writes them, so that every line is JSON a strict parser reads."""
+    try:
+        return json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(record), ensure_ascii=False, default=str)
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
     return v
 
 
@@ -56,8 +76,7 @@ def write_batches(columns: list[str], batches: Iterable[list[tuple]], fmt: str, 
         columns = [escape_controls(c) for c in columns]
     for batch in batches:
         if fmt == "json":
-            out.writelines(json.dumps({c: jsonable(v) for c, v in zip(columns, r)}, ensure_ascii=False,
-                                      default=str) + "\n" for r in batch)
+            out.writelines(_json_line({c: jsonable(v) for c, v in zip(columns, r)}) + "\n" for r in batch)
         elif writer:
             writer.writerows([jsonable(v) for v in r] for r in batch)
         else:

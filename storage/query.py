@@ -38,10 +38,19 @@ def check_statement(query: str) -> str:
         raise QueryRefused(f"the query holds {len(found)} statements: give one per `talkwatch query`")
     kind = found[0].type
     if kind not in READING:
-        name = getattr(kind, "name", str(kind))
+        name = _statement_name(found[0].query, getattr(kind, "name", str(kind)))
         raise QueryRefused(f"{name} statements are not run: `talkwatch query` only reads, and nothing was changed "
                            f"(`talkwatch run`, `reprocess` and `upgrade` are what write)")
     return query
+
+
+def _statement_name(text: str, kind: str) -> str:
+    """What to call a refused statement: its type, unless the type's name says something else than the statement
+    (DuckDB files INSTALL under LOAD, and UPDATE EXTENSIONS under '???'): then its own first words."""
+    words = [w.upper() for w in text.split()[:2]]
+    if not words or (kind.isidentifier() and words[0] == kind):
+        return kind
+    return " ".join(words) if kind == "???" or words[0] == "FORCE" else words[0]
 
 
 def sandbox(con: duckdb.DuckDBPyConnection, folders: Sequence[str] = ()) -> None:

@@ -423,6 +423,9 @@ CASES = [
          'is not valid: invalid integer value "abc" for connection option "port"'),
     Case("status-ducklake-unknown-option", ["status", "--db", "ducklake:postgres:host=127.0.0.1 colour=red"], 2,
          'invalid connection option "colour"'),
+    Case("query-update-extensions", ["query", "UPDATE EXTENSIONS", "--db", "cov.duckdb"], 2,
+         "UPDATE EXTENSIONS statements are not run"),
+    Case("query-install", ["query", "INSTALL httpfs", "--db", "cov.duckdb"], 2, "INSTALL statements are not run"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
@@ -538,6 +541,21 @@ def test_an_output_the_disk_refuses_is_a_storage_failure(args: list[str], templa
     assert proc.returncode == 4, proc.stderr
     assert proc.stderr.splitlines() == [f"talkwatch {args[0]}: cannot write: No space left on device"]
     assert snapshot(work) == before
+
+
+def test_query_json_lines_are_strict_json_nan_and_infinity_included(templates: Path, tmp_path: Path):
+    """DuckDB's DOUBLE holds NaN and infinities; JSON has none: they are null, as JSON.stringify writes them."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    proc = talkwatch(["query", "SELECT 'nan'::DOUBLE AS a, ['inf'::DOUBLE, 1.5] AS b, {'x': '-inf'::DOUBLE} AS c",
+                      "--format", "json", "--db", "cov.duckdb"], work, env_for(tmp_path))
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x, parse_constant=refuse) for x in proc.stdout.splitlines()] == [
+        {"a": None, "b": [None, 1.5], "c": {"x": None}}]
 
 
 def test_upgrade_then_readers_accept_an_older_file(templates: Path, tmp_path: Path):
