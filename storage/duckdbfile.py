@@ -80,6 +80,7 @@ class DuckDBFile:
                 con.close()
             if not os.access(p, os.R_OK | os.W_OK):
                 raise DatabaseRefused(f"{p} is not writable; give a database file you can write with --db")
+            refuse_linked_wal(p)
             folder = p.parent
         else:
             folder = nearest_existing(p.parent)
@@ -201,9 +202,20 @@ def _read_head(p: Path, size: int) -> bytes:
         os.close(fd)
 
 
+def refuse_linked_wal(path: Path) -> None:
+    """DatabaseRefused when the file's write-ahead log (`<db>.wal`) is a symlink: a writer would write its log
+    through the link into whatever file it names, and delete the link at the checkpoint."""
+    wal = Path(f"{path}.wal")
+    if wal.is_symlink():
+        raise DatabaseRefused(f"{wal} is a symlink; a writer would overwrite what it points to: remove the link "
+                              f"(DuckDB makes its own log there)")
+
+
 def open_file(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, waiting with backoff while another process holds the file's lock (DatabaseBusy after
     `timeout` seconds)."""
+    if not read_only:
+        refuse_linked_wal(path)
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:

@@ -81,6 +81,8 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "victim").mkdir()
     (work / "victim" / "important.txt").write_text("do not overwrite\n", encoding="utf-8")
     (work / "link").symlink_to(work / "victim")
+    shutil.copy(templates / "cov.duckdb", work / "linked.duckdb")
+    (work / "linked.duckdb.wal").symlink_to(work / "victim" / "important.txt")  # planted where DuckDB writes its log
     os.mkfifo(work / "fifo")
     (work / "sources.toml").write_text(SOURCES, encoding="utf-8")
     (work / "bad-sources.toml").write_text('[[source]]\nname = "a"\nlanguage = "en"\nfeeds = ["ftp://a.test/f"]\n',
@@ -426,6 +428,10 @@ CASES = [
     Case("query-update-extensions", ["query", "UPDATE EXTENSIONS", "--db", "cov.duckdb"], 2,
          "UPDATE EXTENSIONS statements are not run"),
     Case("query-install", ["query", "INSTALL httpfs", "--db", "cov.duckdb"], 2, "INSTALL statements are not run"),
+    Case("reprocess-wal-is-a-symlink", ["reprocess", "--topic", str(TOPIC), "--db", "linked.duckdb"], 2,
+         "linked.duckdb.wal is a symlink"),
+    Case("run-wal-is-a-symlink", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                  "linked.duckdb"], 2, "linked.duckdb.wal is a symlink"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
