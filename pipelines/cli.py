@@ -563,6 +563,11 @@ class Parser(argparse.ArgumentParser):
     """argparse with a one-line error (its default prints the whole usage first) and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
+        if "required" in message and any(a.startswith("-") and a[1:2].isalpha() and a[1:2].islower()
+                                         and not a.startswith("--") for a in sys.argv[1:]):
+            # `search -ceasefire`: argparse took the query for options and said "required: query"
+            message += ("; a query that starts with '-' goes last, after '--' (talkwatch search --db F -- "
+                        "-ceasefire)")
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 

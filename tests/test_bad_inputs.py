@@ -432,6 +432,8 @@ CASES = [
          "linked.duckdb.wal is a symlink"),
     Case("run-wal-is-a-symlink", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
                                   "linked.duckdb"], 2, "linked.duckdb.wal is a symlink"),
+    Case("search-leading-dash", ["search", "-ceasefire", "--db", "cov.duckdb"], 2,
+         "a query that starts with '-' goes last, after '--'"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
