@@ -335,9 +335,9 @@ def _sources_file(path: str | None) -> str | None:
         return DEFAULT_SOURCES if Path(DEFAULT_SOURCES).is_file() else None
     if not path.strip():
         raise ValueError("--sources is empty: give the sources file, or leave --sources out")
-    if not Path(path).is_file():
+    if not os.path.lexists(path):
         raise ValueError(f"no sources file at {path!r}: give the sources file, or leave --sources out")
-    return path
+    return path  # a folder, a FIFO, a broken link: load_sources names what it is
 
 
 def _fetch_time(value: str | None, what: str) -> datetime | None:

@@ -340,6 +340,9 @@ def _where(raw: dict[str, Any], index: int) -> str:
 def _check_name(raw: dict[str, Any], index: int) -> str:
     """The source's id: it is stored with every page and typed in `--only`, so it must be plain."""
     name = raw.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"source #{index + 1}: 'name' must be a string in quotes, such as name = \"tass_ru\" "
+                         f"(it is {type(name).__name__} {name!r})")
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"source #{index + 1}: missing or empty 'name'")
     name = name.strip()

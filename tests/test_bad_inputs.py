@@ -434,6 +434,7 @@ CASES = [
                                   "linked.duckdb"], 2, "linked.duckdb.wal is a symlink"),
     Case("search-leading-dash", ["search", "-ceasefire", "--db", "cov.duckdb"], 2,
          "a query that starts with '-' goes last, after '--'"),
+    Case("clean-sources-folder", ["clean", "page.html", "--sources", "folder"], 2, "folder is a folder"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]

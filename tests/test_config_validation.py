@@ -99,6 +99,8 @@ def test_bad_source_keys_and_values(tmp_path: Path, extra: str, words: list[str]
                                                                                         "source #1",
                                                                                         "did you mean 'name'?"]),
         ('name = ""\nlanguage = "en"\nfeeds = ["https://outlet.example/rss"]\n', ["missing or empty 'name'"]),
+        ('name = 5\nlanguage = "en"\nfeeds = ["https://outlet.example/rss"]\n', ["'name' must be a string in quotes",
+                                                                                 "(it is int 5)"]),
         ('name = "x"\nlanguage = "klingon"\nfeeds = ["https://outlet.example/rss"]\n', ["source 'x'", "language",
                                                                                        "'klingon'", "ISO 639-1"]),
         ('name = "x"\nlanguage = "EN"\nfeeds = ["https://o.example/rss"]\n', ["'EN'", "did you mean 'en'?"]),
