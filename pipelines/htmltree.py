@@ -23,17 +23,33 @@ _LOCAL = threading.local()  # lxml parsers must not be shared between threads
 # C0 control characters other than tab, newline and carriage return, written raw or as character references, and
 # the references to U+FFFE/U+FFFF: libxml2 cannot hold them, and one in a paragraph cost the rest of that paragraph
 # (raw) or the whole article (a reference such as &#27;: trafilatura's extraction failed). A browser shows none of
-# them; vertical tab and form feed are spaces.
-_CONTROLS = re.compile(
-    r"[\x00-\x08\x0e-\x1f]|&#0*(?:[1-8]|1[4-9]|2\d|3[01]);|&#[xX]0*(?:[1-8]|1[0-9a-fA-F]|[eEfF]);"
-    r"|&#[xX]0*[fF]{3}[eEfF];|&#6553[45];")
-_SPACES = re.compile(r"[\x0b\x0c]|&#0*1[12];|&#[xX]0*[bBcC];")
+# them; vertical tab and form feed are spaces. Two patterns, not one alternation of both (7 ms on a 180 kB page).
+_RAW_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# only references to code points under 32 or to U+FFFE/U+FFFF match (tab, newline and CR are given back as they are)
+_REFERENCES = re.compile(r"&#(?:[xX]0*([1-9a-fA-F]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*([1-9]|[12][0-9]|3[01]|6553[45]));")
+_SPACE_CODES = frozenset({0x0B, 0x0C})
+
+
+def _control_reference(match: re.Match) -> str:
+    code = int(match.group(1), 16) if match.group(1) is not None else int(match.group(2))
+    if code in _SPACE_CODES:
+        return " "
+    if 0 < code < 0x20 and code not in (0x09, 0x0A, 0x0D) or code in (0xFFFE, 0xFFFF):
+        return ""
+    return match.group(0)
+
+
+_CONTROL_CHARS = [chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))]
 
 
 def without_controls(html: str) -> str:
-    """The page without the characters an XML tree cannot hold (see _CONTROLS)."""
-    return _SPACES.sub(" ", _CONTROLS.sub("", html))
+    """The page without the characters an XML tree cannot hold (see _RAW_CONTROLS).
 
+    Looked for first with `in`, one character at a time (0.25 ms on a 180 kB page): scanning with the class alone
+    took 0.8 ms, and almost no page has any."""
+    if any(char in html for char in _CONTROL_CHARS):
+        html = _RAW_CONTROLS.sub(lambda m: " " if m.group(0) in "\x0b\x0c" else "", html)
+    return _REFERENCES.sub(_control_reference, html) if "&#" in html else html
 
 
 def _parser() -> HTMLParser:
