@@ -45,11 +45,12 @@ MIN_WORDS = 40
 # the longer result kept: the main extractor sometimes holds on to a teaser-sized region of a page whose article sits
 # elsewhere. bench/quality.py, 5 folds, thresholds 40/100/125/150: 125 words left extraction/ unchanged (150 took
 # a blog's other posts on one page) and raised readability/ 0.929 -> 0.931, trafilatura-eval/ 0.924 -> 0.928
-# (3 of 5 folds up, 1 down 0.003); the retry runs on 168 of the 1,257 corpus pages
+# (3 of 5 folds up, 1 down 0.003)
 RETRY_WORDS = 125
-# ... unless the page's own text (what its p, div, td and li elements hold themselves) is under this many times the
-# quick pass's: then there is nothing more to find. On the corpus the gate skips 71 of the 145 retries that found
-# nothing longer and 2 of the 23 that did (one by 4 words); bench/pipeline_cpu.py: see the README
+# ... unless the body is an article already (MIN_WORDS or more) and the page's own text (what its p, div, td and li
+# elements hold themselves) is under this many times the quick pass's: then there is nothing more to find. On the
+# corpus 112 pages are retried instead of 168, and 22 take the retry's body instead of 23 (the one lost gained 4
+# words); bench/pipeline_cpu.py: see the README
 RETRY_PAGE_SHARE = 1.5
 # share of a block's text inside links above which the block is a link card, not prose
 LINK_CARD_SHARE = 0.8
@@ -316,7 +317,7 @@ def _clean_tree(tree: HtmlElement, url: str, language_hint: str | None) -> Clean
     text = "\n".join(lines)
     words = count_words(text)
     if (EXTRACTION_SETTINGS.get("fast") and words < RETRY_WORDS and not _root_like(url)
-            and _text_words(tree) >= RETRY_PAGE_SHARE * max(words, 1)):
+            and (words < MIN_WORDS or _text_words(tree) >= RETRY_PAGE_SHARE * words)):
         # the quick pass found little of a page that says more: trafilatura's fallbacks (readability, justext)
         # sometimes find the article
         retry_lines, retry_cards = _body_lines(tree, url, meta, {**EXTRACTION_SETTINGS, "fast": False})

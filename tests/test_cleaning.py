@@ -133,3 +133,23 @@ def test_a_teaser_sized_quick_pass_is_extracted_again_with_the_fallbacks(monkeyp
     # with the threshold under the teaser's length the quick pass's teaser is all there is
     monkeypatch.setattr(cleaning, "RETRY_WORDS", 40)
     assert clean_html(html, URL).paragraphs == [teaser]
+
+
+def test_a_short_article_on_a_page_with_nothing_more_is_not_extracted_again(monkeypatch) -> None:
+    """A 60-word brief whose page holds no other text: the fallbacks have nothing more to find (RETRY_PAGE_SHARE).
+    Under the 40-word article minimum the retry always runs, as before the gate."""
+    import pipelines.cleaning as cleaning
+
+    calls = []
+    real = cleaning._body_lines
+    monkeypatch.setattr(cleaning, "_body_lines", lambda *a: calls.append(a[3]["fast"]) or real(*a))
+    brief = ("Delegations from Russia and Ukraine met in Istanbul on Monday for a second round of direct talks, "
+             "the foreign ministry said, and agreed to exchange prisoners of war and the bodies of fallen soldiers "
+             "within a week. Both sides said the next meeting would be held in June, after the drafts of their "
+             "memorandums have been exchanged, and neither named the place.")
+    page = clean_html(f"<html><body><article><p>{brief}</p></article></body></html>", URL)
+    assert page.is_article and calls == [True]
+    calls.clear()
+    short = " ".join(brief.split()[:30])
+    clean_html(f"<html><body><article><p>{short}</p></article></body></html>", URL)
+    assert calls == [True, False]
