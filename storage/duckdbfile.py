@@ -176,7 +176,7 @@ def _file_text(path: str | os.PathLike) -> str:
                               f"(such as {text.rstrip('/' + os.sep) or '.'}/talkwatch.duckdb)")
     scheme = _URL_SCHEME.match(text.strip())
     if scheme:
-        # DuckDB would read s3://, http://, md: ... through extensions it downloads (none may be), and a path would
+        # DuckDB would read s3:// or http:// through extensions it downloads (none may be), and a path would
         # make folders called "s3:"; a DuckLake is written "ducklake:" in lower case
         raise DatabaseRefused(f"{text} is a URL ({scheme.group(1)}:), not a database file; --db takes a DuckDB file "
                               f"path or a ducklake:postgres:... URL")
