@@ -25,13 +25,20 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-def _json_line(record: dict) -> str:
-    """One JSON object; NaN and infinities (DuckDB's DOUBLE holds them, JSON has no such number) become null, as
-    JavaScript's JSON.stringify writes them, so that every line is JSON a strict parser reads."""
+def json_line(record: dict) -> str:
+    """One JSON object on one line that a strict parser reads: NaN and infinities (DuckDB's DOUBLE holds them, JSON
+    has no such number) become null, as JavaScript's JSON.stringify writes them; non-ASCII characters stay as they
+    are unless one cannot be written as UTF-8 (a lone surrogate from the input), then every one is a \\u escape."""
     try:
-        return json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
+        line = json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
     except ValueError:
-        return json.dumps(_finite(record), ensure_ascii=False, default=str)
+        record = _finite(record)
+        line = json.dumps(record, ensure_ascii=False, default=str)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record, default=str)
+    return line
 
 
 def _finite(v: Any) -> Any:
@@ -76,7 +83,7 @@ def write_batches(columns: list[str], batches: Iterable[list[tuple]], fmt: str, 
         columns = [escape_controls(c) for c in columns]
     for batch in batches:
         if fmt == "json":
-            out.writelines(_json_line({c: jsonable(v) for c, v in zip(columns, r)}) + "\n" for r in batch)
+            out.writelines(json_line({c: jsonable(v) for c, v in zip(columns, r)}) + "\n" for r in batch)
         elif writer:
             writer.writerows([jsonable(v) for v in r] for r in batch)
         else:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from analysis.output import format_table, write_batches
+from analysis.output import format_table, json_line, write_batches
 from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PARTIAL,
                                  EXIT_STORAGE, details, fail, internal_error, interruptible, log_exception, say,
                                  write_log)
@@ -385,22 +385,11 @@ def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: date
             record = _clean_manifest_line(line, sources, zone, fetched_at)
             total += 1
             failed += "error" in record
-            print(_json_line(record), flush=True)
+            print(json_line(record), flush=True)
     if failed:
         return fail("talkwatch clean", f"{failed} of {total} manifest lines failed: their JSON lines carry "
                                        f"\"line\" and \"error\"", EXIT_PARTIAL)
     return 0
-
-
-def _json_line(record: dict) -> str:
-    """A record as one JSON line, non-ASCII characters as they are unless one cannot be written (a lone
-    surrogate escaped in an error's echo of the input), then as \\u escapes."""
-    line = json.dumps(record, ensure_ascii=False)
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(record)
-    return line
 
 
 def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at: datetime | None) -> dict:
@@ -562,9 +551,14 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 class Parser(argparse.ArgumentParser):
     """argparse with a one-line error (its default prints the whole usage first) and exit status 2."""
 
+    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        # what this parser (or sub-command parser) was given, for `error`: main(argv) need not be sys.argv
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
         if "required" in message and any(a.startswith("-") and a[1:2].isalpha() and a[1:2].islower()
-                                         and not a.startswith("--") for a in sys.argv[1:]):
+                                         and not a.startswith("--") for a in getattr(self, "_given", ())):
             # `search -ceasefire`: argparse took the query for options and said "required: query"
             message += ("; a query that starts with '-' goes last, after '--' (talkwatch search --db F -- "
                         "-ceasefire)")

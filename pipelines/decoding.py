@@ -75,13 +75,14 @@ def _mislabelled_utf8(body: bytes, text: str) -> str:
 
 
 def _wide_without_nuls(name: str, body: bytes) -> bool:
-    """Whether a UTF-16/32 label is wrong for these bytes: markup in those encodings is full of NUL bytes.
+    """Whether a UTF-16/32 label is wrong for these bytes (no BOM): markup in those encodings is full of NUL bytes.
 
     Browsers read a `<meta charset=utf-16>` as UTF-8 (WHATWG: the prescan turns UTF-16 into UTF-8), since a page
     whose bytes are readable ASCII markup cannot be UTF-16; decoding it as UTF-16 anyway makes every pair of
     characters one CJK-looking character and loses the page.
     """
-    return name.replace("_", "-").startswith(("utf-16", "utf-32")) and b"\x00" not in body[:1024]
+    return (name.replace("_", "-").startswith(("utf-16", "utf-32")) and b"\x00" not in body[:1024]
+            and read_bom(body)[0] is None)
 
 
 def decode_html(body: bytes, content_type: str | None = None, encoding: str | None = None) -> str:
@@ -98,7 +99,7 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
     if isinstance(body, str):  # tolerate callers that already decoded
         return body
     known = _known_encoding(encoding)
-    if known is not None and read_bom(body)[0] is None and _wide_without_nuls(known, body):
+    if known is not None and _wide_without_nuls(known, body):
         known = "utf-8"
     if known is not None:
         is_utf8 = known.replace("_", "-") in ("utf-8", "utf8")
@@ -114,7 +115,7 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
         declared, text = html_to_unicode(content_type, body, default_encoding="utf-8", auto_detect_fun=_detect)
     except Exception:  # noqa: BLE001 - decoding must never fail the pipeline
         declared, text = "utf-8", body.decode("utf-8", errors="replace")
-    if read_bom(body)[0] is None and _wide_without_nuls(_known_encoding(declared) or "", body):
+    if _wide_without_nuls(_known_encoding(declared) or "", body):
         declared, text = "utf-8", body.decode("utf-8", errors="replace")
     if declared.replace("_", "-").lower() in ("utf-8", "utf8"):
         text = _mislabelled_utf8(body, text)

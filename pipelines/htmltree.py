@@ -27,12 +27,12 @@ _LOCAL = threading.local()  # lxml parsers must not be shared between threads
 _RAW_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # only references to code points under 32 or to U+FFFE/U+FFFF match (tab, newline and CR are given back as they are)
 _REFERENCES = re.compile(r"&#(?:[xX]0*([1-9a-fA-F]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*([1-9]|[12][0-9]|3[01]|6553[45]));")
-_SPACE_CODES = frozenset({0x0B, 0x0C})
+_SPACES = "\x0b\x0c"  # vertical tab, form feed
 
 
 def _control_reference(match: re.Match) -> str:
     code = int(match.group(1), 16) if match.group(1) is not None else int(match.group(2))
-    if code in _SPACE_CODES:
+    if chr(code) in _SPACES:
         return " "
     if 0 < code < 0x20 and code not in (0x09, 0x0A, 0x0D) or code in (0xFFFE, 0xFFFF):
         return ""
@@ -48,7 +48,7 @@ def without_controls(html: str) -> str:
     Looked for first with `in`, one character at a time (0.25 ms on a 180 kB page): scanning with the class alone
     took 0.8 ms, and almost no page has any."""
     if any(char in html for char in _CONTROL_CHARS):
-        html = _RAW_CONTROLS.sub(lambda m: " " if m.group(0) in "\x0b\x0c" else "", html)
+        html = _RAW_CONTROLS.sub(lambda m: " " if m.group(0) in _SPACES else "", html)
     return _REFERENCES.sub(_control_reference, html) if "&#" in html else html
 
 
