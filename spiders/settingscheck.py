@@ -39,11 +39,9 @@ _LOG_LEVELS = tuple(logging.getLevelNamesMapping())  # what logging accepts by n
 # Settings the crawl is built on and talkwatch sets itself (pipelines/crawl.py): another value loses the crawl's
 # items or the spider itself, and the run used to end "completed" with an empty reason per source. (LOG_FILE may be
 # set, to keep the crawl's log after a good run deletes the run's folder; its folder is checked below.)
-_MANAGED = {
-    "FEEDS": "the crawl's items go to the run's own items file", "FEED_URI": "the crawl's items go to the run's own "
-    "items file", "FEED_FORMAT": "the crawl's items are JSON lines", "SPIDER_MODULES": "the news spider is talkwatch's",
-    "NEWSPIDER_MODULE": "the news spider is talkwatch's", "SPIDER_LOADER_CLASS": "the news spider is talkwatch's",
-}
+_ITEMS, _SPIDER = "the crawl's items go to the run's own items file", "the news spider is talkwatch's"
+_MANAGED = {"FEEDS": _ITEMS, "FEED_URI": _ITEMS, "FEED_FORMAT": "the crawl's items are JSON lines",
+            "SPIDER_MODULES": _SPIDER, "NEWSPIDER_MODULE": _SPIDER, "SPIDER_LOADER_CLASS": _SPIDER}
 
 
 def _upper_names(module: ModuleType) -> dict[str, Any]:
@@ -159,7 +157,7 @@ def check_value(key: str, value: str) -> str:
 def _log_file(value: str) -> str:
     """A log file the crawl can open: not a folder, in a folder that exists (Scrapy died at start-up otherwise,
     before it could log why)."""
-    path = Path(value).expanduser()
+    path = Path(value)  # as Scrapy opens it: "~" is not expanded
     if not value.strip():
         raise ValueError("-s LOG_FILE: empty; give a file, or leave it out (the log stays in the run's folder)")
     if path.is_dir():
