@@ -352,13 +352,13 @@ def _clean_tree(tree: HtmlElement, url: str, language_hint: str | None) -> Clean
 
 def _text_words(tree: HtmlElement) -> int:
     """Words the page's text blocks hold themselves (their own text and their children's tails, not nested
-    blocks twice): how much there is to find, scripts and attributes not counted."""
-    total = 0
+    blocks twice): how much there is to find, scripts and attributes not counted. Counted as the body's words are
+    (titles.words: CJK text, written without spaces, counts two characters a word), so the two compare."""
+    parts: list[str] = []
     for el in tree.iter("p", "div", "td", "li"):
-        total += len((el.text or "").split())
-        for child in el:
-            total += len((child.tail or "").split())
-    return total
+        parts.append(el.text or "")
+        parts.extend(child.tail or "" for child in el)
+    return count_words(" ".join(parts))
 
 
 def _body_lines(tree, url: str, meta: PageMetadata, settings: dict) -> tuple[list[str], int]:
