@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import hashlib
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -196,13 +198,12 @@ def require_current(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> 
             f"run `talkwatch upgrade --db {path}` first")
 
 
-def migrate(con: duckdb.DuckDBPyConnection, adapt: Callable[[str], str] | None = None,
-            objects: Callable[[duckdb.DuckDBPyConnection, list[int]], None] | None = None) -> list[int]:
+def migrate(con: duckdb.DuckDBPyConnection, adapt: Callable[[str], str] | None = None) -> list[int]:
     """Apply every migration not yet recorded, each in its own transaction, then (re)create the views.
 
     `adapt` rewrites each migration's DDL for a backend that lacks a feature (DuckLake: no keys, no indexes);
-    `objects(con, applied)` replaces "recreate views.sql and search.sql now" (DuckLake recreates them only when
-    they changed, are missing, or a migration was just applied).
+    The views and macros are recreated only when they changed, are missing, or a migration was just applied
+    (`refresh_objects`).
     """
     adapt = adapt or (lambda text: text)
     con.execute(adapt(sql("schema_migrations")))
@@ -225,7 +226,7 @@ def migrate(con: duckdb.DuckDBPyConnection, adapt: Callable[[str], str] | None =
             raise
         applied.append(version)
         log.info("applied migration %s", name)
-    (objects or create_objects)(con, applied)
+    refresh_objects(con, applied)
     if applied:  # a file from before the search index: index what it holds now, not at its next load
         index_articles(con, "search_todo_missing")
     return applied
@@ -239,6 +240,42 @@ def create_objects(con: duckdb.DuckDBPyConnection, applied: list[int] | None = N
 
 
 OBJECT_FILES = ("views", "search")
+STAMP_VIEW = "articles"  # its comment holds the version of the views and macros
+
+
+def objects_stamp() -> str:
+    """What the `articles` view's comment says when the catalog's views and macros are this version's."""
+    digest = hashlib.sha256("\n".join(sql(name) for name in OBJECT_FILES).encode("utf-8")).hexdigest()[:16]
+    return f"talkwatch views {digest}"
+
+
+def object_names() -> set[str]:
+    """The views and macros views.sql and search.sql create."""
+    pattern = re.compile(r"CREATE\s+OR\s+REPLACE\s+(?:VIEW|MACRO)\s+(\w+)", re.IGNORECASE)
+    return {m.group(1) for name in OBJECT_FILES for m in pattern.finditer(sql(name))}
+
+
+def refresh_objects(con: duckdb.DuckDBPyConnection, applied: list[int] | None = None) -> None:
+    """Recreate the views and macros in one transaction, only when the catalog holds another version's, lacks
+    one of them, or a migration was just `applied`.
+
+    Why: a writable open that changes nothing commits nothing. DuckLake writers that open at the same moment then
+    cannot conflict over the views; a DuckDB file is left byte for byte as it was when the work that follows
+    fails (a reprocess that meets a corrupt block used to have rewritten the file by then, through the checkpoint
+    of the views' commit, and then said nothing was changed)."""
+    stamp = objects_stamp()
+    row = con.execute(sql("queries/view_comment"), [STAMP_VIEW]).fetchone()
+    present = {name for (name,) in con.execute(sql("queries/object_names")).fetchall()}
+    if not applied and row is not None and row[0] == stamp and object_names() <= present:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        create_objects(con)
+        con.execute(f"COMMENT ON VIEW {STAMP_VIEW} IS '{stamp}'")
+        con.execute("COMMIT")
+    except BaseException:
+        rollback(con)
+        raise
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -20,13 +20,13 @@ What differs from a DuckDB file, and why:
   `load_serial` (created here, the one table a DuckDB file lacks), so two loads that overlap conflict at COMMIT and
   the later one is retried from a fresh snapshot (`retrying`), which then sees the other's articles.
 - Views and macros live in the catalog like tables; they are recreated only when views.sql or search.sql changed
-  (a stamp in the `articles` view's comment), so writers opening at once do not conflict over them.
+  (a stamp in the `articles` view's comment, storage.db.refresh_objects, as for a DuckDB file), so writers opening
+  at once do not conflict over them.
 - Readers attach read-only: PostgreSQL runs their catalog reads in read-only transactions.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import random
@@ -43,9 +43,8 @@ from urllib.parse import unquote
 import duckdb
 
 from storage.backend import LAKE_PREFIX, StorageUnavailable, nearest_existing, probe_folder
-from storage.db import (DEFAULT_DB, OBJECT_FILES, DatabaseBusy, DatabaseRefused,
-                        applied_migrations, create_objects, extension_path, migrate, pending_migrations,
-                        refuse_newer, require_current, rollback, session)
+from storage.db import (DEFAULT_DB, DatabaseBusy, DatabaseRefused, applied_migrations, extension_path, migrate,
+                        pending_migrations, refresh_objects, refuse_newer, require_current, rollback, session)
 from storage.sqlfiles import migrations, split_statements, sql
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,6 @@ T = TypeVar("T")
 ALIAS = "talkwatch"  # the attached catalog's name; every connection `USE`s it, so SQL names no catalog
 OPTIONS = ("data",)
 CONNECT_TIMEOUT_S = 10
-STAMP_VIEW = "articles"
 _URI = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -155,37 +153,6 @@ def _code(line: str) -> str:
     return line
 
 
-def objects_stamp() -> str:
-    """What the `articles` view's comment says when the catalog's views and macros are this version's."""
-    digest = hashlib.sha256("\n".join(sql(name) for name in OBJECT_FILES).encode("utf-8")).hexdigest()[:16]
-    return f"talkwatch views {digest}"
-
-
-def object_names() -> set[str]:
-    """The views and macros views.sql and search.sql create."""
-    pattern = re.compile(r"CREATE\s+OR\s+REPLACE\s+(?:VIEW|MACRO)\s+(\w+)", re.IGNORECASE)
-    return {m.group(1) for name in OBJECT_FILES for m in pattern.finditer(sql(name))}
-
-
-def refresh_objects(con: duckdb.DuckDBPyConnection, applied: list[int] | None = None) -> None:
-    """Recreate the views and macros in one transaction, only when the catalog holds another version's, lacks
-    one of them, or a migration was just `applied`: writers that open at the same moment then commit nothing
-    and cannot conflict over them."""
-    stamp = objects_stamp()
-    row = con.execute(sql("queries/view_comment"), [STAMP_VIEW]).fetchone()
-    present = {name for (name,) in con.execute(sql("queries/object_names")).fetchall()}
-    if not applied and row is not None and row[0] == stamp and object_names() <= present:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        create_objects(con)
-        con.execute(f"COMMENT ON VIEW {STAMP_VIEW} IS '{stamp}'")
-        con.execute("COMMIT")
-    except BaseException:
-        rollback(con)
-        raise
-
-
 def is_conflict(exc: BaseException) -> bool:
     """A commit DuckLake refused because another transaction changed the same tables first, or a new catalog that
     another writer was creating in PostgreSQL at the same moment (its CREATE TABLEs collide)."""
@@ -266,7 +233,7 @@ class DuckLake:
             try:
                 applied_migrations(con, self._quoted())  # still ours
                 self._probe_data(self._data_path(con))
-                done = set(migrate(con, adapt=ducklake_ddl, objects=refresh_objects))
+                done = set(migrate(con, adapt=ducklake_ddl))
                 self._ensure_serial(con)
                 return done
             finally:
@@ -317,7 +284,7 @@ class DuckLake:
             self._probe_data(self._data_path(con))
             if self._tables(con):
                 applied_migrations(con, self._quoted())  # somebody else's DuckLake is never migrated
-            migrate(con, adapt=ducklake_ddl, objects=refresh_objects)
+            migrate(con, adapt=ducklake_ddl)
             self._ensure_serial(con)
         except BaseException:
             con.close()

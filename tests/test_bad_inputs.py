@@ -670,3 +670,28 @@ def test_a_run_failing_inside_the_flow_keeps_prefect_tracebacks_off_the_console(
     log = Path(line[0].rsplit("(details in ", 1)[1].rstrip(")")).read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in log and "disk_full" in log and "prefect.task_runs" in log
     assert not (tmp_path / "new.duckdb").exists()
+
+
+def test_a_reprocess_that_meets_a_corrupt_block_leaves_the_file_as_it_was(templates: Path, tmp_path: Path):
+    """The database opens (its catalog is intact) but a stored page's block fails its checksum when the reprocess
+    reads it: status 4, one line, and the file byte for byte as it was (the views' refresh at the writable open
+    used to have committed and checkpointed by then, rewriting the file)."""
+    db = tmp_path / "cov.duckdb"
+    shutil.copy(templates / "cov.duckdb", db)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        block, at = con.execute("SELECT block_id, block_offset FROM pragma_storage_info('raw_pages') "
+                                "WHERE column_name = 'body_gzip' AND block_id >= 0").fetchone()
+        (block_size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+    finally:
+        con.close()
+    offset = 3 * 4096 + block * block_size + at  # the file's three header blocks, then the stored bodies' block
+    data = bytearray(db.read_bytes())
+    data[offset:offset + 64] = bytes(b ^ 0x5A for b in data[offset:offset + 64])
+    db.write_bytes(bytes(data))
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    proc = talkwatch(["reprocess", "--db", str(db), "--topic", str(TOPIC)], tmp_path, env_for(tmp_path))
+    assert proc.returncode == 4, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "Corrupt database file" in proc.stderr, proc.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "cov.duckdb.wal").exists()
