@@ -180,10 +180,17 @@ def _file_text(path: str | os.PathLike) -> str:
         # make folders called "s3:"; a DuckLake is written "ducklake:" in lower case
         raise DatabaseRefused(f"{text} is a URL ({scheme.group(1)}:), not a database file; --db takes a DuckDB file "
                               f"path or a ducklake:postgres:... URL")
+    special = _DUCKDB_SPECIAL.match(text.strip()) or _DUCKDB_SPECIAL.match(str(Path(text)))  # "./md:x" is "md:x"
+    if special:
+        # DuckDB does not open these as files: ":memory:" is a database that vanishes at exit (a run would store
+        # nothing and say it stored everything), "md:" is MotherDuck, reached through an extension it downloads
+        what = "an in-memory database" if special.group(1).lower() == ":memory:" else "a MotherDuck database"
+        raise DatabaseRefused(f"{text} names {what} to DuckDB, not a file; give a database file with --db")
     return text
 
 
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):(?://|[A-Za-z]+:)")
+_DUCKDB_SPECIAL = re.compile(r"(:memory:|md:|motherduck:)", re.IGNORECASE)
 
 
 def _read_head(p: Path, size: int) -> bytes:
