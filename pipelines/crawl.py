@@ -45,7 +45,42 @@ class CrawlResult:
             return None
         if self.returncode is None:
             return f"crawl killed after {CRAWL_TIMEOUT_S:.0f} s timeout"
-        return f"crawl exited with code {self.returncode} (log: {self.log_path})"
+        stderr = self.log_path.with_name(STDERR_NAME)
+        reason = (last_line(stderr, _EXCEPTION) or last_line(self.log_path, _EXCEPTION) or last_line(stderr)
+                  or last_line(self.log_path, _LOGGED_ERROR))
+        log = self.log_path if _size(self.log_path) else stderr
+        return f"crawl exited with code {self.returncode}{': ' + reason if reason else ''} (log: {log})"
+
+
+STDERR_NAME = "crawl.stderr"  # beside crawl.log: what the crawl printed before (or instead of) its log file
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b(?::|$)")  # a traceback's last line
+_LOGGED_ERROR = re.compile(r"\] (?:ERROR|CRITICAL):")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def last_line(path: Path, pattern: re.Pattern | None = None) -> str:
+    """The last non-blank line of a file's last 16 KiB (one `pattern` finds, when given), at most 300
+    characters; "" when there is none or the file cannot be read.
+
+    Why: a crawl that dies before Scrapy opens its log file (a setting it cannot parse, an import error) says why
+    only on its stderr, and "exited with code 1" alone sends the user looking for a log that does not exist.
+    """
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, _size(path) - 16384))
+            tail = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    for line in reversed(tail.splitlines()):
+        if line.strip() and (pattern is None or pattern.search(line)):
+            return line.strip()[:300]
+    return ""
 
 
 @dataclass
@@ -150,8 +185,8 @@ def start_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, se
     for key, value in (settings or {}).items():
         cmd += ["-s", f"{key}={value}"]
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings")
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    with open(work / STDERR_NAME, "wb") as stderr:  # the child keeps its own descriptor
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
     return RunningCrawl(proc, items, log_path, time.monotonic(), crawl_key(sources_file, seen, state, only, settings))
 
 

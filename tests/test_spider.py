@@ -434,3 +434,19 @@ def test_timeout_is_a_failure_with_the_timeout_in_the_reason(tmp_path):
         assert (slow[0]["kind"], slow[0]["outcome"], slow[0]["reason"]) == ("failure", "failed", "timeout after 2 s")
         assert [i["kind"] for i in items if i["url"] == srv.url("/fast")] == ["page"]
         assert srv.hits("/slow") == 1
+
+
+@pytest.mark.parametrize("sources, settings, says, log", [
+    ("missing.toml", {}, "ValueError: ", "crawl.log"),  # raised in the spider: Scrapy's log file has it
+    ("sources.toml", {"SPIDER_MIDDLEWARES": "{bad"}, "error: Invalid -s value", "crawl.stderr"),  # before any log
+], ids=["raised-in-the-spider", "dies-before-its-log"])
+def test_a_crawl_that_dies_at_start_says_why(tmp_path, sources, settings, says, log):
+    """The run's error names the crawl's own last word and a log that exists, not just its exit code."""
+    from pipelines.crawl import start_crawl
+
+    (tmp_path / "sources.toml").write_text('[[source]]\nname = "a"\nlanguage = "en"\n'
+                                           'feeds = ["http://127.0.0.1:9/feed.xml"]\n', encoding="utf-8")
+    result = start_crawl(tmp_path / sources, tmp_path / "work", settings=settings).wait(120)
+    assert result.returncode not in (0, None)
+    assert says in result.error and result.error.endswith(f"(log: {tmp_path / 'work' / log})"), result.error
+    assert (tmp_path / "work" / log).stat().st_size > 0
