@@ -698,6 +698,9 @@ def main(argv: list[str] | None = None) -> int:
     from storage.backend import StorageUnavailable
 
     args = build_parser().parse_args(argv)
+    unexpanded = _unexpanded_home(args)
+    if unexpanded:
+        return fail(f"{PROG} {args.command}", unexpanded, EXIT_BAD_INPUT)
     try:
         return args.func(args)
     except StorageUnavailable as exc:  # PostgreSQL (a DuckLake's catalog) cannot be reached: nothing was done
@@ -714,6 +717,20 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{PROG} {args.command}", f"cannot write: {exc.strerror or exc}", EXIT_STORAGE)
     except Exception as exc:  # noqa: BLE001 - the top-level guard: a bug is one line too, its trace in the log
         return internal_error(args.command, exc)
+
+
+def _unexpanded_home(args: argparse.Namespace) -> str | None:
+    """Why a `--db` or `--out` that starts with a literal '~' is refused: the shell expands it only unquoted, and
+    written as given it would create a folder named "~" (or "~user") here, which a later `rm -r ~...` would take
+    for a home folder. ("./~x" is how to mean such a name.)"""
+    for option in ("db", "out"):
+        value = getattr(args, option, None)
+        if isinstance(value, str) and value.startswith("~"):
+            full = os.path.expanduser(value)
+            hint = f" (such as {full})" if full != value else ""
+            return (f"--{option} {value} starts with '~', which the shell expands only when it is not quoted; "
+                    f"give the path in full{hint}")
+    return None
 
 
 def _out_of_storage(exc: BaseException) -> bool:
