@@ -288,11 +288,13 @@ def cmd_clean(args: argparse.Namespace) -> int:
     non-HTML page, a FIFO or device, an unknown --timezone, a bad --fetched-at or --sources).
     """
     from pipelines.cleaninput import InputRefused, check_page_url, check_zone, read_page
-    from pipelines.process import clean_document
+    from pipelines.deadline import ChildDied, DeadlineExceeded
+    from pipelines.envnumbers import env_number
     from pipelines.render import render_text
 
     prog = "talkwatch clean"
     try:
+        env_number("TALKWATCH_PAGE_TIMEOUT")  # the page's deadline: a bad value is refused, not replaced
         if args.page and args.manifest:
             raise InputRefused("give PAGE.html or --manifest F, not both")
         if not args.page and not args.manifest:
@@ -309,7 +311,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
             raise
         return fail(prog, exc, EXIT_BAD_INPUT)
     url = args.url or Path(args.page).resolve().as_uri()
-    p = clean_document(body, url, fetched_at=fetched_at, timezone_name=_zone_for(url, sources, zone))
+    try:
+        p = _bounded_clean(body, url, fetched_at, _zone_for(url, sources, zone))
+    except (DeadlineExceeded, ChildDied) as exc:
+        return fail(prog, f"{args.page}: {_gave_up(exc)}", EXIT_PARTIAL)
     if p.page is None:
         return fail(prog, p.reason or "could not clean the page", EXIT_PARTIAL)
     print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url), end="")
@@ -377,12 +382,16 @@ def _zone_for(url: str, sources: list, given: str | None) -> str | None:
 def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: datetime | None) -> int:
     """One JSON line per manifest line, printed as it is cleaned; 1 (and one line on stderr) if any failed."""
     from pipelines.cleaninput import manifest_lines, open_manifest
+    from pipelines.isolation import map_isolated
 
     stream = sys.stdin.buffer if name == "-" else open_manifest(name)
     failed = total = 0
     with stream:
-        for line in manifest_lines(stream, "on stdin" if name == "-" else name):
-            record = _clean_manifest_line(line, sources, zone, fetched_at)
+        lines = manifest_lines(stream, "on stdin" if name == "-" else name)
+        jobs = ((line, sources, zone, fetched_at) for line in lines)
+        # in worker processes, as the flow's pages: a deadline per page, two cores, warm caches; in input order
+        for (line, *_), outcome in map_isolated(_manifest_job, jobs):
+            record = outcome.value if outcome.error is None else _given_up_line(line, outcome)
             total += 1
             failed += "error" in record
             print(json_line(record), flush=True)
@@ -390,6 +399,46 @@ def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: date
         return fail("talkwatch clean", f"{failed} of {total} manifest lines failed: their JSON lines carry "
                                        f"\"line\" and \"error\"", EXIT_PARTIAL)
     return 0
+
+
+def _bounded_clean(body: bytes, url: str, fetched_at: datetime | None, zone: str | None) -> Any:
+    """process.clean_document in a child process that is killed past TALKWATCH_PAGE_TIMEOUT, as the flow's
+    workers are: a page that would keep the parser busy for minutes costs that page, not the command."""
+    from pipelines.deadline import call_with_deadline
+    from pipelines.isolation import PAGE_TIMEOUT_S
+    from pipelines.process import clean_document
+
+    return call_with_deadline(lambda _: clean_document(body, url, fetched_at=fetched_at, timezone_name=zone), None,
+                              PAGE_TIMEOUT_S)
+
+
+def _given_up_line(line: Any, outcome: Any) -> dict:
+    """The record of a manifest line whose worker was stopped: its line, path and URL, and why."""
+    from pipelines.cleaninput import parse_entry
+
+    try:
+        entry = parse_entry(line.text)
+        where = {"path": entry.path, "url": entry.url}
+    except ValueError:
+        where = {}
+    return {"line": line.number, **where, "error": _gave_up(outcome)}
+
+
+def _manifest_job(job: tuple) -> dict:
+    """_clean_manifest_line of one (line, sources, zone, fetched_at), for a worker process."""
+    return _clean_manifest_line(*job)
+
+
+def _gave_up(exc: Exception | Any) -> str:
+    """The one line for a page whose cleaning was stopped or crashed (an exception, or a worker's Outcome)."""
+    from pipelines.deadline import DeadlineExceeded
+    from pipelines.isolation import PAGE_TIMEOUT_S
+
+    reason = getattr(exc, "error", None) or str(exc)
+    if isinstance(exc, DeadlineExceeded) or reason.startswith("processing took longer"):
+        return (f"gave up after {PAGE_TIMEOUT_S:g} s: the page is too costly to clean, or crashed its process (the "
+                f"limit is TALKWATCH_PAGE_TIMEOUT)")
+    return f"could not clean the page: {reason}"
 
 
 def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at: datetime | None) -> dict:
@@ -406,8 +455,7 @@ def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at:
         when = _fetch_time(entry.fetched_at, '"fetched_at"') if entry.fetched_at else fetched_at
         body = read_page(entry.path)
         url = entry.url or Path(entry.path).resolve().as_uri()
-        p = clean_document(body, url, fetched_at=when,
-                           timezone_name=entry.timezone or _zone_for(url, sources, zone))
+        p = clean_document(body, url, fetched_at=when, timezone_name=entry.timezone or _zone_for(url, sources, zone))
     except ValueError as exc:  # InputRefused, a bad fetched_at
         return {"line": line.number, **out, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one bad page gives one error line; the others go on

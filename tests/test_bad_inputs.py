@@ -707,3 +707,28 @@ def test_a_reprocess_that_meets_a_corrupt_block_leaves_the_file_as_it_was(templa
     assert len(proc.stderr.splitlines()) == 1 and "Corrupt database file" in proc.stderr, proc.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert not (tmp_path / "cov.duckdb.wal").exists()
+
+
+def test_a_page_that_would_parse_for_minutes_is_given_up_at_the_page_deadline(tmp_path: Path):
+    """One tag with 60,000 attributes keeps libxml2 busy for minutes: `clean` stops it at TALKWATCH_PAGE_TIMEOUT,
+    alone (status 1, one line) and in a manifest (that line's error; the good page beside it is cleaned)."""
+    attrs = " ".join(f"a{i}" for i in range(60000))
+    (tmp_path / "flood.html").write_text(f"<html><body><div {attrs}><p>{'word ' * 200}</p></div></body></html>",
+                                         encoding="utf-8")
+    (tmp_path / "page.html").write_text(article_html("Talks resume in Istanbul", TALKS, "2025-05-29T11:00:00+03:00"),
+                                        encoding="utf-8")
+    env = {**env_for(tmp_path), "TALKWATCH_PAGE_TIMEOUT": "2"}
+    started = time.monotonic()
+    alone = talkwatch(["clean", "flood.html"], tmp_path, env)
+    assert time.monotonic() - started < 60
+    assert alone.returncode == 1 and alone.stdout == ""
+    assert alone.stderr.splitlines() == ["talkwatch clean: flood.html: gave up after 2 s: the page is too costly to "
+                                         "clean, or crashed its process (the limit is TALKWATCH_PAGE_TIMEOUT)"]
+    (tmp_path / "m.jsonl").write_text('{"path": "flood.html"}\n{"path": "page.html"}\n', encoding="utf-8")
+    listed = talkwatch(["clean", "--manifest", "m.jsonl"], tmp_path, env)
+    assert listed.returncode == 1, listed.stderr
+    first, second = (json.loads(line) for line in listed.stdout.splitlines())
+    assert first["line"] == 1 and first["path"] == "flood.html" and first["error"].startswith("gave up after 2 s")
+    assert second["title"] == "Talks resume in Istanbul" and "error" not in second
+    assert listed.stderr.splitlines() == ['talkwatch clean: 1 of 2 manifest lines failed: their JSON lines carry '
+                                          '"line" and "error"']
