@@ -15,7 +15,7 @@ import threading
 
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction, fromstring
-from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, decode_file, is_dubious_html
 
 _LOOKUP = etree.ElementDefaultClassLookup(element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction,
                                           entity=HtmlEntity)
@@ -40,6 +40,7 @@ def _control_reference(match: re.Match) -> str:
 
 
 _CONTROL_CHARS = [chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))]
+_NONCHARACTERS = ("\ufffe", "\uffff")  # raw U+FFFE/U+FFFF: XML cannot hold them either
 
 
 def without_controls(html: str) -> str:
@@ -49,7 +50,24 @@ def without_controls(html: str) -> str:
     took 0.8 ms, and almost no page has any."""
     if any(char in html for char in _CONTROL_CHARS):
         html = _RAW_CONTROLS.sub(lambda m: " " if m.group(0) in _SPACES else "", html)
+    for char in _NONCHARACTERS:
+        if char in html:
+            html = html.replace(char, "")
     return _REFERENCES.sub(_control_reference, html) if "&#" in html else html
+
+
+def repair(html: str, beginning: str) -> str:
+    """trafilatura.utils.repair_faulty_html for a page `without_controls` already cleaned: the same two repairs
+    (a DOCTYPE that libxml2 misreads, a self-closing <html/>), without its regex pass over the whole page for the
+    characters XML cannot hold, which finds none here (0.4 ms a page, 2% of the pipeline's CPU)."""
+    if "doctype" in beginning:
+        firstline, _, rest = html.partition("\n")
+        html = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+    for line in html[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            html = FAULTY_HTML.sub(r"\1>", html, count=1)
+            break
+    return html
 
 
 def _parser() -> HTMLParser:
@@ -76,7 +94,7 @@ def load_page(html: str | bytes) -> HtmlElement | None:
     html = without_controls(decode_file(html))
     beginning = html[:50].lower()
     check_flag = is_dubious_html(beginning)
-    html = repair_faulty_html(html, beginning)
+    html = repair(html, beginning)
     tree = None
     fallback_parse = False
     try:
