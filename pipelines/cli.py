@@ -390,7 +390,8 @@ def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: date
         lines = manifest_lines(stream, "on stdin" if name == "-" else name)
         jobs = ((line, sources, zone, fetched_at) for line in lines)
         # in worker processes, as the flow's pages: a deadline per page, two cores, warm caches; in input order
-        for (line, *_), outcome in map_isolated(_manifest_job, jobs):
+        # min_batch=1: no pool (and no fork server) is started before the first line arrives
+        for (line, *_), outcome in map_isolated(_manifest_job, jobs, min_batch=1):
             record = outcome.value if outcome.error is None else _given_up_line(line, outcome)
             total += 1
             failed += "error" in record

@@ -78,6 +78,8 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
     window = window or 4 * workers
     source = chain(head, source)
+    if ctx.get_start_method() == "forkserver":
+        _start_fork_server()
     pool = ctx.Pool(workers, maxtasksperchild=per_worker)
     finished = threading.Event()  # set by the pool's result thread whenever a page comes back
 
@@ -135,14 +137,58 @@ def _context() -> tuple[Any, int | None]:
     return ctx, TASKS_PER_WORKER
 
 
+_worker_log: list[str] = []  # the fork server's output file while it runs
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with its stdout and stderr, which every worker inherits, in a log file.
+
+    Why: what a worker prints is not the command's output. A worker that Ctrl-C overtook while it started (the
+    interrupted parent had already removed the semaphores it unpickles) printed a traceback on the user's terminal
+    under "talkwatch: interrupted", and a worker's print would land in `clean --manifest`'s JSON lines. The file
+    (`workers-<time>-<pid>.log` in the error-log folder) is removed at the end when nothing was written to it.
+    """
+    from multiprocessing import forkserver
+
+    from pipelines.clierrors import log_dir
+
+    if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:  # running: nothing to redirect
+        return
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    try:
+        path = os.path.join(log_dir(), f"workers-{stamp}-{os.getpid()}.log")
+        log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        path, log = "", os.open(os.devnull, os.O_WRONLY)
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        for fd in (1, 2):
+            os.dup2(log, fd)
+        forkserver.ensure_running()
+    finally:
+        for fd, old in zip((1, 2), saved):
+            os.dup2(old, fd)
+            os.close(old)
+        os.close(log)
+    if path:
+        _worker_log.append(path)
+
+
 def _stop_fork_server() -> None:
     """Let the fork server go once the pages are done: it holds the warmed pipeline (about 250 MiB) otherwise
-    until the flow process ends, through the load. The next pool starts a fresh one."""
+    until the flow process ends, through the load. The next pool starts a fresh one. Its log goes if empty."""
     from multiprocessing import forkserver
 
     stop = getattr(forkserver._forkserver, "_stop", None)  # private, but the only way; present in 3.8-3.14
     if stop is not None:
         stop()
+    while _worker_log:
+        path = _worker_log.pop()
+        try:
+            if os.path.getsize(path) == 0:
+                os.remove(path)
+        except OSError:
+            pass
 
 
 AHEAD = 8  # windows of pages that may be taken before their turn (done, or at work behind a slow one)
