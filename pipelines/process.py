@@ -150,6 +150,18 @@ def page_job(job: tuple[PageInput, Topic | None] | tuple[PageInput, Topic | None
     return p
 
 
+def redo_job(job: tuple[PageInput, Topic | None]) -> ProcessedPage:
+    """page_job for a stored page (`talkwatch reprocess`, in the same worker processes and with the same deadline
+    as a run's pages): clean, dedup keys and dating, without the compression, as the stored bytes stay."""
+    inp, topic = job
+    p, tree = _clean(inp, topic)
+    if p.outcome == "loaded":
+        dedupe_keys(p)
+        date(p, tree)
+    p.html, p.input = "", replace(p.input, body=b"")
+    return p
+
+
 _kept: dict[str, io.BufferedWriter] = {}  # folder -> this process's open file in it
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from pipelines import process
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, source_rows
+from pipelines.isolation import MIN_BATCH, map_isolated
 from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 from spiders.sources import Source, load_sources
@@ -88,11 +89,12 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
         con = connect(db, timeout=timeout)
         try:
             stored = stored_pages(con, since, source)
-            pages = [process.clean(_input(sp, by_name), topic) for sp in stored]
+            # as a run's pages: in worker processes (a page that hangs the parser is given up at
+            # TALKWATCH_PAGE_TIMEOUT), dated before the URL variants are collapsed
+            jobs = [(_input(sp, by_name), topic) for sp in stored]
+            pages = [o.value if o.error is None else process.given_up(job[0], o.error)
+                     for job, o in map_isolated(process.redo_job, jobs, min_batch=MIN_BATCH)]
             collapse_url_variants(pages)
-            for p in pages:
-                if p.outcome == "loaded":
-                    process.date(p)
             urls = [sp.raw.url for sp in stored]
             before = article_snapshot(con, urls)
             run = RunRow(run_id=run_id, trigger="reprocess", started_at=started, ended_at=None,
