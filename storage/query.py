@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
@@ -37,6 +38,10 @@ def check_statement(query: str) -> str:
     if len(found) > 1:
         raise QueryRefused(f"the query holds {len(found)} statements: give one per `talkwatch query`")
     kind = found[0].type
+    writer = _writing_function(found[0].query)
+    if writer:
+        raise QueryRefused(f"{writer}() is not run: it writes (a DuckLake's data files, a checkpoint), and "
+                           f"`talkwatch query` only reads; nothing was changed")
     if kind not in READING:
         name = _statement_name(found[0].query, getattr(kind, "name", str(kind)))
         raise QueryRefused(f"{name} statements are not run: `talkwatch query` only reads, and nothing was changed "
@@ -44,10 +49,33 @@ def check_statement(query: str) -> str:
     return query
 
 
+# table functions that write although they are called from a SELECT or CALL: DuckLake's maintenance (flushing
+# inlined rows, merging and rewriting files write new Parquet files into the data folder, which the connection must
+# be allowed to read) and checkpoints; DuckLake's reading functions (snapshots, table_info, list_files, ...) stay
+_WRITING_FUNCTIONS = frozenset({
+    "ducklake_add_data_files", "ducklake_cleanup_old_files", "ducklake_commit", "ducklake_delete_orphaned_files",
+    "ducklake_expire_snapshots", "ducklake_flush_inlined_data", "ducklake_merge_adjacent_files",
+    "ducklake_rewrite_data_files", "ducklake_set_commit_message", "ducklake_set_option", "checkpoint",
+    "force_checkpoint"})
+_CALLED = re.compile(r"([A-Za-z_][\w$]*)\s*\(")
+_STRING = re.compile(r"'(?:[^']|'')*'|\$(\w*)\$.*?\$\1\$", re.DOTALL)
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def _writing_function(text: str) -> str | None:
+    """The first function of _WRITING_FUNCTIONS the statement calls, looked for outside strings and comments and
+    with identifier quotes dropped (`"ducklake_flush_inlined_data"(...)` is the same call)."""
+    code = _COMMENT.sub(" ", _STRING.sub("''", text)).replace('"', "")
+    for m in _CALLED.finditer(code):
+        if m.group(1).lower() in _WRITING_FUNCTIONS:
+            return m.group(1).lower()
+    return None
+
+
 def _statement_name(text: str, kind: str) -> str:
     """What to call a refused statement: its type, unless the type's name says something else than the statement
     (DuckDB files INSTALL under LOAD, and UPDATE EXTENSIONS under '???'): then its own first words."""
-    words = [w.upper() for w in text.split()[:2]]
+    words = [w.upper() for w in _COMMENT.sub(" ", text).split()[:2]]  # "/* why */ DELETE ..." is a DELETE
     if not words or (kind.isidentifier() and words[0] == kind):
         return kind
     return " ".join(words) if kind == "???" or words[0] == "FORCE" else words[0]
