@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -56,6 +57,37 @@ class TemporaryAPI:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class APIUnreachable(RuntimeError):
+    """The Prefect API that PREFECT_API_URL names does not answer: the run would fail inside Prefect."""
+
+
+def check_configured_api(timeout: float = 5.0) -> None:
+    """When PREFECT_API_URL is set, that it is an http(s) URL (ValueError) and its server answers its health check
+    (APIUnreachable), before a run starts anything.
+
+    Why: an unreachable server was found only by Prefect, after the head-start crawl had started and the database
+    file had been created: an internal error (70), a new file, a crawl folder and a crawl left running.
+    """
+    url = os.environ.get("PREFECT_API_URL", "").strip()
+    if not url:
+        return
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"PREFECT_API_URL={url!r} is not an http(s) URL of a Prefect API (such as "
+                         f"http://127.0.0.1:4200/api); unset it for a temporary server")
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as resp:
+            if resp.status == 200:
+                return
+            reason = f"HTTP {resp.status}"
+    except urllib.error.HTTPError as exc:
+        reason = f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = str(getattr(exc, "reason", exc))
+    raise APIUnreachable(f"cannot reach the Prefect API at {url} (PREFECT_API_URL): {reason}; start that server, "
+                         f"or unset PREFECT_API_URL for a temporary one")
 
 
 def _free_port() -> int:

@@ -40,7 +40,7 @@ FIRST_FETCH = datetime(1990, 1, 1, tzinfo=timezone.utc)  # `clean --fetched-at`:
 def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.apiserver import start_temporary_api
+    from pipelines.apiserver import APIUnreachable, check_configured_api, start_temporary_api
     from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.envnumbers import check_environment
     from pipelines.relevance import load_topic
@@ -67,9 +67,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.shards and not os.environ.get("PREFECT_API_URL"):
             return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, "
                               "Running on several machines)", EXIT_BAD_INPUT)
-        check_writable_database(args.db, timeout=args.lock_timeout)
+        check_configured_api()
+        check_writable_database(args.db, timeout=args.lock_timeout)  # last: it probes the folder with a file
     except DatabaseBusy as exc:
         return fail(PROG, exc, EXIT_BUSY)
+    except APIUnreachable as exc:
+        return fail(PROG, exc, EXIT_STORAGE)
     except (ValueError, OSError) as exc:  # a bad sources, topic or -s value, an unknown --only name, a bad --db
         return fail(PROG, exc, EXIT_BAD_INPUT)
     if args.lock_timeout is not None:
@@ -206,7 +209,11 @@ def _only(value: str | None) -> list[str] | None:
 
 
 def _run_failed(exc: BaseException, records: Any, prefix: str, code: int) -> int:
-    """One line for a run that failed inside the flow; Prefect's records and the traceback go to the log."""
+    """One line for a run that failed inside the flow; Prefect's records and the traceback go to the log. A crawl
+    started ahead of the flow that never took it is stopped, and its folder removed."""
+    from pipelines.crawl import drop_head_start
+
+    drop_head_start()
     path = log_exception("run", exc, list(records))
     return fail(PROG, f"{prefix}{exc}{details(path)}", code)
 
