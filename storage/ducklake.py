@@ -349,7 +349,7 @@ class DuckLake:
                                    f"{stored.group(1) if stored else 'another folder'}; give that folder as "
                                    f"?data=, or leave ?data= out")
         if "Unable to connect to Postgres" in text:
-            reason = _pg_reason(text)
+            reason = mask(_pg_reason(text))  # libpq quotes a URI it cannot parse, password included
             missing = re.search(r'database "([^"]+)" does not exist', reason)
             if missing:
                 return DatabaseRefused(f"PostgreSQL has no database {missing.group(1)!r} ({where}): create it "
@@ -358,7 +358,8 @@ class DuckLake:
                          r"authentication failed", reason):
                 return DatabaseRefused(f"PostgreSQL refused the login for {where}: {reason}")
             if re.search(r'invalid (?:integer|connection option|URI|sslmode|value)|missing "=" after|'
-                         r"unterminated quoted string|invalid port", reason):
+                         r"unterminated quoted string|invalid port|percent-encoded|in URI\b|URI query parameter|"
+                         r"IPv6 host address", reason):
                 # libpq could not read the connection string: a mistake in --db, not an outage
                 return DatabaseRefused(f"the PostgreSQL connection in {where} is not valid: {reason}")
             return StorageUnavailable(f"cannot reach PostgreSQL for {where}: {reason}")
