@@ -265,6 +265,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         return fail(prog, f"query failed: {exc}", EXIT_STORAGE)
     except duckdb.Error as exc:  # a bad column, a type error, a forbidden file access: the user's to fix
         return fail(prog, f"query failed: {exc}", EXIT_BAD_INPUT)
+    except OverflowError as exc:  # a value Python cannot hold (INTERVAL 100000000 YEAR): cast it to text in SQL
+        return fail(prog, f"query failed: a value cannot be converted for printing ({exc}); cast that column to "
+                          f"VARCHAR in the query", EXIT_BAD_INPUT)
     if more:
         say(prog, f"stopped after --limit {shown} rows; more rows match")
     return 0

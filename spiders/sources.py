@@ -467,6 +467,8 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
         raise ValueError(f"{path}: not UTF-8 text (byte {exc.start + 1}); a {what} file is TOML") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError:  # tomllib parses nested arrays and tables recursively: 50,000 '[' exhaust the stack
+        raise ValueError(f"{path}: not valid TOML: its arrays or tables are nested too deeply") from None
 
 
 def load_sources(path: str | Path) -> list[Source]:

@@ -6,6 +6,7 @@ wrote (`talkwatch upgrade` migrates it), instead of changing it. Writers (`run`,
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -71,6 +72,14 @@ class DuckDBFile:
         too long. A probe file is created and removed in the folder, last, only when everything else passed.
         """
         p = Path(_file_text(self.path))
+        for name in (p, p.with_name(p.name + ".wal")):  # DuckDB writes <db>.wal beside it: its name must fit too
+            try:
+                os.lstat(name)
+            except OSError as exc:
+                if exc.errno == errno.ENAMETOOLONG:
+                    size = len(os.fsencode(name.name))
+                    raise DatabaseRefused(f"{p.name[:40]}... is too long a file name here ({size} bytes with "
+                                          f"DuckDB's '.wal'); give a shorter --db") from None
         if os.path.lexists(p) or must_exist:
             check_database_file(p)
             con = open_file(p, True, timeout)

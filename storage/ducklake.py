@@ -321,8 +321,8 @@ class DuckLake:
             p = extension_path(package, name)
             if p is None:
                 pip = package.replace("_", "-")
-                raise RuntimeError(f"the DuckDB {name} extension is missing, which {self.describe()} needs: "
-                                   f"pip install {pip}=={duckdb.__version__}")
+                raise DatabaseRefused(f"the DuckDB {name} extension is missing, which {self.describe()} needs: "
+                                      f"pip install {pip}=={duckdb.__version__}")
             con.execute(f"LOAD {_literal(str(p))}")
 
     def _conninfo(self) -> str:

@@ -105,6 +105,7 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "nav.html").write_text("<html><head><title>World | Alpha</title></head><body><nav><a href='/'>Home</a>"
                                    "</nav><ul><li><a href='/a/1'>Talks</a></li></ul></body></html>", encoding="utf-8")
     (work / "surrogate.jsonl").write_text(good + '\n{"path": "\\ud800.html"}\n' + good + "\n", encoding="utf-8")
+    (work / "deep.toml").write_text("x = " + "[" * 50000 + "]" * 50000 + "\n", encoding="utf-8")
     (work / "bad-url.jsonl").write_text(json.dumps({"path": "page.html", "url": "javascript:alert(1)"}) + "\n",
                                         encoding="utf-8")
 
@@ -425,6 +426,15 @@ CASES = [
     Case("run-prefect-api-not-a-url", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
                                        "new.duckdb"], 2, "PREFECT_API_URL='not a url' is not an http(s) URL",
          env={"PREFECT_API_URL": "not a url"}),
+    Case("run-sources-nested-too-deeply", ["run", "--sources", "deep.toml", "--topic", str(TOPIC), "--db",
+                                           "cov.duckdb"], 2, "deep.toml: not valid TOML: its arrays or tables are "
+                                                             "nested too deeply"),
+    Case("reprocess-topic-nested-too-deeply", ["reprocess", "--topic", "deep.toml", "--db", "cov.duckdb"], 2,
+         "nested too deeply"),
+    Case("query-value-python-cannot-hold", ["query", "SELECT INTERVAL 100000000 YEAR AS i", "--db", "cov.duckdb"], 2,
+         "cast that column to VARCHAR"),
+    Case("run-db-name-too-long", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                  "x" * 250 + ".duckdb"], 2, "is too long a file name here"),
     Case("query-checkpoint", ["query", "CALL checkpoint()", "--db", "cov.duckdb"], 2, "checkpoint() is not run"),
     Case("query-delete-after-a-comment", ["query", "/* tidy up */ DELETE FROM pages", "--db", "cov.duckdb"], 2,
          "talkwatch query: DELETE statements are not run"),
