@@ -77,8 +77,10 @@ class ReportData:
 
 def parse_day(text: str | None, option: str) -> date | None:
     """An ISO 8601 day from --since/--until (None when not given); anything else is refused with the option named."""
-    if text is None or text == "":
+    if text is None:
         return None
+    if not text.strip():  # `--since "$START"` with START unset must not quietly mean the whole period
+        raise ReportRefused(f"{option} is empty: give a day (YYYY-MM-DD, UTC), or leave {option} out")
     try:
         return date.fromisoformat(text.strip())
     except ValueError:

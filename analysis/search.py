@@ -146,7 +146,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         idx = [columns.index(c) for c in shown]
         write_rows(shown, [tuple(r[i] for i in idx) for r in rows], "table")
         if not rows:
-            print("no article matches; try fewer words, --any, or another spelling", file=sys.stderr)
+            print("talkwatch search: no article matches; try fewer words, --any, or another spelling",
+                  file=sys.stderr)
     else:
         write_rows(columns, rows, args.format)
     return 0

@@ -44,7 +44,7 @@ def check_zone(name: str | None, what: str = "--timezone") -> str | None:
         raise InputRefused(f"{what} is empty: give an IANA zone such as Europe/Kyiv")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder of tzdata, or too long
         raise InputRefused(f"{what} {name!r} is not a known IANA time zone (e.g. Europe/Kyiv, UTC)") from None
     return name
 
@@ -201,7 +201,8 @@ def check_page_url(url: str | None, what: str = "--url") -> str | None:
         return None
     if not url.strip():  # `--url "$URL"` with URL unset: a manifest's "" means "no URL" and never gets here
         raise InputRefused(f"{what} is empty: give the page's original URL, or leave {what} out")
-    scheme, sep, _ = url.strip().partition(":")
+    # as a URL parser reads it (WHATWG, urlsplit): tabs and newlines inside are dropped, so "java\tscript:" is one
+    scheme, sep, _ = re.sub(r"[\t\n\r]", "", url.strip()).partition(":")
     if sep and scheme.lower() in _NOT_A_PAGE_SCHEMES:
         raise InputRefused(f"{what} {url!r} is a {scheme.lower()}: URL, not the address of a page")
     try:

@@ -239,8 +239,11 @@ def _print_summary(s: dict) -> None:
         if ok == 0 and counts.get("listings_failed", 0):
             e = failed_sources.get(name, {})
             print(f"  source {name}: unreachable: {e.get('reason', 'every listing failed')} ({e.get('url', '')})")
-        else:
+        elif counts:
             print(f"  source {name}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        else:  # the crawl ended before it reached this source: the reason is the crawl's own error ("*")
+            crawl_error = failed_sources.get("*", {}).get("reason", "the crawl fetched nothing for it")
+            print(f"  source {name}: not crawled: {crawl_error}")
     print(f"  database: {mask(s['db'])}")
     if s.get("report"):
         print(f"  report: {s['report']}")
@@ -299,12 +302,12 @@ def cmd_clean(args: argparse.Namespace) -> int:
     """
     from pipelines.cleaninput import InputRefused, check_page_url, check_zone, read_page
     from pipelines.deadline import ChildDied, DeadlineExceeded
-    from pipelines.envnumbers import env_number
+    from pipelines.envnumbers import check_environment
     from pipelines.render import render_text
 
     prog = "talkwatch clean"
     try:
-        env_number("TALKWATCH_PAGE_TIMEOUT")  # the page's deadline: a bad value is refused, not replaced
+        check_environment()  # the page's deadline, the manifest's worker threshold: refused, not replaced
         if args.page and args.manifest:
             raise InputRefused("give PAGE.html or --manifest F, not both")
         if not args.page and not args.manifest:

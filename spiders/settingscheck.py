@@ -147,6 +147,8 @@ def check_value(key: str, value: str) -> str:
         return value
     if key == "LOG_FILE":
         return _log_file(value)
+    if key == "JOBDIR":
+        return _job_dir(value)
     if key == "LOG_LEVEL" and value.strip().upper() not in _LOG_LEVELS:
         raise ValueError(f"-s {key}: {value!r} is not a log level ({', '.join(_LOG_LEVELS)})")
     if key == "LOG_LEVEL":
@@ -164,6 +166,22 @@ def _log_file(value: str) -> str:
         raise ValueError(f"-s LOG_FILE: {value} is a folder; give a file in it")
     if not path.resolve().parent.is_dir():
         raise ValueError(f"-s LOG_FILE: the folder of {value} does not exist; create it first")
+    return value
+
+
+def _job_dir(value: str) -> str:
+    """A folder Scrapy can keep its crawl state in: a folder, or a path it can create (not one under a file: the
+    crawl died at start with NotADirectoryError and the run ended 'completed' with blank reasons)."""
+    if not value.strip():
+        raise ValueError("-s JOBDIR: empty; give a folder, or leave it out")
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"-s JOBDIR: {value} is a file; give a folder")
+    ancestor = path.resolve().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ValueError(f"-s JOBDIR: {value} is under {ancestor}, which is a file; give a folder")
     return value
 
 

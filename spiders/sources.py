@@ -400,7 +400,7 @@ def parse_source(raw: dict[str, Any], index: int) -> Source:
             if not isinstance(zone, str):
                 raise ValueError
             ZoneInfo(zone.strip())
-        except (ValueError, ZoneInfoNotFoundError):
+        except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: "Europe" is a folder of tzdata
             raise ValueError(f"source {name!r}: timezone must be an IANA zone name such as \"Europe/Kyiv\", "
                              f"got {zone!r}") from None
         zone = zone.strip()
