@@ -54,6 +54,11 @@ def check_out_dir(out: str | os.PathLike, kind: str, force: bool = False,
     text = os.fspath(out)
     if not text.strip():
         raise OutDirRefused("--out is empty: give a folder to write into")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the shell passed through that are not UTF-8: DuckDB and the marker need text
+        raise OutDirRefused(f"--out {text.encode('utf-8', 'surrogateescape')!r} is not UTF-8 text; give a folder "
+                            f"name in UTF-8") from None
     absolute = Path(os.path.abspath(text))
     if absolute.name in ("", ".", ".."):
         raise OutDirRefused(f"{absolute} cannot be an output folder")

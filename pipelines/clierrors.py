@@ -104,6 +104,11 @@ def log_dir() -> Path:
         path = Path(given)
         path.mkdir(parents=True, exist_ok=True)
         return path
+    return _private_log_dir()
+
+
+def _private_log_dir() -> Path:
+    """`talkwatch-<uid>/` in the temp folder (a fresh private one where that name is not safely ours)."""
     uid = os.getuid() if hasattr(os, "getuid") else 0
     path = Path(tempfile.gettempdir()) / f"talkwatch-{uid}"
     try:
@@ -122,15 +127,19 @@ def write_log(command: str, lines: list[str]) -> Path | None:
     Opened with O_EXCL and O_NOFOLLOW: a name planted in the folder is never followed or appended to.
     """
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    try:
-        path = log_dir() / f"{command}-{stamp}-{os.getpid()}.log"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
-            fh.write(f"talkwatch {command} at {stamp}, pid {os.getpid()}, argv {sys.argv!r}\n\n")
-            fh.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
-    except OSError:
-        return None
-    return path
+    # $TALKWATCH_LOG_DIR first; where it cannot be written (a file, /proc, a read-only mount) the private temp
+    # folder, so the trace is not lost without a word
+    for folder in (log_dir, _private_log_dir):
+        try:
+            path = folder() / f"{command}-{stamp}-{os.getpid()}.log"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
+                fh.write(f"talkwatch {command} at {stamp}, pid {os.getpid()}, argv {sys.argv!r}\n\n")
+                fh.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
+        except OSError:
+            continue
+        return path
+    return None
 
 
 def log_exception(command: str, exc: BaseException, before: list[str] | None = None) -> Path | None:

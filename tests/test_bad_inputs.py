@@ -445,6 +445,8 @@ CASES = [
          "TALKWATCH_ISOLATE_MIN_PAGES='soon' is not a whole number", env={"TALKWATCH_ISOLATE_MIN_PAGES": "soon"}),
     Case("report-since-empty", ["report", "--since", "", "--out", "r.html", "--db", "cov.duckdb"], 2,
          "--since is empty"),
+    Case("export-out-not-utf8", ["export", "--format", "csv", "--out", "x\udcff", "--db", "cov.duckdb"], 2,
+         "is not UTF-8 text"),
     Case("query-checkpoint", ["query", "CALL checkpoint()", "--db", "cov.duckdb"], 2, "checkpoint() is not run"),
     Case("query-delete-after-a-comment", ["query", "/* tidy up */ DELETE FROM pages", "--db", "cov.duckdb"], 2,
          "talkwatch query: DELETE statements are not run"),
@@ -766,3 +768,22 @@ def test_a_page_that_would_parse_for_minutes_is_given_up_at_the_page_deadline(tm
     assert second["title"] == "Talks resume in Istanbul" and "error" not in second
     assert listed.stderr.splitlines() == ['talkwatch clean: 1 of 2 manifest lines failed: their JSON lines carry '
                                           '"line" and "error"']
+
+
+def test_an_unusable_log_folder_does_not_lose_the_trace(tmp_path: Path, monkeypatch, capsys):
+    """$TALKWATCH_LOG_DIR that is a file: the trace goes to the private temp folder, and the line names it."""
+    from pipelines.clierrors import internal_error
+
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    monkeypatch.setenv("TALKWATCH_LOG_DIR", str(tmp_path / "notes.txt"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "systmp"))
+    (tmp_path / "systmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", None)  # TMPDIR is read again
+    try:
+        raise ZeroDivisionError("a bug")
+    except ZeroDivisionError as exc:
+        assert internal_error("query", exc) == 70
+    line = capsys.readouterr().err.strip()
+    log = Path(line.split("(details in ")[1].rstrip(")"))
+    assert log.parent.parent == tmp_path / "systmp" and "ZeroDivisionError: a bug" in log.read_text(encoding="utf-8")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
