@@ -10,9 +10,9 @@ wrote (`talkwatch upgrade` migrates it), instead of changing it. Writers (`run`,
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import logging
-import hashlib
 import math
 import os
 import re
