@@ -166,11 +166,26 @@ def registrable_domain(host: str) -> str:
 
 
 def same_site(a: str, b: str) -> bool:
-    """Whether two URLs belong to one site (same registrable domain), so one may name the other as canonical."""
+    """Whether two URLs belong to one site (same registrable domain, and the same port where one is given), so one
+    may name the other as canonical.
+
+    Why the port: two servers on one host are two sites. A page on 127.0.0.1:8116 that named an article of the
+    outlet on 127.0.0.1:8101 as its canonical was stored under that URL, and that outlet's own article was then
+    skipped as already stored, run after run.
+    """
     ha, hb = _host_of(a), _host_of(b)
     if not ha or not hb:
         return False
-    return registrable_domain(ha) == registrable_domain(hb)
+    return registrable_domain(ha) == registrable_domain(hb) and _port_of(a) == _port_of(b)
+
+
+def _port_of(url: str) -> int | None:
+    """The URL's explicit port, None for none or the scheme's default (80, 443): http and https variants agree."""
+    try:
+        port = urlsplit(url.strip()).port
+    except ValueError:
+        return None
+    return None if port in (80, 443) else port
 
 
 def _is_root_or_section(canon: str) -> bool:

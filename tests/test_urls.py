@@ -151,3 +151,15 @@ def test_resolve_canonical_accepts_one_segment_slug() -> None:
 
 def test_resolve_canonical_home_page_may_name_itself() -> None:
     assert resolve_canonical("https://www.example-news.com/", "https://example-news.com/", None) == "https://example-news.com"
+
+
+def test_a_canonical_on_another_port_of_the_same_host_is_another_site():
+    """Two servers on one host are two outlets: a page on one may not take an article of the other as its identity
+    (that article was then skipped as already stored, run after run)."""
+    from pipelines.urls import resolve_canonical, same_site
+
+    page = "http://127.0.0.1:8116/a/to-other-outlet"
+    assert resolve_canonical(page, "http://127.0.0.1:8101/a/good3", None) == "https://127.0.0.1:8116/a/to-other-outlet"
+    assert resolve_canonical(page + "?utm_source=x", page, None) == "https://127.0.0.1:8116/a/to-other-outlet"
+    assert same_site("http://example.com/a", "https://www.example.com:443/b")  # default ports are no port
+    assert not same_site("https://example.com/a", "https://example.com:8443/b")
