@@ -133,3 +133,12 @@ def test_yearless_dates_with_a_clock(text, expected):
                                   "Publié le 27 Mar 20 à 9:21"])
 def test_no_yearless_date_without_a_clock_or_with_a_year(text):
     assert find_yearless_dates(text) == []
+
+
+def test_a_feed_date_in_year_one_is_no_date_not_2001():
+    """Go's zero time, 'Mon, 01 Jan 0001 00:00:00 GMT', is common in feeds; the email parser read it as 2001."""
+    from pipelines.dating.text import parse_date_value
+
+    assert parse_date_value("Mon, 01 Jan 0001 00:00:00 GMT", None) is None
+    assert parse_date_value("Thu, 29 May 25 11:00:00 +0300", None).value.isoformat() == "2025-05-29T11:00:00+03:00"
+    assert parse_date_value("Mon, 01 Jan 1999 00:00:00 GMT", None).value.year == 1999

@@ -220,6 +220,9 @@ def find_written_dates(text: str, language: str | None = None, limit: int = 20) 
     return found
 
 
+_RFC2822_YEAR = re.compile(r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3,}\.?\s+(\d+)\b")  # the year as written
+
+
 def parse_date_value(raw: str, language: str | None = None) -> FoundDate | None:
     """Read one machine-written date (meta content, JSON-LD, feed): ISO 8601, RFC 822, epoch, or a written date.
 
@@ -256,6 +259,11 @@ def parse_date_value(raw: str, language: str | None = None) -> FoundDate | None:
         try:
             value = parsedate_to_datetime(s)
         except (TypeError, ValueError, IndexError):
+            value = None
+        year = _RFC2822_YEAR.match(s)
+        if value is not None and year and len(year.group(1)) >= 3 and int(year.group(1)) != value.year:
+            # the email parser reads a year under 100 as 19xx/20xx, so "Mon, 01 Jan 0001" (Go's zero time, common in
+            # feeds) became 2001-01-01: a written four-digit year is the year, and then it is no date at all
             value = None
         if value is not None:
             return FoundDate(value, "time" if (value.hour, value.minute, value.second) != (0, 0, 0) or ":" in s
