@@ -11,6 +11,7 @@ import errno
 import json
 import math
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -40,7 +41,9 @@ FIRST_FETCH = datetime(1990, 1, 1, tzinfo=timezone.utc)  # `clean --fetched-at`:
 def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
+    from pipelines import stopping
     from pipelines.apiserver import APIUnreachable, check_configured_api, start_temporary_api
+    from pipelines.crawl import remove_started
     from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.envnumbers import check_environment
     from pipelines.relevance import load_topic
@@ -79,6 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["TALKWATCH_LOCK_TIMEOUT"] = str(args.lock_timeout)
     if args.shards:
         return _run_sharded(args, only, settings or None)
+    # Ctrl-C and SIGTERM from here on stop the run and every process it starts, in one line (pipelines/stopping.py)
+    stopping.install(lambda message: say(PROG, message))
+    stopping.at_stop(remove_started)
     # Start-up in parallel (pipelines/apiserver.py, pipelines/crawl.py): the temporary Prefect API server boots
     # while Prefect and the pipeline are imported and the crawl starts; the flow adopts that crawl.
     api = start_temporary_api()
@@ -110,6 +116,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _run_failed(exc, capture.records, "run failed, nothing was stored: ", EXIT_STORAGE)
         except Exception as exc:  # noqa: BLE001 - a bug: one line, the Prefect records and the trace in the log
             return _run_failed(exc, capture.records, f"internal error: {type(exc).__name__}: ", EXIT_INTERNAL)
+        except BaseException as exc:  # Prefect's TerminationSignal (its SIGTERM handler during the flow), Ctrl-C
+            if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "TerminationSignal":
+                stopping.stop(signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM,
+                              lambda message: say(PROG, message))
+            raise
         finally:
             if reporter is not None:
                 reporter.close()
@@ -211,11 +222,29 @@ def _only(value: str | None) -> list[str] | None:
 def _run_failed(exc: BaseException, records: Any, prefix: str, code: int) -> int:
     """One line for a run that failed inside the flow; Prefect's records and the traceback go to the log. A crawl
     started ahead of the flow that never took it is stopped, and its folder removed."""
+    from pipelines import stopping
     from pipelines.crawl import drop_head_start
 
+    signalled = _signal_behind(exc)
+    if signalled is not None:  # Prefect turned a SIGTERM into another error ("Task run is not set"): it is a stop
+        stopping.stop(signalled, lambda message: say(PROG, message))
     drop_head_start()
     path = log_exception("run", exc, list(records))
     return fail(PROG, f"{prefix}{exc}{details(path)}", code)
+
+
+def _signal_behind(exc: BaseException) -> int | None:
+    """SIGTERM or SIGINT when `exc` was raised while handling Prefect's TerminationSignal or a KeyboardInterrupt."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, KeyboardInterrupt):
+            return signal.SIGINT
+        if type(cause).__name__ == "TerminationSignal":
+            return getattr(cause, "signal", signal.SIGTERM)
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _print_summary(s: dict) -> None:

@@ -212,7 +212,7 @@ class _Hidden(logging.Filter):
             return True
         message = record.getMessage()
         noisy = (record.exc_info is not None or "Traceback (most recent call last)" in message
-                 or message.startswith(("Finished in state Failed", "Finished in state Crashed")))
+                 or message.startswith(("Finished in state Failed", "Finished in state Crashed", "Crash detected!")))
         if noisy:
             self.capture.hidden += 1
         return not noisy

@@ -168,6 +168,7 @@ def start_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, se
     seen = sorted(set(seen))
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    STARTED.append(work)
     seen_file = work / "seen.txt"
     seen_file.write_text("\n".join(seen) + "\n", encoding="utf-8")
     state_file = work / "state.json"
@@ -191,6 +192,7 @@ def start_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, se
 
 
 _HEAD_START: list[RunningCrawl] = []  # at most one: a crawl started before the flow that will want it
+STARTED: list[Path] = []  # the work folders of the crawls this process started (an interrupted run removes them)
 
 
 def head_start(sources_file: str | os.PathLike, work_dir: str | os.PathLike, seen: Iterable[str] = (),
@@ -206,6 +208,18 @@ def head_start(sources_file: str | os.PathLike, work_dir: str | os.PathLike, see
     running = start_crawl(sources_file, work_dir, seen, state, only, settings)
     _HEAD_START.append(running)
     return running
+
+
+def remove_started() -> None:
+    """Remove the work folders of this process's crawls, and their `runs/` folder when that leaves it empty: what an
+    interrupted run crawled is not stored, and the next run fetches it again."""
+    while STARTED:
+        work = STARTED.pop()
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            work.parent.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
 def drop_head_start() -> None:
