@@ -8,6 +8,7 @@ USER_AGENT = "talkwatch/0.1 (+https://github.com/talkwatch/talkwatch; news resea
 
 # Politeness
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "spiders.robots.CappedProtegoRobotParser"  # the first 500 KiB, as Google reads
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1
