@@ -20,27 +20,34 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
+def proc_stat(pid: int | str) -> list[bytes] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, session, ...); None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # "pid (comm) state ppid ...": the command name may hold spaces and parentheses, so split after its last ')'
+    return stat[stat.rfind(b")") + 2:].split()
+
+
+def processes() -> dict[int, list[bytes]]:
+    """Every process's proc_stat fields, by pid; {} where there is no /proc."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return {}
+    found = {int(entry): proc_stat(entry) for entry in entries if entry.isdigit()}
+    return {pid: fields for pid, fields in found.items() if fields and len(fields) > 3}
+
+
 def descendants(pid: int | None = None) -> list[int]:
     """The process ids below `pid` (this process by default), children before their own children; [] where
     there is no /proc."""
     root = os.getpid() if pid is None else pid
     children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": the command name may hold spaces and parentheses, so split after its last ')'
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 1:
-            children.setdefault(int(fields[1]), []).append(int(entry))
+    for child, fields in processes().items():
+        children.setdefault(int(fields[1]), []).append(child)
     found: list[int] = []
     queue = list(children.get(root, []))
     while queue:
@@ -72,12 +79,8 @@ def _send(pid: int, sig: signal.Signals) -> None:
 
 def _alive(pid: int) -> bool:
     """Whether `pid` still runs (a zombie child that nobody reaped yet does not count)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3] != b"Z"
+    fields = proc_stat(pid)
+    return bool(fields) and fields[0] != b"Z"
 
 
 def install(say: Callable[[str], None]) -> None:
@@ -118,4 +121,5 @@ def stop(signum: int, say: Callable[[str], None]) -> None:
     os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED)
 
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "at_stop", "descendants", "install", "stop", "stop_descendants"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "at_stop", "descendants", "install", "proc_stat", "processes", "stop",
+           "stop_descendants"]

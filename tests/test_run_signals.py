@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.stopping import processes
 from tests.loopback import LoopbackServer
 from tests.prefectserver import REPO, prefect_env, wait_for
 
@@ -23,19 +24,8 @@ TOPIC = REPO / "config" / "topic.toml"
 
 
 def _in_session(sid: int) -> list[int]:
-    """The processes of session `sid` (the run was started as its leader, so all it started are in it)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(b")") + 2:].split()
-            if int(fields[3]) == sid and fields[0] != b"Z":
-                found.append(int(entry))
-    return found
+    """The live processes of session `sid` (the run was started as its leader, so all it started are in it)."""
+    return [pid for pid, fields in processes().items() if int(fields[3]) == sid and fields[0] != b"Z"]
 
 
 @pytest.mark.parametrize("sig, code, says", [(signal.SIGTERM, 143, "terminated"),
