@@ -83,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.shards:
         return _run_sharded(args, only, settings or None)
     # Ctrl-C and SIGTERM from here on stop the run and every process it starts, in one line (pipelines/stopping.py)
-    stopping.install(lambda message: say(PROG, message))
+    stopping.install(_say_run)
     stopping.at_stop(remove_started)
     # Start-up in parallel (pipelines/apiserver.py, pipelines/crawl.py): the temporary Prefect API server boots
     # while Prefect and the pipeline are imported and the crawl starts; the flow adopts that crawl.
@@ -117,9 +117,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - a bug: one line, the Prefect records and the trace in the log
             return _run_failed(exc, capture.records, f"internal error: {type(exc).__name__}: ", EXIT_INTERNAL)
         except BaseException as exc:  # Prefect's TerminationSignal (its SIGTERM handler during the flow), Ctrl-C
-            if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "TerminationSignal":
-                stopping.stop(signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM,
-                              lambda message: say(PROG, message))
+            signalled = _signal_behind(exc)
+            if signalled is not None:
+                stopping.stop(signalled, _say_run)
             raise
         finally:
             if reporter is not None:
@@ -227,10 +227,14 @@ def _run_failed(exc: BaseException, records: Any, prefix: str, code: int) -> int
 
     signalled = _signal_behind(exc)
     if signalled is not None:  # Prefect turned a SIGTERM into another error ("Task run is not set"): it is a stop
-        stopping.stop(signalled, lambda message: say(PROG, message))
+        stopping.stop(signalled, _say_run)
     drop_head_start()
     path = log_exception("run", exc, list(records))
     return fail(PROG, f"{prefix}{exc}{details(path)}", code)
+
+
+def _say_run(message: str) -> None:
+    say(PROG, message)
 
 
 def _signal_behind(exc: BaseException) -> int | None:
@@ -475,10 +479,10 @@ def _manifest_job(job: tuple) -> dict:
 def _gave_up(exc: Exception | Any) -> str:
     """The one line for a page whose cleaning was stopped or crashed (an exception, or a worker's Outcome)."""
     from pipelines.deadline import DeadlineExceeded
-    from pipelines.isolation import PAGE_TIMEOUT_S
+    from pipelines.isolation import GIVEN_UP, PAGE_TIMEOUT_S
 
     reason = getattr(exc, "error", None) or str(exc)
-    if isinstance(exc, DeadlineExceeded) or reason.startswith("processing took longer"):
+    if isinstance(exc, DeadlineExceeded) or reason.startswith(GIVEN_UP):
         return (f"gave up after {PAGE_TIMEOUT_S:g} s: the page is too costly to clean, or crashed its process (the "
                 f"limit is TALKWATCH_PAGE_TIMEOUT)")
     return f"could not clean the page: {reason}"

@@ -122,23 +122,33 @@ def _private_log_dir() -> Path:
 
 
 def write_log(command: str, lines: list[str]) -> Path | None:
-    """A new log file `<command>-<UTC time>-<pid>.log` holding `lines`; None when it cannot be written.
+    """A new log file `<command>-<UTC time>-<pid>.log` (open_log) holding `lines`; None when it cannot be written."""
+    opened = open_log(command)
+    if opened is None:
+        return None
+    path, fd, stamp = opened
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
+            fh.write(f"talkwatch {command} at {stamp}, pid {os.getpid()}, argv {sys.argv!r}\n\n")
+            fh.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
+    except OSError:
+        return None
+    return path
 
-    Opened with O_EXCL and O_NOFOLLOW: a name planted in the folder is never followed or appended to.
-    """
+
+def open_log(name: str) -> tuple[Path, int, str] | None:
+    """A new, empty log file `<name>-<UTC time>-<pid>.log` opened for writing: (path, descriptor, time); None when
+    no folder takes one. $TALKWATCH_LOG_DIR first; where it cannot be written (a file, /proc, a read-only mount)
+    the private temp folder, so a trace is not lost without a word. O_EXCL and O_NOFOLLOW: a name planted in the
+    folder is never followed or appended to."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    # $TALKWATCH_LOG_DIR first; where it cannot be written (a file, /proc, a read-only mount) the private temp
-    # folder, so the trace is not lost without a word
     for folder in (log_dir, _private_log_dir):
         try:
-            path = folder() / f"{command}-{stamp}-{os.getpid()}.log"
+            path = folder() / f"{name}-{stamp}-{os.getpid()}.log"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
-                fh.write(f"talkwatch {command} at {stamp}, pid {os.getpid()}, argv {sys.argv!r}\n\n")
-                fh.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
+            return path, fd, stamp
         except OSError:
             continue
-        return path
     return None
 
 

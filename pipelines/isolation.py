@@ -32,6 +32,7 @@ from pipelines.envnumbers import env_number_or_default
 
 PAGE_TIMEOUT_S = env_number_or_default("TALKWATCH_PAGE_TIMEOUT")
 MIN_BATCH = int(env_number_or_default("TALKWATCH_ISOLATE_MIN_PAGES"))
+GIVEN_UP = "processing took longer than"  # how the error of a page whose worker was stopped begins
 TASKS_PER_WORKER = 200  # pages before a forked worker is replaced by a fresh fork (its heap only grows)
 PREWARM = "pipelines.prewarm"
 
@@ -111,7 +112,7 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
             if handle.ready():
                 out = handle.get()
             else:
-                out = Outcome(error=f"processing took longer than {timeout_s:.0f} s (or crashed its worker); "
+                out = Outcome(error=f"{GIVEN_UP} {timeout_s:.0f} s (or crashed its worker); "
                                     "the page was given up")
                 # the pool is going down: keep what finished, hand the rest to a fresh one
                 kept = [(it, _Done(h.get()) if h.ready() else None) for it, h in pending]
@@ -150,16 +151,12 @@ def _start_fork_server() -> None:
     """
     from multiprocessing import forkserver
 
-    from pipelines.clierrors import log_dir
+    from pipelines.clierrors import open_log
 
     if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:  # running: nothing to redirect
         return
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    try:
-        path = os.path.join(log_dir(), f"workers-{stamp}-{os.getpid()}.log")
-        log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError:
-        path, log = "", os.open(os.devnull, os.O_WRONLY)
+    opened = open_log("workers")
+    path, log = (str(opened[0]), opened[1]) if opened else ("", os.open(os.devnull, os.O_WRONLY))
     saved = [os.dup(1), os.dup(2)]
     try:
         for fd in (1, 2):

@@ -135,10 +135,7 @@ def page_job(job: tuple[PageInput, Topic | None] | tuple[PageInput, Topic | None
     were 44 of the 93 MiB it grew by over 1,217 corpus pages; otherwise it comes back as `body_gzip`.
     """
     inp, topic, keep_in = (*job, None) if len(job) == 2 else job
-    p, tree = _clean(inp, topic)
-    if p.outcome == "loaded":
-        dedupe_keys(p)
-        date(p, tree)
+    p = _derive(inp, topic)
     body = p.input.body
     compressed = gzip.compress(body, RAW_GZIP_LEVEL)
     p.body_size = len(body)
@@ -153,12 +150,17 @@ def page_job(job: tuple[PageInput, Topic | None] | tuple[PageInput, Topic | None
 def redo_job(job: tuple[PageInput, Topic | None]) -> ProcessedPage:
     """page_job for a stored page (`talkwatch reprocess`, in the same worker processes and with the same deadline
     as a run's pages): clean, dedup keys and dating, without the compression, as the stored bytes stay."""
-    inp, topic = job
+    p = _derive(*job)
+    p.html, p.input = "", replace(p.input, body=b"")
+    return p
+
+
+def _derive(inp: PageInput, topic: Topic | None) -> ProcessedPage:
+    """Clean; for an article, the dedup keys and the dating from the tree cleaning parsed."""
     p, tree = _clean(inp, topic)
     if p.outcome == "loaded":
         dedupe_keys(p)
         date(p, tree)
-    p.html, p.input = "", replace(p.input, body=b"")
     return p
 
 
