@@ -5,7 +5,8 @@ calling process has imported `prefect.server` (FastAPI, SQLAlchemy: about 3 s he
 then waits for the server's own start-up on top. Started here first thing, as the same uvicorn command Prefect
 uses (`prefect.server.api.server.SubprocessASGIServer`, UI and background services off), the server boots while
 talkwatch imports its pipeline, checks the configuration and starts the crawl. Nothing of this happens when
-`PREFECT_API_URL` names a server already: the run uses that one.
+a Prefect API is configured (`PREFECT_API_URL` in the environment, a `.env`, `prefect.toml` or the active profile:
+pipelines/prefectconfig.py): the run uses that one.
 """
 
 from __future__ import annotations
@@ -64,19 +65,24 @@ class APIUnreachable(RuntimeError):
 
 
 def check_configured_api(timeout: float = 5.0) -> None:
-    """When PREFECT_API_URL is set, that it is an http(s) URL (ValueError) and its server answers its health check
-    (APIUnreachable), before a run starts anything.
+    """When a Prefect API is configured (pipelines/prefectconfig.py), that its URL is an http(s) URL (ValueError)
+    and its server answers its health check (APIUnreachable), before a run starts anything.
 
     Why: an unreachable server was found only by Prefect, after the head-start crawl had started and the database
     file had been created: an internal error (70), a new file, a crawl folder and a crawl left running.
     """
-    url = os.environ.get("PREFECT_API_URL", "").strip()
-    if not url:
+    from pipelines.prefectconfig import configured_api
+
+    configured = configured_api()
+    if configured is None:
         return
+    url, where = configured.url.strip(), configured.where
+    named = f"PREFECT_API_URL={url!r}" if where == "PREFECT_API_URL" else f"{url!r} ({where})"
+    unset = "unset PREFECT_API_URL" if where == "PREFECT_API_URL" else f"remove it ({where})"
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"PREFECT_API_URL={url!r} is not an http(s) URL of a Prefect API (such as "
-                         f"http://127.0.0.1:4200/api); unset it for a temporary server")
+        raise ValueError(f"{named} is not an http(s) URL of a Prefect API (such as http://127.0.0.1:4200/api); "
+                         f"{unset} for a temporary server")
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as resp:
             if resp.status == 200:
@@ -86,8 +92,8 @@ def check_configured_api(timeout: float = 5.0) -> None:
         reason = f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = str(getattr(exc, "reason", exc))
-    raise APIUnreachable(f"cannot reach the Prefect API at {url} (PREFECT_API_URL): {reason}; start that server, "
-                         f"or unset PREFECT_API_URL for a temporary one")
+    raise APIUnreachable(f"cannot reach the Prefect API at {url} ({where}): {reason}; start that server, or "
+                         f"{unset} for a temporary one")
 
 
 def _free_port() -> int:
@@ -102,7 +108,9 @@ def start_temporary_api() -> TemporaryAPI | None:
     Must run before `prefect` is imported in this process: Prefect reads PREFECT_API_URL when it loads its
     settings. The server stops when this process exits (or earlier with `stop`).
     """
-    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+    from pipelines.prefectconfig import configured_api
+
+    if "prefect" in sys.modules or configured_api() is not None:
         return None
     spec = find_spec("prefect")
     if spec is None or not spec.submodule_search_locations:

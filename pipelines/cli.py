@@ -43,6 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from pipelines import stopping
     from pipelines.apiserver import APIUnreachable, check_configured_api, start_temporary_api
+    from pipelines.prefectconfig import configured_api
     from pipelines.crawl import remove_started
     from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.envnumbers import check_environment
@@ -67,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not args.report.strip():
                 raise ValueError("--report is empty: give an HTML file name, or leave --report out")
             check_target(args.report)
-        if args.shards and not os.environ.get("PREFECT_API_URL"):
+        if args.shards and configured_api() is None:
             return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, "
                               "Running on several machines)", EXIT_BAD_INPUT)
         check_configured_api()

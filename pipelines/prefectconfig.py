@@ -1,0 +1,96 @@
+"""Which Prefect API the user configured, read from the places Prefect reads, without importing Prefect.
+
+Why: `talkwatch run` decides between the configured server and a temporary one as its very first step, before
+Prefect is imported (an import of about 1.2 s that the temporary server's start-up overlaps). Reading only the
+environment missed the way the README (and Prefect's docs) configure a server: `prefect config set
+PREFECT_API_URL=...` writes it into the active profile, so a manual run ignored that server for a temporary one.
+The sources and their order are Prefect 3's (prefect/settings/base.py, sources.py): the environment, a `.env` file,
+`prefect.toml` (`[api] url`), `pyproject.toml` (`[tool.prefect.api] url`), then the active profile of the
+profiles file (`PREFECT_PROFILE`, else the file's `active`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ConfiguredAPI:
+    """An API URL and where it was configured, for the messages that name it."""
+
+    url: str
+    where: str
+
+
+def _dotenv() -> dict[str, str]:
+    env_file = Path(".env")
+    if not env_file.is_file():
+        return {}
+    from dotenv import dotenv_values  # python-dotenv, the reader pydantic-settings uses for Prefect's .env
+
+    try:
+        values = dotenv_values(env_file)
+    except (OSError, UnicodeDecodeError):
+        return {}
+    # pydantic-settings matches names case-insensitively
+    return {k.upper(): v for k, v in values.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _toml(path: Path) -> dict:
+    """A TOML file's data; {} when it is missing or unreadable (Prefect then fails on its own, with its words)."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+        return {}
+
+
+def _get(data: dict, *keys: str):
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _test_mode() -> bool:
+    return any(os.environ.get(name) for name in ("PREFECT_TEST_MODE", "PREFECT_UNIT_TEST_MODE",
+                                                 "PREFECT_TESTING_UNIT_TEST_MODE", "PREFECT_TESTING_TEST_MODE"))
+
+
+def profiles_path(dotenv: dict[str, str] | None = None) -> Path:
+    """The profiles file Prefect reads, found as `prefect.settings.sources._get_profiles_path` finds it."""
+    dotenv = _dotenv() if dotenv is None else dotenv
+    for found in (os.environ.get("PREFECT_PROFILES_PATH"), dotenv.get("PREFECT_PROFILES_PATH"),
+                  _get(_toml(Path("prefect.toml")), "profiles_path"),
+                  _get(_toml(Path("pyproject.toml")), "tool", "prefect", "profiles_path")):
+        if isinstance(found, str) and found:
+            return Path(found).expanduser()
+    home = os.environ.get("PREFECT_HOME")
+    return (Path(home).expanduser() if home else Path.home() / ".prefect") / "profiles.toml"
+
+
+def configured_api() -> ConfiguredAPI | None:
+    """The Prefect API URL this process would use, and where it is set; None when nothing sets one."""
+    url = os.environ.get("PREFECT_API_URL")
+    if url is not None:  # an empty value is still the environment's word (and unsets the rest for Prefect)
+        return ConfiguredAPI(url, "PREFECT_API_URL") if url.strip() else None
+    dotenv = _dotenv()
+    if dotenv.get("PREFECT_API_URL"):
+        return ConfiguredAPI(dotenv["PREFECT_API_URL"], "PREFECT_API_URL in .env")
+    for path, keys in ((Path("prefect.toml"), ("api", "url")), (Path("pyproject.toml"), ("tool", "prefect", "api", "url"))):
+        found = _get(_toml(path), *keys)
+        if isinstance(found, str) and found:
+            return ConfiguredAPI(found, f"api.url in {path}")
+    if _test_mode():
+        return None
+    path = profiles_path(dotenv)
+    profiles = _toml(path)
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active")
+    found = _get(profiles, "profiles", active, "PREFECT_API_URL") if isinstance(active, str) else None
+    if isinstance(found, str) and found:
+        return ConfiguredAPI(found, f"PREFECT_API_URL of profile {active!r} in {path}")
+    return None

@@ -1,0 +1,87 @@
+"""The Prefect API a run uses is the one Prefect itself would use: talkwatch reads the environment, `.env`,
+`prefect.toml`, `pyproject.toml` and the active profile without importing Prefect, and must agree with Prefect."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.prefectserver import REPO
+
+PROFILES = """active = "{active}"
+
+[profiles.ephemeral]
+PREFECT_SERVER_EPHEMERAL_ENABLED = "true"
+
+[profiles.local]
+PREFECT_API_URL = "http://127.0.0.1:4301/api"
+
+[profiles.other]
+PREFECT_API_URL = "http://127.0.0.1:4302/api"
+"""
+
+ASK = ("import json, sys\n"
+       "sys.path.insert(0, {repo!r})\n"
+       "from pipelines.prefectconfig import configured_api\n"
+       "ours = configured_api()\n"
+       "import prefect.settings\n"
+       "theirs = prefect.settings.get_current_settings().api.url\n"
+       "print(json.dumps([ours.url if ours else None, theirs]))\n")
+
+CASES = {
+    # name: (environment, files in the working folder, profiles file's active profile)
+    "nothing": ({}, {}, "ephemeral"),
+    "active profile": ({}, {}, "local"),
+    "PREFECT_PROFILE": ({"PREFECT_PROFILE": "other"}, {}, "local"),
+    "unknown profile": ({"PREFECT_PROFILE": "missing"}, {}, "local"),
+    "environment first": ({"PREFECT_API_URL": "http://127.0.0.1:4303/api"}, {}, "local"),
+    ".env": ({}, {".env": "PREFECT_API_URL=http://127.0.0.1:4304/api\n"}, "local"),
+    "prefect.toml": ({}, {"prefect.toml": '[api]\nurl = "http://127.0.0.1:4305/api"\n'}, "ephemeral"),
+    "pyproject.toml": ({}, {"pyproject.toml": '[tool.prefect.api]\nurl = "http://127.0.0.1:4306/api"\n'}, "local"),
+    "profiles path in .env": ({}, {".env": "PREFECT_PROFILES_PATH={profiles2}\n"}, "ephemeral"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_configured_api_is_the_one_prefect_reads(case, tmp_path):
+    env_extra, files, active = CASES[case]
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    (home / "profiles.toml").write_text(PROFILES.format(active=active))
+    profiles2 = tmp_path / "elsewhere.toml"
+    profiles2.write_text(PROFILES.format(active="other"))
+    work = tmp_path / "work"
+    work.mkdir()
+    for name, text in files.items():
+        (work / name).write_text(text.format(profiles2=profiles2))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **env_extra})
+    p = subprocess.run([sys.executable, "-c", ASK.format(repo=str(REPO))], cwd=work, env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    ours, theirs = __import__("json").loads(p.stdout.strip().splitlines()[-1])
+    assert ours == theirs
+    if case != "nothing" and case != "unknown profile":
+        assert ours is not None  # every other case configures a server
+
+
+def test_a_profiles_server_that_does_not_answer_stops_the_run_before_anything(tmp_path):
+    """`prefect config set PREFECT_API_URL=...` (the README's schedule set-up) is obeyed by a manual run: before,
+    it was ignored for a temporary server; now a dead one is status 4 before a file or a crawl exists."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    (home / "profiles.toml").write_text('active = "local"\n[profiles.local]\nPREFECT_API_URL = "http://127.0.0.1:9/api"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"PREFECT_HOME": str(home), "PYTHONPATH": str(REPO)})
+    db = tmp_path / "new.duckdb"
+    p = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--db", str(db),
+                        "--sources", str(REPO / "config" / "sources.toml"), "--topic", str(REPO / "config" / "topic.toml")],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 4, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in p.stderr
+    assert "http://127.0.0.1:9/api" in lines[0] and "profile 'local'" in lines[0]
+    assert not db.exists() and sorted(x.name for x in tmp_path.iterdir()) == ["prefect-home"]
