@@ -18,7 +18,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from spiders.binary import binary_kind
+from spiders.binary import binary_kind, wide_encoding
 from spiders.settings import DOWNLOAD_MAXSIZE
 
 MAX_PAGE_BYTES = DOWNLOAD_MAXSIZE  # the crawler's own page-size cap (10 MB): a saved page is no bigger
@@ -104,6 +104,10 @@ def check_html(body: bytes, name: str) -> None:
         if head.startswith(bom):
             head = head.decode(codec, errors="ignore").encode("utf-8")
             break
+    else:
+        wide = wide_encoding(head)
+        if wide is not None:
+            head = head.decode(wide, errors="ignore").encode("utf-8")
     if not _MARKUP.search(head):
         raise InputRefused(f"{name} is not HTML: no HTML markup in its first {SNIFF_BYTES // 1024} KB")
 

@@ -6,6 +6,8 @@ import codecs
 
 from w3lib.encoding import http_content_type_encoding, html_to_unicode, read_bom, resolve_encoding
 
+from spiders.binary import wide_encoding
+
 # Share of Cyrillic letters among all letters above which undeclared 8-bit bytes are read as windows-1251.
 _CYRILLIC_SHARE = 0.5
 
@@ -31,6 +33,9 @@ def _detect(body: bytes) -> str | None:
     windows-1252, and an HTML page without any declaration is rare.
     """
     sample = body[:65536]
+    wide = wide_encoding(sample[:1024])
+    if wide is not None:  # ASCII markup in UTF-16 is valid UTF-8 too, full of NULs
+        return wide
     try:
         sample.decode("utf-8")
         return "utf-8"
@@ -107,7 +112,8 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
             body = body[len(codecs.BOM_UTF8):]
         text = body.decode(known, errors="replace")
         return _mislabelled_utf8(body, text) if is_utf8 else text
-    if not http_content_type_encoding(content_type) and read_bom(body)[0] is None and _valid_utf8(body):
+    if (not http_content_type_encoding(content_type) and read_bom(body)[0] is None and _valid_utf8(body)
+            and wide_encoding(body[:1024]) is None):
         # valid multi-byte UTF-8 is almost never legacy text; pages that moved to UTF-8 often keep an old
         # <meta charset=euc-kr/windows-1251> in their template, and browsers get them right via the HTTP header
         return body.decode("utf-8")

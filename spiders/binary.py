@@ -35,6 +35,32 @@ def binary_kind(body: bytes) -> str | None:
         if body.startswith(magic):
             return kind
     head = body[:_SAMPLE]
-    if b"\x00" in head and not head.startswith(_UTF16_32_BOMS):
+    if b"\x00" in head and not head.startswith(_UTF16_32_BOMS) and wide_encoding(head) is None:
         return "binary data"
+    return None
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The UTF-16/32 codec `head` reads as when it has no byte-order mark ("utf-16-le", ...), or None.
+
+    Such a page (declared `charset=utf-16le` in its header, or not at all) is rare but text. Its markup is ASCII,
+    so the NUL bytes are the zero high bytes of its characters: they fill much of the high lane of the code
+    units (a Cyrillic or CJK letter has a non-zero high byte) and almost none of the low lane. Random bytes and binary
+    formats do not put their NULs in one lane like that.
+    """
+    n = len(head) - len(head) % 4
+    if n < 64 or b"\x00" not in head[:n]:
+        return None
+    lanes = [head[i:n:4].count(0) / (n // 4) for i in range(4)]
+    if lanes[0] < 0.02 and lanes[2] > 0.9 and lanes[3] > 0.9:
+        return "utf-32-le"
+    if lanes[3] < 0.02 and lanes[0] > 0.9 and lanes[1] > 0.9:
+        return "utf-32-be"
+    # the high lane of Cyrillic text with its ASCII spaces and markup is about a quarter NULs; random bytes put
+    # a NUL in 1 of 256 of each lane
+    even, odd = (lanes[0] + lanes[2]) / 2, (lanes[1] + lanes[3]) / 2
+    if even < 0.02 and odd > 0.1:
+        return "utf-16-le"
+    if odd < 0.02 and even > 0.1:
+        return "utf-16-be"
     return None

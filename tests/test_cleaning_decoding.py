@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.cleaning import clean_html
+from pipelines.cleaninput import check_html
 from pipelines.decoding import decode_html
+from spiders.binary import binary_kind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"
 RU = "Делегации договорились провести второй раунд переговоров в Стамбуле."
@@ -90,6 +92,20 @@ def test_a_utf16_label_on_bytes_without_nul_is_read_as_utf8() -> None:
     ru = _page("<meta charset='utf-16'>")
     assert RU in decode_html(ru.encode("utf-16"))  # with its BOM
     assert RU in decode_html(ru.encode("utf-16-le"), content_type="text/html; charset=utf-16le")
+
+
+def test_utf16_and_utf32_without_a_bom_are_text_and_read_right() -> None:
+    """A page in UTF-16 or UTF-32 with no byte-order mark, labelled in its HTTP header or not at all, used to be
+    refused as "binary data" for its NUL bytes; its NULs fill one lane of the code units, which random bytes do not."""
+    ru = _page("<meta charset='utf-16'>")
+    for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        body = ru.encode(codec)
+        assert binary_kind(body) is None, codec
+        assert decode_html(body) == ru, codec
+        assert decode_html(body, content_type=f"text/html; charset={codec.replace('-le', 'le').replace('-be', 'be')}") == ru
+        check_html(body, "page.html")  # `clean` finds its markup
+    assert binary_kind(b"\x00" * 2048) == "binary data"
+    assert binary_kind(bytes(range(256)) * 4) == "binary data"
 
 
 def test_control_characters_and_their_references_cost_no_text() -> None:
