@@ -436,6 +436,19 @@ def test_timeout_is_a_failure_with_the_timeout_in_the_reason(tmp_path):
         assert srv.hits("/slow") == 1
 
 
+def test_a_304_to_an_unconditional_request_is_a_failed_listing(tmp_path):
+    """A first fetch (no ETag, no date kept) answered "not modified" is a broken server or cache: counted a
+    success, the feed would never be read and the source never reported as failing."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", (304, {"ETag": FEED_ETAG}, b""))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nname = "s"\nlanguage = "en"\nfeeds = ["{srv.url("/feed.xml")}"]\n',
+                           encoding="utf-8")
+        items = run_crawl(tmp_path, sources, settings={"RETRY_TIMES": "0"})
+        assert [(i["kind"], i["outcome"], i["status"]) for i in items] == [("listing", "failed", 304)]
+        assert "no validation" in items[0]["reason"]
+
+
 @pytest.mark.parametrize("sources, settings, says, log", [
     ("missing.toml", {}, "ValueError: ", "crawl.log"),  # raised in the spider: Scrapy's log file has it
     ("sources.toml", {"SPIDER_MIDDLEWARES": "{bad"}, "error: Invalid -s value", "crawl.stderr"),  # before any log

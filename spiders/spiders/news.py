@@ -187,6 +187,13 @@ class NewsSpider(scrapy.Spider):
         assert request is not None
         src = self.by_name[request.meta["source"]]
         etag, last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
+        if response.status == 304 and not (request.headers.get("If-None-Match")
+                                           or request.headers.get("If-Modified-Since")):
+            # "not modified" since nothing: the first fetch of a listing, answered by a broken cache or server.
+            # Counted a success, the listing would never be read and its source never reported as failing.
+            yield self._listing_item(request, "failed", status=304,
+                                     reason="HTTP 304 Not Modified to a request that asked for no validation")
+            return
         if response.status == 304:
             old = self.state.get(request.meta["listing_url"], {})
             yield self._listing_item(
