@@ -449,6 +449,22 @@ def test_a_304_to_an_unconditional_request_is_a_failed_listing(tmp_path):
         assert "no validation" in items[0]["reason"]
 
 
+def test_a_listed_url_over_the_length_limit_is_a_refusal_not_silence(tmp_path):
+    """Scrapy's UrlLengthMiddleware drops such a request without a word; the listing's entry is now recorded."""
+    with LoopbackServer() as srv:
+        long_path = "/a/" + "x" * 100_000
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"}, rss([(long_path, "Long"), ("/a/ok", "Ok")])))
+        srv.route("/a/ok", (200, HTML, page("ok")))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nname = "s"\nlanguage = "en"\nfeeds = ["{srv.url("/feed.xml")}"]\n',
+                           encoding="utf-8")
+        items = run_crawl(tmp_path, sources, settings={"RETRY_TIMES": "0"})
+        refused = [i for i in items if i["kind"] == "failure"]
+        assert len(refused) == 1 and refused[0]["outcome"] == "refused" and "URLLENGTH_LIMIT" in refused[0]["reason"]
+        assert len(refused[0]["url"]) == 2084 and refused[0]["url"].startswith(srv.url("/a/xxx"))
+        assert [i["url"] for i in items if i["kind"] == "page"] == [srv.url("/a/ok")]
+
+
 @pytest.mark.parametrize("sources, settings, says, log", [
     ("missing.toml", {}, "ValueError: ", "crawl.log"),  # raised in the spider: Scrapy's log file has it
     ("sources.toml", {"SPIDER_MIDDLEWARES": "{bad"}, "error: Invalid -s value", "crawl.stderr"),  # before any log
