@@ -363,7 +363,11 @@ def _text_words(tree: HtmlElement) -> int:
 
 def _body_lines(tree, url: str, meta: PageMetadata, settings: dict) -> tuple[list[str], int]:
     """Extract with `settings` and clean: (the body's lines, how many link cards were dropped)."""
-    doc = bare_extraction(tree, url=url, with_metadata=False, **settings)
+    # output_format "txt": the body tree comes back without `doc.text`, which the default "python" format renders
+    # with xmltotxt (a walk over the whole body: 0.5% of page_job's instructions, callgrind) that nothing here
+    # reads. The format decides nothing else in bare_extraction (formatting stays off; only "markdown" turns it
+    # on), and xmltotxt leaves the tree as it is when formatting is off, so the body is the same tree either way.
+    doc = bare_extraction(tree, url=url, with_metadata=False, output_format="txt", **settings)
     if doc is None or doc.body is None or (len(doc.body) == 0 and not (doc.body.text or "").strip()):
         return [], 0
     blocks = body_blocks(doc.body)
