@@ -52,7 +52,8 @@ class DatabaseRefused(ValueError):
 
 
 class NotTalkwatchDatabase(DatabaseRefused):
-    """A DuckDB file without talkwatch's `schema_migrations` ledger: somebody else's data, never to be migrated."""
+    """A DuckDB file without talkwatch's `schema_migrations` ledger (no such table, or another tool's): somebody else's
+    data, never to be migrated."""
 
 
 class DatabaseOutdated(DatabaseRefused):
@@ -162,13 +163,44 @@ def usable_cpus() -> int:
 
 
 def applied_migrations(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> set[int]:
-    """The migration versions the file records; NotTalkwatchDatabase when it has no ledger (not our file)."""
+    """The migration versions the file records; NotTalkwatchDatabase when its ledger is not talkwatch's.
+
+    Why more than the table's name: `schema_migrations` is what many tools call their ledger (Rails, golang-migrate,
+    an application's own). A file whose ledger merely has that name was taken for an older talkwatch database,
+    and `upgrade`, `run` and `reprocess` then created talkwatch's tables in it. talkwatch's ledger has a `name`
+    column, records the migration files by their names (`001_init.sql` as version 1, which every talkwatch
+    database applied first), and a newer talkwatch's files follow the same `NNN_name.sql` pattern.
+    """
+    what = "its schema_migrations table is another tool's"
     try:
-        return {r[0] for r in con.execute(sql("queries/applied_migrations")).fetchall()}
+        rows = con.execute(sql("queries/applied_migrations")).fetchall()
     except duckdb.CatalogException:
-        raise NotTalkwatchDatabase(
-            f"{path} is a DuckDB database but not a talkwatch one (no schema_migrations table); "
-            f"give the talkwatch database with --db") from None
+        rows, what = None, "no schema_migrations table"
+    except duckdb.BinderException:  # another tool's columns (golang-migrate: version, dirty)
+        rows = None
+    ours = {version: name for version, name, _ in migrations()}
+    if rows is not None and _talkwatch_ledger(rows, ours):
+        return {version for version, _ in rows}
+    raise NotTalkwatchDatabase(
+        f"{path} is a DuckDB database but not a talkwatch one ({what}); give the talkwatch database with --db")
+
+
+def _talkwatch_ledger(rows: list[tuple], ours: dict[int, str]) -> bool:
+    """Whether ledger rows (version, name) are talkwatch's: an empty ledger (a new file, before its first
+    migration), or migration 1 by its name and every version under the name of its file."""
+    if not rows:
+        return True
+    names = dict(rows)
+    if names.get(1) != ours[1]:
+        return False
+    for version, name in names.items():
+        if not isinstance(version, int) or not isinstance(name, str):
+            return False
+        if version in ours and name != ours[version]:
+            return False
+        if version not in ours and not re.fullmatch(rf"0*{version}_\w[\w.-]*\.sql", name):
+            return False
+    return True
 
 
 def pending_migrations(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> list[str]:
@@ -207,7 +239,7 @@ def migrate(con: duckdb.DuckDBPyConnection, adapt: Callable[[str], str] | None =
     """
     adapt = adapt or (lambda text: text)
     con.execute(adapt(sql("schema_migrations")))
-    done = {row[0] for row in con.execute(sql("queries/applied_migrations")).fetchall()}
+    done = applied_migrations(con, "the database")  # never somebody else's ledger, whoever called
     refuse_newer(done, "the database")
     applied = []
     for version, name, text in migrations():

@@ -53,6 +53,15 @@ def templates(tmp_path_factory) -> Path:
     raw = duckdb.connect(str(base / "foreign.duckdb"))  # somebody's own analysis file
     raw.execute("CREATE TABLE mine(x INT)")
     raw.close()
+    raw = duckdb.connect(str(base / "ledger.duckdb"))  # an application with its own `schema_migrations` ledger
+    raw.execute("CREATE TABLE schema_migrations (version INTEGER, name TEXT)")
+    raw.execute("INSERT INTO schema_migrations VALUES (1, '001_create_orders.sql')")
+    raw.execute("CREATE TABLE orders AS SELECT 1 AS id, 'precious' AS item")
+    raw.close()
+    raw = duckdb.connect(str(base / "gomigrate.duckdb"))  # golang-migrate's ledger
+    raw.execute("CREATE TABLE schema_migrations (version BIGINT, dirty BOOLEAN)")
+    raw.execute("INSERT INTO schema_migrations VALUES (20240101, false)")
+    raw.close()
     shutil.copy(base / "cov.duckdb", base / "newer.duckdb")
     raw = duckdb.connect(str(base / "newer.duckdb"))  # as if a later talkwatch had migrated it further
     raw.execute("INSERT INTO schema_migrations VALUES (99, '099_future.sql', now())")
@@ -63,7 +72,7 @@ def templates(tmp_path_factory) -> Path:
 def make_world(templates: Path, work: Path) -> None:
     """A folder with one of everything a user may point talkwatch at by mistake."""
     work.mkdir()
-    for name in ("cov.duckdb", "old.duckdb", "foreign.duckdb", "newer.duckdb"):
+    for name in ("cov.duckdb", "old.duckdb", "foreign.duckdb", "newer.duckdb", "ledger.duckdb", "gomigrate.duckdb"):
         shutil.copy(templates / name, work / name)
     (work / "garbage.duckdb").write_text("not a database\n", encoding="utf-8")
     (work / "cov.duckdb.tmp").mkdir()  # DuckDB's temp folder for cov.duckdb: a read-only query must not reach it
@@ -256,6 +265,13 @@ CASES = [
     Case("upgrade-missing-db", ["upgrade", "--db", "missing.duckdb"], 2, "no database at missing.duckdb"),
     Case("upgrade-foreign-db", ["upgrade", "--db", "foreign.duckdb"], 2, "not a talkwatch one"),
     Case("upgrade-garbage-db", ["upgrade", "--db", "garbage.duckdb"], 2, "not a DuckDB database file"),
+    # another application's ledger of the same name: it was taken for an older talkwatch file and migrated
+    Case("upgrade-foreign-ledger", ["upgrade", "--db", "ledger.duckdb"], 2, "schema_migrations table is another tool's"),
+    Case("reprocess-foreign-ledger", ["reprocess", "--db", "ledger.duckdb", "--topic", str(TOPIC)], 2,
+         "schema_migrations table is another tool's"),
+    Case("status-foreign-ledger", ["status", "--db", "ledger.duckdb"], 2, "schema_migrations table is another tool's"),
+    Case("status-golang-migrate-ledger", ["status", "--db", "gomigrate.duckdb"], 2,
+         "schema_migrations table is another tool's"),
     Case("upgrade-locked", ["upgrade", "--db", "old.duckdb", *LOCK], 3, "locked by another process",
          locked="old.duckdb"),
     # --- clean: a bounded, regular, HTML file; a known zone; a readable manifest
@@ -302,6 +318,8 @@ CASES = [
                             "--db", "cov.duckdb"], 2, "--only names no source"),
     Case("run-foreign-db", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "foreign.duckdb"],
          2, "not a talkwatch one"),
+    Case("run-foreign-ledger", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "ledger.duckdb"],
+         2, "schema_migrations table is another tool's"),
     Case("run-garbage-db", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "garbage.duckdb"],
          2, "not a DuckDB database file"),
     Case("run-folder-db", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "folder"],

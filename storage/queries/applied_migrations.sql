@@ -1,1 +1,1 @@
-SELECT version FROM schema_migrations
+SELECT version, name FROM schema_migrations
