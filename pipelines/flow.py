@@ -272,52 +272,67 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     logger.info("run %s (%s): %d of %d sources, %d stored URLs to skip", run_id, trig, len(names),
                 len(source_list), len(seen))
     progress.stage("crawl")
-    result = crawl(sources, str(work), seen, state, names, spider_settings) if names else None
-    drop_head_start()  # one the crawl task did not adopt (no source to crawl) must not outlive the run
-    pages, failures, listings = process_pages(str(result.items_path), topic_obj, by_name) if result else ([], [], [])
-    progress.stage("deduplicate")
-    pages = deduplicate(pages)
-
-    stage, per_source, errors = _counts(pages, failures, listings, names)
-    stage["crawl"]["seconds"] = round(result.duration_s, 2) if result else 0.0
-    if result and result.error:
-        errors.insert(0, {"source": "*", "url": "", "reason": result.error})
-    listing_urls = {li.url for li in listings}
-    for e in errors:
-        if e["url"] in listing_urls:
-            logger.warning("source %s failed: %s: %s", e["source"], e["url"], e["reason"])
-    status = "completed-with-errors" if errors else "completed"
-    run = RunRow(run_id=run_id, trigger=trig, started_at=started, ended_at=None, status=status,
-                 sources_file=str(sources), topic_file=str(topic), flow_run_id=str(flow_run_id or "") or None,
-                 counts={**stage, "sources": per_source}, errors=errors)
-    batch = build_batch(run, pages, failures, listings)
-    batch.crawled_sources = {s.name: float(s.extra.get("poll_minutes", DEFAULT_POLL_MINUTES)) for s in chosen}
-    batch.sources = source_rows(source_list)
-    run.ended_at = datetime.now(timezone.utc)
-    progress.stage("load")
-    loaded = load(db, batch)
-    stage["load"] = {"articles_new": loaded.articles_new, "copies": loaded.copies, "same_page": loaded.same_page,
-                     **{f"pages_{k.replace('-', '_')}": v for k, v in sorted(loaded.outcomes.items())}}
-    summary = RunSummary(run_id=run_id, trigger=trig, status=status, counts=stage, per_source=per_source,
-                         errors=errors, db=str(db))
-    if report:
-        progress.stage("report")
-        summary.report = refresh_report(db, report)
+    result = None
     try:
-        create_markdown_artifact(markdown=_markdown(summary), key="ingest-summary",
-                                 description=f"talkwatch run {run_id}")
-        if summary.report:
-            create_link_artifact(link=Path(summary.report).as_uri(), link_text="coverage report",
-                                 key="coverage-report", description=f"talkwatch coverage report after run {run_id}")
-    except Exception as exc:  # noqa: BLE001 - a summary we cannot publish is no reason to fail a loaded run
-        logger.warning("could not publish the run artifact: %s", exc)
-    if result is None or result.error is None:
-        shutil.rmtree(work, ignore_errors=True)  # the raw pages are in the database now
-        if result is not None and result.items_path.parent != work:  # an adopted head start's own folder
-            shutil.rmtree(result.items_path.parent, ignore_errors=True)
+        result = crawl(sources, str(work), seen, state, names, spider_settings) if names else None
+        drop_head_start()  # one the crawl task did not adopt (no source to crawl) must not outlive the run
+        pages, failures, listings = (process_pages(str(result.items_path), topic_obj, by_name) if result
+                                     else ([], [], []))
+        progress.stage("deduplicate")
+        pages = deduplicate(pages)
+
+        stage, per_source, errors = _counts(pages, failures, listings, names)
+        stage["crawl"]["seconds"] = round(result.duration_s, 2) if result else 0.0
+        if result and result.error:
+            errors.insert(0, {"source": "*", "url": "", "reason": result.error})
+        listing_urls = {li.url for li in listings}
+        for e in errors:
+            if e["url"] in listing_urls:
+                logger.warning("source %s failed: %s: %s", e["source"], e["url"], e["reason"])
+        status = "completed-with-errors" if errors else "completed"
+        run = RunRow(run_id=run_id, trigger=trig, started_at=started, ended_at=None, status=status,
+                     sources_file=str(sources), topic_file=str(topic), flow_run_id=str(flow_run_id or "") or None,
+                     counts={**stage, "sources": per_source}, errors=errors)
+        batch = build_batch(run, pages, failures, listings)
+        batch.crawled_sources = {s.name: float(s.extra.get("poll_minutes", DEFAULT_POLL_MINUTES)) for s in chosen}
+        batch.sources = source_rows(source_list)
+        run.ended_at = datetime.now(timezone.utc)
+        progress.stage("load")
+        loaded = load(db, batch)
+        stage["load"] = {"articles_new": loaded.articles_new, "copies": loaded.copies, "same_page": loaded.same_page,
+                         **{f"pages_{k.replace('-', '_')}": v for k, v in sorted(loaded.outcomes.items())}}
+        summary = RunSummary(run_id=run_id, trigger=trig, status=status, counts=stage, per_source=per_source,
+                             errors=errors, db=str(db))
+        if report:
+            progress.stage("report")
+            summary.report = refresh_report(db, report)
+        try:
+            create_markdown_artifact(markdown=_markdown(summary), key="ingest-summary",
+                                     description=f"talkwatch run {run_id}")
+            if summary.report:
+                create_link_artifact(link=Path(summary.report).as_uri(), link_text="coverage report",
+                                     key="coverage-report",
+                                     description=f"talkwatch coverage report after run {run_id}")
+        except Exception as exc:  # noqa: BLE001 - a summary we cannot publish is no reason to fail a loaded run
+            logger.warning("could not publish the run artifact: %s", exc)
+    except BaseException:
+        # a failed run's crawl output is of no further use (no later run reads it: its pages are fetched again,
+        # or were stored before the failure) and only takes disk space: a full disk stayed full
+        if not work_dir:
+            _remove_crawl_output(work, result)
+        raise
+    if result is None or result.error is None:  # a crawl that failed keeps its folder: its error names crawl.log
+        _remove_crawl_output(work, result)  # the raw pages are in the database now
         if not work_dir:
             with contextlib.suppress(OSError):
                 work.parent.rmdir()  # data/runs goes too once no failed run's files are kept in it
     logger.info("run %s %s: %s", run_id, status, json.dumps(stage["load"]))
     return summary.to_dict()
+
+
+def _remove_crawl_output(work: Path, result: CrawlResult | None) -> None:
+    """The run's crawl folder, and an adopted head start's own folder."""
+    shutil.rmtree(work, ignore_errors=True)
+    if result is not None and result.items_path.parent != work:
+        shutil.rmtree(result.items_path.parent, ignore_errors=True)
 

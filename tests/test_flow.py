@@ -170,3 +170,19 @@ def test_a_run_asked_for_it_rewrites_the_report_and_links_it(prefect_api, web, t
     assert any(out.resolve().as_uri() in (d or "") for d in links)  # a link artifact's data: [text](uri)
     # the run's load kept the search index: what it loaded is searchable at once
     assert rows(db, "SELECT count(*) FROM search_articles('istanbul')")[0][0] > 0
+
+
+def test_a_run_that_fails_after_its_crawl_removes_the_crawl_output(prefect_api, web, tmp_path, monkeypatch):
+    """A failed load (a full disk, storage gone) used to leave runs/<run id> with every fetched page beside the
+    database, which no later run reads: a full disk stayed full."""
+    import pipelines.flow as flowmod
+
+    def disk_full(db, batch):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(flowmod, "load", disk_full)
+    db = tmp_path / "full.duckdb"
+    with pytest.raises(OSError, match="No space left"):
+        run(web, db)
+    assert web.alpha.hits("/rss.xml") == 1  # it did crawl
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
