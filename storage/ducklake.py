@@ -32,6 +32,7 @@ import os
 import random
 import re
 import shlex
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -272,8 +273,11 @@ class DuckLake:
         return [Path(data)] if data and not _SCHEME.match(data) else []
 
     def work_folder(self) -> Path:
+        """Beside the local data folder the URL names; else (no `?data=`, as every run after the first may leave
+        it out, or object storage) a private folder in the temp folder. It was `./data` of whatever folder the
+        run started in: a folder the user never named, created there, and a read-only one failed the run."""
         local = self.local_paths()
-        return local[0].parent if local else Path(DEFAULT_DB).resolve().parent
+        return local[0].parent if local else _private_work_folder()
 
     # -------------------------------------------------------------------------------------------- internals
 
@@ -425,6 +429,20 @@ def _pg_reason(text: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _private_work_folder() -> Path:
+    """`talkwatch-<uid>-work/` in the temp folder, or a fresh private one where that name is not safely ours."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = Path(tempfile.gettempdir()) / f"talkwatch-{uid}-work"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = path.lstat()
+        if stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode) and st.st_uid == uid:
+            return path
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="talkwatch-work-"))
 
 
 def _spill_folder() -> str:

@@ -480,3 +480,16 @@ def test_a_data_folder_that_cannot_be_written_fails_clearly_and_writes_nothing(l
         load_batch(f"ducklake:postgres:dbname={pgdb} {PG}", batch("r2", [article("http://a.test/2", OTHER)]),
                    words_judge)
     assert pgdb_tools.rows(pgdb, "SELECT count(*) FROM ducklake_snapshot") == count
+
+
+def test_without_a_data_folder_a_runs_crawl_output_goes_to_a_private_temp_folder(tmp_path, monkeypatch):
+    """Not `./data/runs` of whatever folder the run was started in (a folder the user never named; a read-only
+    one failed the run)."""
+    import stat
+    import tempfile
+
+    monkeypatch.chdir(tmp_path)
+    folder = work_folder("ducklake:postgres:dbname=talkwatch host=127.0.0.1 user=postgres")
+    assert folder.parent == Path(tempfile.gettempdir()) and tmp_path not in folder.parents
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
+    assert list(tmp_path.iterdir()) == []
