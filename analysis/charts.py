@@ -78,16 +78,28 @@ def day_range(days: Iterable[date], min_days: int = 7, edge: float = 0.5) -> lis
     days = sorted(set(days))
     lo, hi = datetime.combine(days[0], time()), datetime.combine(days[-1], time())
     pad = timedelta(days=max(0.0, (min_days - 1 - (hi - lo).days) / 2) + edge)
-    return [(lo - pad).isoformat(sep=" "), (hi + pad).isoformat(sep=" ")]
+    # kept inside the calendar: a stored year 1 or 9999 (not from the crawl's dating, which takes nothing before
+    # 1995, but a database may hold anything) would overflow
+    return [(lo - pad if lo - datetime.min > pad else datetime.min).isoformat(sep=" "),
+            (hi + pad if datetime.max - hi > pad else datetime.max.replace(microsecond=0)).isoformat(sep=" ")]
 
 
 def _day_axis(days: Sequence[date], span: list[str] | None = None) -> dict[str, Any]:
-    """A date x axis that ticks each day when there are few, so three days do not get hourly ticks."""
+    """A date x axis that ticks each day when the axis spans few days, so three days do not get hourly ticks.
+
+    The span decides, not the number of distinct days: a few days spread over years (one old article) with a tick
+    per day asked the browser for hundreds of thousands of ticks, and the report never finished loading."""
     axis: dict[str, Any] = {"type": "date", "title": {"text": "day (UTC)"}, "tickformat": "%b %d\n%Y",
                             "range": span or day_range(days)}
-    if len(set(days)) <= 14:
+    if _span_days(axis["range"]) <= 15:
         axis["dtick"] = DAY_MS
     return axis
+
+
+def _span_days(span: list[str]) -> int:
+    """The days an axis range covers: fixed ticks (one a day, one a week) only where they stay few."""
+    lo, hi = (datetime.fromisoformat(x) for x in span)
+    return (hi - lo).days
 
 
 def _count_axis(title: str, top: float) -> dict[str, Any]:
@@ -268,7 +280,7 @@ def framing(rows: list[Row], unit: str, group_colors: dict[str, str] | None = No
     visible = [[o == choice for o in owner] for choice in choices]
     xaxis = _day_axis(buckets, day_range(buckets, edge=0.5 if unit == "day" else 2.0))
     xaxis["title"] = {"text": "day (UTC)" if unit == "day" else "week (UTC, from Monday)"}
-    if unit == "week" and len(set(buckets)) <= 14:  # ticks on the Mondays the buckets start on
+    if unit == "week" and _span_days(xaxis["range"]) <= 15 * 7:  # ticks on the Mondays the buckets start on
         xaxis.update(dtick=7 * DAY_MS, tick0=min(buckets).isoformat())
     return _layout(fig, 360, xaxis=xaxis,
                    yaxis={"title": {"text": "share of the side's articles"}, "tickformat": ".0%",

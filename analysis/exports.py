@@ -17,7 +17,7 @@ import duckdb
 
 from analysis.outdir import OutDirFailed, OutDirRefused, check_out_dir, files_in, staged, write_marker
 from analysis.sqlfiles import sql
-from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, fail
+from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, fail, internal_error
 from storage.db import DatabaseBusy, DatabaseRefused, connect, describe_database, local_paths
 
 FORMATS = ("parquet", "csv", "jsonl", "text")
@@ -223,8 +223,10 @@ def cmd_export_articles(args: argparse.Namespace) -> int:
         return fail(PROG, "interrupted", EXIT_INTERRUPTED)
     except _Terminated:
         return fail(PROG, "terminated", 143)
-    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+    except (OSError, duckdb.Error) as exc:  # writing or reading failed in a way the paths above did not foresee
         return fail(PROG, f"export failed: {type(exc).__name__}: {exc}", EXIT_STORAGE)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line (70) naming the log that holds its traceback
+        return internal_error("export", exc)
     print(f"wrote {result.rows} articles to {result.path} ({result.format}, {len(result.files)} files)")
     return 0
 

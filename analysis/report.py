@@ -18,7 +18,7 @@ import duckdb
 from analysis import charts
 from analysis.html import GENERATOR_META, Cell, esc, missing, num, page, section, table
 from analysis.sqlfiles import sql
-from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail
+from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_STORAGE, fail, internal_error
 from storage.backend import is_lake_url
 from storage.db import DatabaseBusy, DatabaseRefused, StorageUnavailable, connect, describe_database
 
@@ -528,7 +528,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         return fail(PROG, exc, EXIT_BUSY)
     except ReportFailed as exc:
         return fail(PROG, exc, EXIT_STORAGE)
-    except Exception as exc:  # noqa: BLE001 - one line, never a traceback; still a failure the caller sees
+    except (OSError, duckdb.Error) as exc:  # reading or writing failed in a way the paths above did not foresee
         return fail(PROG, f"failed: {type(exc).__name__}: {exc}", EXIT_STORAGE)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line (70) naming the log that holds its traceback
+        return internal_error("report", exc)
     print(f"talkwatch report: wrote {result.path} ({result.articles} articles, {len(result.charts)} charts)")
     return 0

@@ -9,6 +9,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -367,3 +368,40 @@ def test_crawled_text_is_escaped_everywhere(browser, tmp_path):
         missing = o.page.locator("#missing").text_content()
         assert "<b>bold</b> outlet" in missing  # an outlet without group or country is named
         o.assert_clean(out)
+
+
+@pytest.mark.parametrize("when", [datetime(2015, 1, 2, 10, tzinfo=timezone.utc),
+                                  datetime(1, 1, 1, tzinfo=timezone.utc),
+                                  datetime(9999, 12, 31, 12, tzinfo=timezone.utc)], ids=["2015", "year-1", "year-9999"])
+def test_a_few_days_years_apart_give_a_report_that_opens(browser, tmp_path, when):
+    """A day tick for each day of the span (chosen for a few distinct days) asked Chromium for hundreds of
+    thousands of ticks: the report never finished loading; a year-1 date overflowed the axis range (status 4)."""
+    db = tmp_path / "far.duckdb"
+    coverage_db.build(db)
+    old = coverage_db.row(200, "world_news", "en", "Background", "ceasefire Istanbul talks", 0, False, ["ceasefire"],
+                          url="http://w.test/old")
+    old.published_at = when
+    coverage_db.load(db, [old])
+    out = tmp_path / "far.html"
+    code, stdout, stderr = run("--db", str(db), "--out", str(out))
+    assert code == 0, stderr
+    with opened(browser, out) as o:  # DRAWN_JS waits for every chart; the browser's own 30 s timeout bounds it
+        assert o.page.query_selector_all("[data-chart]") != []
+        o.assert_clean(out)
+
+
+def test_a_bug_in_the_report_is_an_internal_error_with_its_log_not_a_storage_failure(db, tmp_path, monkeypatch):
+    """Status 4 says the storage failed; a bug was reported so, with no traceback anywhere."""
+    import analysis.report as reportmod
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(reportmod, "write_report", broken)
+    monkeypatch.setenv("TALKWATCH_LOG_DIR", str(tmp_path / "logs"))
+    code, _, err = run("--db", str(db), "--out", str(tmp_path / "r.html"))
+    lines = err.splitlines()
+    assert code == 70 and len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("talkwatch: internal error: ValueError: a bug (details in ")  # README's status table
+    logs = list((tmp_path / "logs").iterdir())
+    assert len(logs) == 1 and "Traceback" in logs[0].read_text()
