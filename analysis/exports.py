@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from types import FrameType
 
 import duckdb
 
 from analysis.outdir import OutDirFailed, OutDirRefused, check_out_dir, files_in, staged, write_marker
 from analysis.sqlfiles import sql
-from pipelines.clierrors import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, fail, internal_error
+from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, EXIT_TERMINATED, Terminated,
+                                 fail, internal_error, sigterm_raises)
 from storage.db import DatabaseBusy, DatabaseRefused, connect, describe_database, local_paths
 
 FORMATS = ("parquet", "csv", "jsonl", "text")
@@ -188,32 +187,10 @@ def _copy(con: duckdb.DuckDBPyConnection, query: str, dest: Path, options: str) 
     return int(row[0]) if row else 0
 
 
-class _Terminated(BaseException):
-    """SIGTERM during an export: unwinds like Ctrl-C, so the staging folder is removed on the way out."""
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Route SIGTERM into an exception while exporting (main thread only, where Python can install handlers)."""
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise _Terminated()
-
-    previous: Callable | int | None = None
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: keep the default
-        previous = None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
 def cmd_export_articles(args: argparse.Namespace) -> int:
     """The command: 0 written, 2 bad input, 3 database busy, 4 storage failure; errors are one line, no traceback."""
     try:
-        with _terminate_as_interrupt():
+        with sigterm_raises():
             result = export_articles(args.db, args.format, args.out, force=args.force, timeout=args.lock_timeout)
     except DatabaseBusy as exc:
         return fail(PROG, exc, EXIT_BUSY)
@@ -221,8 +198,8 @@ def cmd_export_articles(args: argparse.Namespace) -> int:
         return fail(PROG, exc, exc.exit_code)
     except KeyboardInterrupt:
         return fail(PROG, "interrupted", EXIT_INTERRUPTED)
-    except _Terminated:
-        return fail(PROG, "terminated", 143)
+    except Terminated:
+        return fail(PROG, "terminated", EXIT_TERMINATED)
     except (OSError, duckdb.Error) as exc:  # writing or reading failed in a way the paths above did not foresee
         return fail(PROG, f"export failed: {type(exc).__name__}: {exc}", EXIT_STORAGE)
     except Exception as exc:  # noqa: BLE001 - a bug: one line (70) naming the log that holds its traceback

@@ -20,8 +20,8 @@ from typing import Any, NoReturn, TextIO
 
 from analysis.output import format_table, json_line, write_batches
 from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PARTIAL,
-                                 EXIT_STORAGE, details, fail, internal_error, interruptible, log_exception, say,
-                                 write_log)
+                                 EXIT_STORAGE, EXIT_TERMINATED, Terminated, details, fail, internal_error,
+                                 interruptible, log_exception, say, sigterm_raises, write_log)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # the temporary server migrates its SQLite database on first use: 20 s is too little on a busy 2-core box
@@ -798,11 +798,16 @@ def main(argv: list[str] | None = None) -> int:
     if unexpanded:
         return fail(f"{PROG} {args.command}", unexpanded, EXIT_BAD_INPUT)
     try:
-        return args.func(args)
+        if args.command == "run":  # run stops its crawl, server and workers itself (pipelines/stopping.py)
+            return args.func(args)
+        with sigterm_raises():
+            return args.func(args)
     except StorageUnavailable as exc:  # PostgreSQL (a DuckLake's catalog) cannot be reached: nothing was done
         return fail(f"{PROG} {args.command}", exc, EXIT_STORAGE)
     except KeyboardInterrupt:
         return fail(PROG, "interrupted", EXIT_INTERRUPTED)
+    except Terminated:
+        return fail(PROG, "terminated", EXIT_TERMINATED)
     except BrokenPipeError:
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE

@@ -30,6 +30,7 @@ EXIT_BUSY = 3  # the database stayed locked by another process for --lock-timeou
 EXIT_STORAGE = 4  # the input was fine but reading or writing storage failed: nothing was stored
 EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE): the traceback is in the log file the line names
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15)
 
 LOG_DIR_ENV = "TALKWATCH_LOG_DIR"
 MAX_LOG_RECORDS = 2000  # kept from a run's Prefect logging for the log file; older ones are dropped
@@ -172,7 +173,7 @@ def internal_error(command: str, exc: BaseException) -> int:
 @contextmanager
 def interruptible(con: Any) -> Iterator[None]:
     """While inside, Ctrl-C stops the statement the DuckDB connection `con` runs and ends as KeyboardInterrupt
-    (status 130 in `main`).
+    (status 130 in `main`); so does SIGTERM under `sigterm_raises`, as Terminated (143).
 
     Why: DuckDB looks at Python's Ctrl-C only between some of its tasks, so a recursive CTE or a big aggregate
     went on for minutes after it; and when it did look, it raised RuntimeError("Query interrupted"), which came
@@ -188,9 +189,12 @@ def interruptible(con: Any) -> Iterator[None]:
     os.set_blocking(write_end, False)
     previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
 
+    seen: list[int] = []
+
     def watch() -> None:
         while data := os.read(read_end, 64):  # b"" once the write end is closed below
-            if signal.SIGINT in data:
+            if signal.SIGINT in data or signal.SIGTERM in data:  # SIGTERM: with sigterm_raises' handler
+                seen.append(signal.SIGTERM if signal.SIGTERM in data else signal.SIGINT)
                 con.interrupt()
 
     watcher = threading.Thread(target=watch, name="talkwatch-ctrl-c", daemon=True)
@@ -198,16 +202,49 @@ def interruptible(con: Any) -> Iterator[None]:
     try:
         yield
     except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
+        raise (Terminated() if signal.SIGTERM in seen or _TERMINATED else KeyboardInterrupt()) from None
     except RuntimeError as exc:
         if str(exc) == "Query interrupted":
-            raise KeyboardInterrupt from None
+            raise (Terminated() if signal.SIGTERM in seen or _TERMINATED else KeyboardInterrupt()) from None
         raise
     finally:
         signal.set_wakeup_fd(previous)
         os.close(write_end)
         watcher.join(timeout=5)
         os.close(read_end)
+
+
+_TERMINATED: list[int] = []  # SIGTERMs sigterm_raises' handler has seen
+
+
+class Terminated(BaseException):
+    """SIGTERM while a command works (sigterm_raises): it unwinds like Ctrl-C, through every `finally` (staging
+    folders, worker pools, open transactions), and `main` ends it as `talkwatch: terminated`, status 143."""
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises Terminated in the main thread instead of ending the process without a word.
+
+    Why: Python's default for SIGTERM is to die at once, silently: `reprocess` or `report` stopped by a service
+    manager or `kill` printed nothing (the data was safe: nothing commits half). Child processes forked from the
+    fork server start from its default handlers; a plain fork inherits this one, and raises in the child alike.
+    """
+    def handler(signum: int, frame: Any) -> None:
+        # remembered: DuckDB runs Python's signal handlers itself while a statement runs, drops the exception they
+        # raise and throws its own InterruptException, which `interruptible` must still tell from a Ctrl-C
+        _TERMINATED.append(signum)
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: keep the default
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Hidden(logging.Filter):

@@ -44,8 +44,8 @@ from urllib.parse import unquote
 import duckdb
 
 from storage.backend import LAKE_PREFIX, StorageUnavailable, nearest_existing, probe_folder
-from storage.db import (DEFAULT_DB, DatabaseBusy, DatabaseRefused, applied_migrations, extension_path, migrate,
-                        pending_migrations, refresh_objects, refuse_newer, require_current, rollback, session)
+from storage.db import (DatabaseBusy, DatabaseRefused, applied_migrations, extension_path, migrate, pending_migrations,
+                        refuse_newer, require_current, rollback, session)
 from storage.sqlfiles import migrations, split_statements, sql
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,8 @@ fail before Prefect starts, so they stay fast. Error logs go to a folder outside
 
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import json
 import os
@@ -805,3 +807,32 @@ def test_an_unusable_log_folder_does_not_lose_the_trace(tmp_path: Path, monkeypa
     log = Path(line.split("(details in ")[1].rstrip(")"))
     assert log.parent.parent == tmp_path / "systmp" and "ZeroDivisionError: a bug" in log.read_text(encoding="utf-8")
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ["query", "SELECT count(*) FROM range(100000000000) t(a) WHERE a % 7 = 3", "--db", "cov.duckdb"],  # at work
+    ["query", "SELECT 1", "--db", "cov.duckdb", "--lock-timeout", "60"],  # waiting for the lock
+    ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--lock-timeout", "60"],
+    ["report", "--out", "r.html", "--db", "cov.duckdb", "--lock-timeout", "60"],
+    ["clean", "--manifest", "-"],  # waiting for the manifest's first line
+], ids=["query-at-work", "query-waiting", "reprocess", "report", "clean"])
+def test_sigterm_is_one_line_and_status_143_and_changes_nothing(argv: list[str], templates: Path, tmp_path: Path):
+    """A service manager's or `kill`'s SIGTERM ended these commands silently (Python's default): now
+    `talkwatch: terminated`, 143, after the same clean-up as Ctrl-C. (`run` has its own: test_run_signals.py.)"""
+    work = tmp_path / "w"
+    make_world(templates, work)
+    before = snapshot(work)
+    held = write_lock_held(work / "cov.duckdb", 60) if "--lock-timeout" in argv else contextlib.nullcontext()
+    with held:
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *argv], cwd=work, env=env_for(tmp_path),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(3)  # past the imports: at work, waiting for the lock, or for the manifest's first line
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 143, err
+    assert err.splitlines() == ["talkwatch: terminated"]
+    assert snapshot(work) == before
