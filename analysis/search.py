@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -69,12 +70,18 @@ def parse_bound(value: str | None, end: bool) -> datetime | None:
     return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t
 
 
+MAX_WORD = 64  # search.sql's tw_tokens keeps words of 1 to 64 characters
+
+
 def search(con: duckdb.DuckDBPyConnection, query: str,
            filters: SearchFilters | None = None) -> tuple[list[str], list[tuple]]:
     """Columns and rows of the ranked hits, best first. Raises QueryError for a query with nothing to search."""
     f = filters or SearchFilters()
     q = check_query(query)
     if con.execute(sql("search_words"), [q]).fetchone()[0] == 0:
+        if any(len(word) > MAX_WORD for word in re.split(r"[^\w]+", q)):  # the tokenizer's limit (search.sql)
+            raise QueryError(f"the query's words are stop words, punctuation or longer than {MAX_WORD} letters, "
+                             f"which the index does not hold: nothing to search for")
         raise QueryError("the query has only stop words or punctuation: nothing to search for")
     check_names(con, f)
     params = [q, f.match_any, f.language, f.language, f.source, f.source, f.group, f.group,

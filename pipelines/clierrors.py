@@ -65,7 +65,9 @@ class StorageFailed(CliError):
     exit_code = EXIT_STORAGE
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0, DEL, C1, and the bidirectional embeddings, overrides and isolates (U+202A-E, U+2066-9), which reorder the
+# rest of a terminal line ("Trojan Source"); the marks U+200E/F that Arabic and Hebrew text uses stay
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def one_line(message: object) -> str:
@@ -78,8 +80,8 @@ def one_line(message: object) -> str:
 
 
 def escape_controls(text: str) -> str:
-    """Control characters (C0, DEL, C1) shown escaped, `\\x1b` for ESC: text from an argument, a file or a
-    crawled page must not recolour, clear or retitle the terminal it is printed on."""
+    """Control characters (C0, DEL, C1, bidi overrides) shown escaped, `\\x1b` for ESC, `\\u202e`: text from an
+    argument, a file or a crawled page must not recolour, clear, retitle or reorder the terminal it is printed on."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 

@@ -180,6 +180,7 @@ def test_a_file_from_before_the_index_is_indexed_when_it_is_upgraded(tmp_path, c
     ("the and of", "only stop words"),
     ("и в на", "only stop words"),
     ("...!?", "only stop words"),
+    ("a" * 65, "longer than 64 letters"),  # the index holds words of 1 to 64 characters
     ('"unbalanced quote', "unbalanced quote"),
     ("x" * 10_000, "at most 1000"),
 ])
@@ -237,3 +238,7 @@ def test_table_cells_cannot_send_terminal_escapes():
     out = format_table(["title\x1b[31m"], [("Talks\x1b[2J resume\tin\rIstanbul\x07",), (None,)])
     assert "\x1b" not in out and "\x07" not in out and "\t" not in out and "\r" not in out
     assert "Talks\\x1b[2J resume in Istanbul\\x07" in out and "title\\x1b[31m" in out and "NULL" in out
+    # a bidi override reorders the rest of the terminal line (a title could show reversed); Arabic's marks stay
+    out = format_table(["title"], [("Talks \u202eludnatsI\u202c in \u2067x\u2069 \u200fمفاوضات",)])
+    assert not any(c in out for c in "\u202e\u202c\u2067\u2069") and "\\u202eludnatsI\\u202c" in out
+    assert "\u200fمفاوضات" in out
