@@ -76,7 +76,17 @@ def one_line(message: object) -> str:
     Control characters left after that (ESC, BEL, NUL from an argument or a file name quoted back) are shown
     escaped: a message must not recolour, clear or retitle the user's terminal.
     """
-    return escape_controls(" ".join(str(message).split()))
+    text = str(message)
+    context = _CATALOG_SQL.search(text)
+    if context:
+        text = text[:context.start()]
+    return escape_controls(" ".join(text.split()))
+
+
+# PostgreSQL's error context for the SQL that DuckLake sent to its catalog ("LINE 2: SELECT * FROM postgres_query(
+# '__ducklake_metadata_...", then a caret line): the catalog's own SQL, which tells the user nothing. The context
+# of the user's own SQL (`query`'s parser errors) stays.
+_CATALOG_SQL = re.compile(r"\n\s*LINE \d+: .*(?:postgres_query|__ducklake_metadata)", re.DOTALL)
 
 
 def escape_controls(text: str) -> str:

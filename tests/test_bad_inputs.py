@@ -836,3 +836,15 @@ def test_sigterm_is_one_line_and_status_143_and_changes_nothing(argv: list[str],
     assert proc.returncode == 143, err
     assert err.splitlines() == ["talkwatch: terminated"]
     assert snapshot(work) == before
+
+
+def test_a_message_keeps_the_users_sql_context_but_not_the_catalogs():
+    """PostgreSQL's context for DuckLake's own catalog SQL reached the run's one line ("LINE 2: SELECT * FROM
+    postgres_query('__ducklake_metadata_talkwatch', ^"); the caret context of the user's own `query` stays."""
+    from pipelines.clierrors import one_line
+
+    lost = ("IO Error: Failed to execute query: server closed the connection unexpectedly\n"
+            "LINE 2: SELECT * FROM postgres_query('__ducklake_metadata_talkwatch',\n       ^")
+    assert one_line(lost) == "IO Error: Failed to execute query: server closed the connection unexpectedly"
+    assert one_line('Parser Error: syntax error at or near "FORM"\nLINE 1: SELECT 1 FORM t\n                 ^') == \
+        'Parser Error: syntax error at or near "FORM" LINE 1: SELECT 1 FORM t ^'
