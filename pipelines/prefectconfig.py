@@ -11,6 +11,7 @@ profiles file (`PREFECT_PROFILE`, else the file's `active`).
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -31,10 +32,15 @@ def _dotenv() -> dict[str, str]:
         return {}
     from dotenv import dotenv_values  # python-dotenv, the reader pydantic-settings uses for Prefect's .env
 
+    quiet = logging.getLogger("dotenv.main")  # its "could not parse" warnings are Prefect's to give, once
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         values = dotenv_values(env_file)
     except (OSError, UnicodeDecodeError):
         return {}
+    finally:
+        quiet.setLevel(level)
     # pydantic-settings matches names case-insensitively
     return {k.upper(): v for k, v in values.items() if isinstance(k, str) and isinstance(v, str)}
 

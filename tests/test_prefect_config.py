@@ -85,3 +85,14 @@ def test_a_profiles_server_that_does_not_answer_stops_the_run_before_anything(tm
     assert len(lines) == 1 and "Traceback" not in p.stderr
     assert "http://127.0.0.1:9/api" in lines[0] and "profile 'local'" in lines[0]
     assert not db.exists() and sorted(x.name for x in tmp_path.iterdir()) == ["prefect-home"]
+
+
+def test_an_unparsable_env_file_is_read_without_a_word(tmp_path):
+    """python-dotenv warns on a line it cannot parse; that is Prefect's to say (once), not talkwatch's too."""
+    (tmp_path / ".env").write_text('this is not = valid\n"broken\nPREFECT_API_URL=http://127.0.0.1:4307/api\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    p = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+                        "from pipelines.prefectconfig import configured_api\nprint(configured_api().url)"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stderr == "" and p.stdout.strip() == "http://127.0.0.1:4307/api"
