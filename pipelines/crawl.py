@@ -44,7 +44,7 @@ class CrawlResult:
         if self.returncode == 0:
             return None
         if self.returncode is None:
-            return f"crawl killed after {CRAWL_TIMEOUT_S:.0f} s timeout"
+            return f"crawl killed after {CRAWL_TIMEOUT_S:g} s timeout"
         stderr = self.log_path.with_name(STDERR_NAME)
         reason = (last_line(stderr, _EXCEPTION) or last_line(self.log_path, _EXCEPTION) or last_line(stderr)
                   or last_line(self.log_path, _LOGGED_ERROR))

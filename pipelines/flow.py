@@ -22,8 +22,8 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process, progress  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time, source_rows  # noqa: E402
-from pipelines.crawl import (CrawlResult, count_pages, drop_head_start, head_start, page_body, read_items,  # noqa: E402
-                             run_crawl)
+from pipelines.crawl import (STDERR_NAME, CrawlResult, count_pages, drop_head_start, head_start,  # noqa: E402
+                             page_body, read_items, run_crawl)
 from pipelines.isolation import MIN_BATCH, map_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
@@ -321,8 +321,10 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
         if not work_dir:
             _remove_crawl_output(work, result)
         raise
-    if result is None or result.error is None:  # a crawl that failed keeps its folder: its error names crawl.log
-        _remove_crawl_output(work, result)  # the raw pages are in the database now
+    if not work_dir or result is None or result.error is None:
+        # the raw pages are in the database now; a crawl that failed keeps only the log its error names
+        _remove_crawl_output(work, result, keep_log=result is not None and result.error is not None
+                             and result.returncode is not None)
         if not work_dir:
             with contextlib.suppress(OSError):
                 work.parent.rmdir()  # data/runs goes too once no failed run's files are kept in it
@@ -330,9 +332,20 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     return summary.to_dict()
 
 
-def _remove_crawl_output(work: Path, result: CrawlResult | None) -> None:
-    """The run's crawl folder, and an adopted head start's own folder."""
-    shutil.rmtree(work, ignore_errors=True)
-    if result is not None and result.items_path.parent != work:
-        shutil.rmtree(result.items_path.parent, ignore_errors=True)
+def _remove_crawl_output(work: Path, result: CrawlResult | None, keep_log: bool = False) -> None:
+    """The run's crawl folder, and an adopted head start's own folder; with `keep_log`, all but the crawl's log
+    files (crawl.log, crawl.stderr), which a failed crawl's error names. Its pages, items and bodies never stay:
+    one folder of them per failed crawl filled the disk."""
+    folders = [work] + ([result.items_path.parent] if result is not None and result.items_path.parent != work else [])
+    for folder in folders:
+        if not keep_log:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        for entry in (folder.iterdir() if folder.is_dir() else []):
+            if entry.name in (result.log_path.name, STDERR_NAME):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 

@@ -186,3 +186,16 @@ def test_a_run_that_fails_after_its_crawl_removes_the_crawl_output(prefect_api, 
         run(web, db)
     assert web.alpha.hits("/rss.xml") == 1  # it did crawl
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_crawl_that_failed_leaves_only_its_log(prefect_api, web, tmp_path, monkeypatch):
+    """A crawl killed at its timeout, or dead, left runs/<id> with its items and bodies beside the database after
+    every such run; what was crawled is loaded, and only the log its error names stays."""
+    from pipelines import crawl as crawlmod
+
+    monkeypatch.setattr(crawlmod, "CRAWL_TIMEOUT_S", 0.01)
+    db = tmp_path / "t.duckdb"
+    summary = run(web, db)
+    assert any("killed after 0.01 s" in e["reason"] for e in summary["errors"])
+    left = [p for p in (tmp_path / "runs").rglob("*")] if (tmp_path / "runs").exists() else []
+    assert [p for p in left if p.is_file()] == []  # a timeout names no log: nothing stays
