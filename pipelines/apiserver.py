@@ -12,6 +12,7 @@ pipelines/prefectconfig.py): the run uses that one.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import socket
 import subprocess
@@ -71,10 +72,11 @@ def check_configured_api(timeout: float = 5.0) -> None:
     Why: an unreachable server was found only by Prefect, after the head-start crawl had started and the database
     file had been created: an internal error (70), a new file, a crawl folder and a crawl left running.
     """
-    from pipelines.prefectconfig import configured_api
+    from pipelines.prefectconfig import check_prefect_home, configured_api
 
     configured = configured_api()
     if configured is None:
+        check_prefect_home()  # the temporary server keeps its database there
         return
     url, where = configured.url.strip(), configured.where
     named = f"PREFECT_API_URL={url!r}" if where == "PREFECT_API_URL" else f"{url!r} ({where})"
@@ -85,13 +87,20 @@ def check_configured_api(timeout: float = 5.0) -> None:
                          f"{unset} for a temporary server")
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as resp:
-            if resp.status == 200:
+            healthy, reason = resp.status == 200, f"HTTP {resp.status}"
+        if healthy:
+            # any web server may answer /health; a Prefect API also names its version (a JSON string)
+            with urllib.request.urlopen(f"{url.rstrip('/')}/admin/version", timeout=timeout) as resp:
+                version = json.loads(resp.read(4096).decode("utf-8", "replace"))
+            if isinstance(version, str) and version[:1].isdigit():
                 return
-            reason = f"HTTP {resp.status}"
+            reason = "it answers, but not as a Prefect API (no version at /admin/version)"
     except urllib.error.HTTPError as exc:
-        reason = f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = str(getattr(exc, "reason", exc))
+        reason = (f"HTTP {exc.code}" if "/health" in exc.url else
+                  f"it answers, but not as a Prefect API (HTTP {exc.code} for /admin/version)")
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # json's errors are ValueErrors too
+        reason = str(getattr(exc, "reason", exc)) if not isinstance(exc, json.JSONDecodeError) else \
+            "it answers, but not as a Prefect API (no version at /admin/version)"
     raise APIUnreachable(f"cannot reach the Prefect API at {url} ({where}): {reason}; start that server, or "
                          f"{unset} for a temporary one")
 

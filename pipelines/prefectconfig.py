@@ -54,6 +54,38 @@ def _toml(path: Path) -> dict:
         return {}
 
 
+def _profiles(path: Path) -> dict:
+    """The profiles file's data ({} when there is none); ValueError when Prefect could not read it either (it would
+    fail the run later with a TOML traceback and two warnings)."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"Prefect's profiles file {path} is not valid TOML ({exc}); fix it, or point "
+                         f"PREFECT_PROFILES_PATH or PREFECT_HOME elsewhere") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read Prefect's profiles file {path}: {exc.strerror or exc}") from None
+
+
+def check_prefect_home() -> None:
+    """ValueError unless PREFECT_HOME (default ~/.prefect) is a folder this process can write, made now if need be
+    (as Prefect makes it when imported): the temporary server keeps its database there, and without it exited
+    (code 3) after two lines of Prefect's warnings."""
+    given = os.environ.get("PREFECT_HOME")
+    home = Path(given).expanduser() if given else Path.home() / ".prefect"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        usable = home.is_dir() and os.access(home, os.W_OK | os.X_OK)
+        reason = "not a writable folder"
+    except OSError as exc:
+        usable, reason = False, exc.strerror or str(exc)
+    if not usable:
+        raise ValueError(f"PREFECT_HOME {home} cannot be used: {reason}; set PREFECT_HOME to a folder Prefect can "
+                         f"write")
+
+
 def _get(data: dict, *keys: str):
     for key in keys:
         if not isinstance(data, dict):
@@ -94,7 +126,7 @@ def configured_api() -> ConfiguredAPI | None:
     if _test_mode():
         return None
     path = profiles_path(dotenv)
-    profiles = _toml(path)
+    profiles = _profiles(path)
     active = os.environ.get("PREFECT_PROFILE") or profiles.get("active")
     found = _get(profiles, "profiles", active, "PREFECT_API_URL") if isinstance(active, str) else None
     if isinstance(found, str) and found:

@@ -96,3 +96,42 @@ def test_an_unparsable_env_file_is_read_without_a_word(tmp_path):
                         "from pipelines.prefectconfig import configured_api\nprint(configured_api().url)"],
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stderr == "" and p.stdout.strip() == "http://127.0.0.1:4307/api"
+
+
+def _run_talkwatch(tmp_path, env_extra: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"PYTHONPATH": str(REPO), **env_extra})
+    env.setdefault("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--db", str(tmp_path / "new.duckdb"),
+                           "--sources", str(REPO / "config" / "sources.toml"),
+                           "--topic", str(REPO / "config" / "topic.toml")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_server_that_answers_health_but_is_no_prefect_api_stops_the_run_before_anything(tmp_path):
+    """Any web server may answer /health: the run then failed inside Prefect (70), after creating the database."""
+    from tests.loopback import LoopbackServer
+
+    with LoopbackServer() as srv:
+        srv.route("/api/health", (200, {"Content-Type": "application/json"}, b"true"))
+        p = _run_talkwatch(tmp_path, {"PREFECT_API_URL": srv.url("/api")})
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 4 and len(lines) == 1 and "not as a Prefect API" in lines[0], p.stderr
+    assert not (tmp_path / "new.duckdb").exists() and not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("home, says", [
+    ("file/sub", "Not a directory"),
+    ("/proc/talkwatch-no-such", "PREFECT_HOME /proc/talkwatch-no-such cannot be used"),
+    ("badtoml", "is not valid TOML"),
+], ids=["under-a-file", "cannot-be-made", "invalid-profiles"])
+def test_an_unusable_prefect_home_is_bad_input_before_anything(tmp_path, home, says):
+    """The temporary server exited (code 3) after Prefect's warnings, or Prefect failed on a TOML traceback: 70,
+    three lines, and a database created."""
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "badtoml").mkdir()
+    (tmp_path / "badtoml" / "profiles.toml").write_text('active = "x\n[profiles.x\n')
+    p = _run_talkwatch(tmp_path, {"PREFECT_HOME": home if home.startswith("/") else str(tmp_path / home)})
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(lines) == 1 and says in lines[0], p.stderr
+    assert not (tmp_path / "new.duckdb").exists()
