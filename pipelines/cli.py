@@ -7,6 +7,7 @@ a traceback goes to a log file the line names. Only `run`, `reprocess` and `upgr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import math
@@ -354,7 +355,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
             return _clean_manifest(args.manifest, sources, zone, fetched_at)
         body = read_page(args.page)
     except (InputRefused, ValueError, OSError) as exc:
-        if _out_of_storage(exc):  # the manifest's output could not be written
+        if _out_of_storage(exc) or isinstance(exc, BrokenPipeError):  # the output could not be written: main's
             raise
         return fail(prog, exc, EXIT_BAD_INPUT)
     url = args.url or Path(args.page).resolve().as_uri()
@@ -428,9 +429,11 @@ def _zone_for(url: str, sources: list, given: str | None) -> str | None:
 
 def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: datetime | None) -> int:
     """One JSON line per manifest line, printed as it is cleaned; 1 (and one line on stderr) if any failed."""
-    from pipelines.cleaninput import manifest_lines, open_manifest
+    from pipelines.cleaninput import InputRefused, manifest_lines, open_manifest
     from pipelines.isolation import map_isolated
 
+    if name == "-" and sys.stdin is None:
+        raise InputRefused("standard input is closed: give the manifest as a file, or on stdin")
     stream = sys.stdin.buffer if name == "-" else open_manifest(name)
     failed = total = 0
     with stream:
@@ -793,6 +796,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse, run the command, and keep every way out to one line: Ctrl-C is 130, a bug 70 with a log file."""
     from storage.backend import StorageUnavailable
 
+    _usable_streams()
+    if sys.stdout is None:  # started with `>&-`: every command prints what it did or found
+        return fail(PROG, "standard output is closed; send it to a file or /dev/null", EXIT_BAD_INPUT)
     args = build_parser().parse_args(argv)
     unexpanded = _unexpanded_home(args)
     if unexpanded:
@@ -818,6 +824,18 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{PROG} {args.command}", f"cannot write: {exc.strerror or exc}", EXIT_STORAGE)
     except Exception as exc:  # noqa: BLE001 - the top-level guard: a bug is one line too, its trace in the log
         return internal_error(args.command, exc)
+
+
+def _usable_streams() -> None:
+    """A terminal or pipe whose encoding cannot hold a Cyrillic title (PYTHONIOENCODING=ascii, a latin-1 locale)
+    gets it backslash-escaped instead of a UnicodeEncodeError: a run that had stored its data then exited 70 while
+    printing its summary. A closed stderr (`2>&-`) becomes /dev/null, so the exit status still tells."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's lifetime
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def _unexpanded_home(args: argparse.Namespace) -> str | None:

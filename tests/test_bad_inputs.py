@@ -848,3 +848,29 @@ def test_a_message_keeps_the_users_sql_context_but_not_the_catalogs():
     assert one_line(lost) == "IO Error: Failed to execute query: server closed the connection unexpectedly"
     assert one_line('Parser Error: syntax error at or near "FORM"\nLINE 1: SELECT 1 FORM t\n                 ^') == \
         'Parser Error: syntax error at or near "FORM" LINE 1: SELECT 1 FORM t ^'
+
+
+@pytest.mark.parametrize("shell, code, says", [
+    # a manifest's output cut by `head`: quiet, 141, as `query | head` (it was status 2, "[Errno 32] Broken pipe")
+    ('for i in $(seq 40); do echo "{\\"path\\": \\"page.html\\", \\"url\\": \\"https://a.example/$i\\"}"; done'
+     ' > man.jsonl; $TW clean --manifest man.jsonl | head -1 > /dev/null; exit ${PIPESTATUS[0]}', 141, None),
+    ("$TW clean --manifest - <&-", 2, "standard input is closed"),  # was 70, AttributeError
+    ("$TW query 'SELECT 1' --db cov.duckdb >&-", 2, "standard output is closed"),  # was 70
+    ("$TW status --db cov.duckdb >&-", 2, "standard output is closed"),  # was 0, its output lost
+    # an ASCII-only output: escaped, not a UnicodeEncodeError (70) after the work was done
+    ("PYTHONIOENCODING=ascii $TW query \"SELECT 'переговоры' AS t\" --db cov.duckdb --format csv", 0, None),
+], ids=["manifest-head", "stdin-closed", "query-stdout-closed", "status-stdout-closed", "ascii-output"])
+def test_closed_or_narrow_standard_streams(shell: str, code: int, says: str | None, templates: Path, tmp_path: Path):
+    work = tmp_path / "w"
+    make_world(templates, work)
+    env = {**env_for(tmp_path), "TW": f"{sys.executable} -m pipelines.cli"}
+    p = subprocess.run(["bash", "-c", shell], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == code, p.stderr
+    assert "Traceback" not in p.stderr
+    if says:
+        lines = p.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("talkwatch") and says in lines[0], p.stderr
+    elif code == 0:
+        assert p.stdout.splitlines() == ["t", "\\u043f\\u0435\\u0440\\u0435\\u0433\\u043e\\u0432\\u043e\\u0440\\u044b"]
+    else:
+        assert p.stderr == ""
