@@ -222,12 +222,25 @@ def refuse_newer(done: set[int], path: str | os.PathLike) -> None:
 
 
 def require_current(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) -> None:
-    """Refuse a file readers cannot use as it is: somebody else's, or one an older talkwatch wrote."""
+    """Refuse a file readers cannot use as it is: somebody else's, one an older talkwatch wrote, or one whose
+    views and macros are another version's (its schema current, they are not: `report` then met a missing
+    macro as a storage failure, and `search` used an older stemmer without a word)."""
     pending = pending_migrations(con, path)
     if pending:
         raise DatabaseOutdated(
             f"{path} was written by an older talkwatch (missing {', '.join(pending)}); "
             f"run `talkwatch upgrade --db {path}` first")
+    if not objects_current(con):
+        raise DatabaseOutdated(
+            f"{path} holds another talkwatch version's views and macros; run `talkwatch upgrade --db {path}` "
+            f"to bring them to this version's")
+
+
+def objects_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the catalog's views and macros are this version's (the `articles` view's stamp) and all there."""
+    row = con.execute(sql("queries/view_comment"), [STAMP_VIEW]).fetchone()
+    present = {name for (name,) in con.execute(sql("queries/object_names")).fetchall()}
+    return row is not None and row[0] == objects_stamp() and object_names() <= present
 
 
 def migrate(con: duckdb.DuckDBPyConnection, adapt: Callable[[str], str] | None = None) -> list[int]:
@@ -272,6 +285,7 @@ def create_objects(con: duckdb.DuckDBPyConnection, applied: list[int] | None = N
 
 
 OBJECT_FILES = ("views", "search")
+OBJECTS_REFRESHED = "this version's views and macros"  # what `upgrade` applied when no migration was pending
 STAMP_VIEW = "articles"  # its comment holds the version of the views and macros
 
 
@@ -295,11 +309,9 @@ def refresh_objects(con: duckdb.DuckDBPyConnection, applied: list[int] | None = 
     cannot conflict over the views; a DuckDB file is left byte for byte as it was when the work that follows
     fails (a reprocess that meets a corrupt block used to have rewritten the file by then, through the checkpoint
     of the views' commit, and then said nothing was changed)."""
-    stamp = objects_stamp()
-    row = con.execute(sql("queries/view_comment"), [STAMP_VIEW]).fetchone()
-    present = {name for (name,) in con.execute(sql("queries/object_names")).fetchall()}
-    if not applied and row is not None and row[0] == stamp and object_names() <= present:
+    if not applied and objects_current(con):
         return
+    stamp = objects_stamp()
     con.execute("BEGIN TRANSACTION")
     try:
         create_objects(con)

@@ -18,8 +18,8 @@ from typing import TypeVar
 import duckdb
 
 from storage.backend import nearest_existing, probe_folder
-from storage.db import (DatabaseBusy, DatabaseRefused, applied_migrations, migrate, pending_migrations,
-                        refuse_newer, require_current, session)
+from storage.db import (OBJECTS_REFRESHED, DatabaseBusy, DatabaseRefused, applied_migrations, migrate,
+                        objects_current, pending_migrations, refuse_newer, require_current, session)
 from storage.sqlfiles import migrations
 
 T = TypeVar("T")
@@ -108,18 +108,19 @@ class DuckDBFile:
         con = open_file(p, True, timeout)
         try:
             pending = pending_migrations(con, p)
+            current = objects_current(con)
         finally:
             con.close()
-        if not pending:
+        if not pending and current:
             return []
         con = open_file(p, False, timeout)
         try:
             applied_migrations(con, p)  # still ours: nobody swapped the file between the two opens
             session(con)
-            done = set(migrate(con))
+            done = set(migrate(con))  # the views and macros are recreated when their stamp differs
         finally:
             con.close()
-        return [name for version, name, _ in migrations() if version in done]
+        return [name for version, name, _ in migrations() if version in done] or [OBJECTS_REFRESHED]
 
     def retrying(self, attempt: Callable[[], T], timeout: float) -> T:
         """Once: the file lock already made every other writer wait, so a commit never meets a conflict."""

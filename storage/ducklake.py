@@ -44,8 +44,9 @@ from urllib.parse import unquote
 import duckdb
 
 from storage.backend import LAKE_PREFIX, StorageUnavailable, nearest_existing, probe_folder
-from storage.db import (DatabaseBusy, DatabaseRefused, applied_migrations, extension_path, migrate, pending_migrations,
-                        refuse_newer, require_current, rollback, session)
+from storage.db import (OBJECTS_REFRESHED, DatabaseBusy, DatabaseRefused, applied_migrations, extension_path,
+                        migrate, objects_current, pending_migrations, refuse_newer, require_current, rollback,
+                        session)
 from storage.sqlfiles import migrations, split_statements, sql
 
 log = logging.getLogger(__name__)
@@ -224,9 +225,10 @@ class DuckLake:
         try:
             self._require_dataset(con)
             pending = pending_migrations(con, self._quoted())
+            current = objects_current(con)
         finally:
             con.close()
-        if not pending:
+        if not pending and current:
             return []
 
         def attempt() -> set[int]:
@@ -241,7 +243,7 @@ class DuckLake:
                 con.close()
 
         done = self.retrying(attempt, timeout)
-        return [name for version, name, _ in migrations() if version in done]
+        return [name for version, name, _ in migrations() if version in done] or [OBJECTS_REFRESHED]
 
     def retrying(self, attempt: Callable[[], T], timeout: float) -> T:
         """`attempt` again, after a growing and jittered pause, each time its commit lost a conflict; DatabaseBusy

@@ -55,6 +55,11 @@ def templates(tmp_path_factory) -> Path:
     raw = duckdb.connect(str(base / "foreign.duckdb"))  # somebody's own analysis file
     raw.execute("CREATE TABLE mine(x INT)")
     raw.close()
+    shutil.copy(base / "cov.duckdb", base / "stale.duckdb")
+    raw = duckdb.connect(str(base / "stale.duckdb"))  # schema current, views and macros an older version's
+    raw.execute("DROP MACRO TABLE outlet_stats_between")
+    raw.execute("COMMENT ON VIEW articles IS 'talkwatch views 0000000000000000'")
+    raw.close()
     raw = duckdb.connect(str(base / "ledger.duckdb"))  # an application with its own `schema_migrations` ledger
     raw.execute("CREATE TABLE schema_migrations (version INTEGER, name TEXT)")
     raw.execute("INSERT INTO schema_migrations VALUES (1, '001_create_orders.sql')")
@@ -74,7 +79,8 @@ def templates(tmp_path_factory) -> Path:
 def make_world(templates: Path, work: Path) -> None:
     """A folder with one of everything a user may point talkwatch at by mistake."""
     work.mkdir()
-    for name in ("cov.duckdb", "old.duckdb", "foreign.duckdb", "newer.duckdb", "ledger.duckdb", "gomigrate.duckdb"):
+    for name in ("cov.duckdb", "old.duckdb", "foreign.duckdb", "newer.duckdb", "ledger.duckdb", "gomigrate.duckdb",
+                 "stale.duckdb"):
         shutil.copy(templates / name, work / name)
     (work / "garbage.duckdb").write_text("not a database\n", encoding="utf-8")
     (work / "cov.duckdb.tmp").mkdir()  # DuckDB's temp folder for cov.duckdb: a read-only query must not reach it
@@ -267,6 +273,10 @@ CASES = [
     Case("upgrade-missing-db", ["upgrade", "--db", "missing.duckdb"], 2, "no database at missing.duckdb"),
     Case("upgrade-foreign-db", ["upgrade", "--db", "foreign.duckdb"], 2, "not a talkwatch one"),
     Case("upgrade-garbage-db", ["upgrade", "--db", "garbage.duckdb"], 2, "not a DuckDB database file"),
+    # views and macros of another version: readers said nothing, or failed on a missing macro as a storage failure
+    Case("report-stale-views", ["report", "--out", "r.html", "--db", "stale.duckdb"], 2, "talkwatch upgrade"),
+    Case("query-stale-views", ["query", "SELECT 1", "--db", "stale.duckdb"], 2, "another talkwatch version's views"),
+    Case("search-stale-views", ["search", "ceasefire", "--db", "stale.duckdb"], 2, "talkwatch upgrade"),
     # another application's ledger of the same name: it was taken for an older talkwatch file and migrated
     Case("upgrade-foreign-ledger", ["upgrade", "--db", "ledger.duckdb"], 2, "schema_migrations table is another tool's"),
     Case("reprocess-foreign-ledger", ["reprocess", "--db", "ledger.duckdb", "--topic", str(TOPIC)], 2,
@@ -633,6 +643,20 @@ def test_query_json_lines_are_strict_json_nan_and_infinity_included(templates: P
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(x, parse_constant=refuse) for x in proc.stdout.splitlines()] == [
         {"a": None, "b": [None, 1.5], "c": {"x": None}}]
+
+
+def test_upgrade_brings_another_versions_views_and_macros_to_this_ones(templates: Path, tmp_path: Path):
+    """A file whose schema is current but whose views and macros are an older version's: `upgrade` said "up to
+    date" and changed nothing, and `report` failed on the missing macro."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    env = env_for(tmp_path)
+    up = talkwatch(["upgrade", "--db", "stale.duckdb"], work, env)
+    assert up.returncode == 0 and up.stdout.strip() == "upgraded stale.duckdb: applied this version's views and macros"
+    again = talkwatch(["upgrade", "--db", "stale.duckdb"], work, env)
+    assert again.returncode == 0 and again.stdout.strip() == "stale.duckdb is up to date"
+    report = talkwatch(["report", "--out", "r.html", "--db", "stale.duckdb"], work, env)
+    assert report.returncode == 0, report.stderr
 
 
 def test_upgrade_then_readers_accept_an_older_file(templates: Path, tmp_path: Path):
