@@ -250,3 +250,37 @@ def test_a_body_kept_in_a_file_is_stored_from_it_and_a_short_file_stores_nothing
     with pytest.raises((OSError, duckdb.Error), match="10000 bytes expected"):  # DuckDB's scan wraps the OSError
         load_batch(db, b, words_judge)
     assert counts(db) == before
+
+
+def test_many_alike_articles_group_without_every_pair(tmp_path):
+    """Thousands of near-identical pages (consent or paywall stubs) put thousands of articles in one LSH bucket:
+    every pair was fetched and judged in Python (11 GB and rising at 6,500). A bucket over 100 now pairs each new
+    article with the bucket's first one; they still form one group, with one original."""
+    from pipelines import dedupe
+    from pipelines.batch import judge_duplicate
+    from storage.load import load_batch
+    from storage.records import PageRow, RunBatch, RunRow
+    from tests import coverage_db
+
+    stub = "Please accept cookies to continue reading this article on our website, as our partners do. " * 6
+
+    def batch(run_id: str, numbers: range) -> RunBatch:
+        arts = []
+        for i in numbers:
+            text = "\n\n".join([stub] * 4 + [f"Unique line number {i} about item {i * 7919 % 10007}."])
+            a = coverage_db.row(i, "s", "en", f"t{i}", text, 0, False, [], url=f"http://s.test/a/{i}")
+            a.exact_key, a.band_keys = dedupe.text_keys(text)
+            arts.append(a)
+        pages = [PageRow(url=a.url, source=a.source, outcome="loaded", reason=None, fetched_at=a.fetched_at,
+                         status=200, canonical_url=a.canonical_url, article_id=a.article_id) for a in arts]
+        run = RunRow(run_id=run_id, trigger="test", started_at=coverage_db.T0, ended_at=coverage_db.T0,
+                     status="completed")
+        return RunBatch(run=run, articles=arts, pages=pages)
+
+    db = tmp_path / "alike.duckdb"
+    load_batch(db, batch("r1", range(0, 150)), judge_duplicate)
+    load_batch(db, batch("r2", range(150, 300)), judge_duplicate)  # joins the stored group through one pair
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT max(s) FROM (SELECT count(*) s FROM article_bands GROUP BY band, key)").fetchone()[0] > 100
+    assert con.execute("SELECT count(DISTINCT group_id), count(*) FILTER (WHERE duplicate_of IS NULL), count(*) "
+                       "FROM article_store").fetchone() == (1, 1, 300)
