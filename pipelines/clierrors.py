@@ -11,9 +11,7 @@ import logging
 import os
 import re
 import signal
-import stat
 import sys
-import tempfile
 import threading
 import traceback
 from collections import deque
@@ -22,6 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from storage.privatedir import private_temp_folder
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # done, but some items failed: `clean` of a page that is no article, or of a manifest's lines
@@ -122,16 +122,7 @@ def log_dir() -> Path:
 
 def _private_log_dir() -> Path:
     """`talkwatch-<uid>/` in the temp folder (a fresh private one where that name is not safely ours)."""
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    path = Path(tempfile.gettempdir()) / f"talkwatch-{uid}"
-    try:
-        path.mkdir(mode=0o700, exist_ok=True)
-        st = path.lstat()
-        if stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode) and st.st_uid == uid:
-            return path
-    except OSError:
-        pass
-    return Path(tempfile.mkdtemp(prefix="talkwatch-"))
+    return private_temp_folder("talkwatch-{uid}")
 
 
 def write_log(command: str, lines: list[str]) -> Path | None:

@@ -32,7 +32,6 @@ import os
 import random
 import re
 import shlex
-import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -47,6 +46,7 @@ from storage.backend import LAKE_PREFIX, StorageUnavailable, nearest_existing, p
 from storage.db import (OBJECTS_REFRESHED, DatabaseBusy, DatabaseRefused, applied_migrations, extension_path,
                         migrate, objects_current, pending_migrations, refuse_newer, require_current, rollback,
                         session)
+from storage.privatedir import private_temp_folder
 from storage.sqlfiles import migrations, split_statements, sql
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,7 @@ class DuckLake:
         it out, or object storage) a private folder in the temp folder. It was `./data` of whatever folder the
         run started in: a folder the user never named, created there, and a read-only one failed the run."""
         local = self.local_paths()
-        return local[0].parent if local else _private_work_folder()
+        return local[0].parent if local else private_temp_folder("talkwatch-{uid}-work")
 
     # -------------------------------------------------------------------------------------------- internals
 
@@ -431,20 +431,6 @@ def _pg_reason(text: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _private_work_folder() -> Path:
-    """`talkwatch-<uid>-work/` in the temp folder, or a fresh private one where that name is not safely ours."""
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    path = Path(tempfile.gettempdir()) / f"talkwatch-{uid}-work"
-    try:
-        path.mkdir(mode=0o700, exist_ok=True)
-        st = path.lstat()
-        if stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode) and st.st_uid == uid:
-            return path
-    except OSError:
-        pass
-    return Path(tempfile.mkdtemp(prefix="talkwatch-work-"))
 
 
 def _spill_folder() -> str:

@@ -672,6 +672,17 @@ def test_upgrade_then_readers_accept_an_older_file(templates: Path, tmp_path: Pa
     assert talkwatch(["status", "--db", str(db)], tmp_path, env).returncode == 0
 
 
+def signalled(proc: subprocess.Popen, signum: int, after: float) -> tuple[str, str]:
+    """`signum` sent to a running command `after` seconds, then its stdout and stderr; killed if it outlives them."""
+    try:
+        time.sleep(after)
+        proc.send_signal(signum)
+        return proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_ctrl_c_is_one_line_and_status_130(tmp_path: Path):
     proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "clean", "--manifest", "-"], cwd=tmp_path,
                             env=env_for(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -710,13 +721,7 @@ def test_ctrl_c_stops_a_running_query_with_status_130(sql: str, templates: Path,
     before = snapshot(work)
     proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "query", sql, "--db", "cov.duckdb"], cwd=work,
                             env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(4)  # imported, connected, and inside the statement
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    out, err = signalled(proc, signal.SIGINT, 4)  # imported, connected, and inside the statement
     assert proc.returncode == 130, err
     assert err.splitlines() == ["talkwatch: interrupted"] and out == ""
     assert snapshot(work) == before
@@ -850,13 +855,7 @@ def test_sigterm_is_one_line_and_status_143_and_changes_nothing(argv: list[str],
     with held:
         proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *argv], cwd=work, env=env_for(tmp_path),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            time.sleep(3)  # past the imports: at work, waiting for the lock, or for the manifest's first line
-            proc.send_signal(signal.SIGTERM)
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        _, err = signalled(proc, signal.SIGTERM, 3)  # past the imports: at work, waiting for the lock or a line
     assert proc.returncode == 143, err
     assert err.splitlines() == ["talkwatch: terminated"]
     assert snapshot(work) == before
