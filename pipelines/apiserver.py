@@ -65,6 +65,9 @@ class APIUnreachable(RuntimeError):
     """The Prefect API that PREFECT_API_URL names does not answer: the run would fail inside Prefect."""
 
 
+_NOT_PREFECT = "it answers, but not as a Prefect API (no version at /admin/version)"
+
+
 def check_configured_api(timeout: float = 5.0) -> None:
     """When a Prefect API is configured (pipelines/prefectconfig.py), that its URL is an http(s) URL (ValueError)
     and its server answers its health check (APIUnreachable), before a run starts anything.
@@ -94,13 +97,13 @@ def check_configured_api(timeout: float = 5.0) -> None:
                 version = json.loads(resp.read(4096).decode("utf-8", "replace"))
             if isinstance(version, str) and version[:1].isdigit():
                 return
-            reason = "it answers, but not as a Prefect API (no version at /admin/version)"
+            reason = _NOT_PREFECT
     except urllib.error.HTTPError as exc:
-        reason = (f"HTTP {exc.code}" if "/health" in exc.url else
-                  f"it answers, but not as a Prefect API (HTTP {exc.code} for /admin/version)")
-    except (urllib.error.URLError, OSError, ValueError) as exc:  # json's errors are ValueErrors too
-        reason = str(getattr(exc, "reason", exc)) if not isinstance(exc, json.JSONDecodeError) else \
-            "it answers, but not as a Prefect API (no version at /admin/version)"
+        reason = f"HTTP {exc.code}" if "/health" in exc.url else f"{_NOT_PREFECT[:-1]}: HTTP {exc.code})"
+    except json.JSONDecodeError:
+        reason = _NOT_PREFECT
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = str(getattr(exc, "reason", exc))
     raise APIUnreachable(f"cannot reach the Prefect API at {url} ({where}): {reason}; start that server, or "
                          f"{unset} for a temporary one")
 
