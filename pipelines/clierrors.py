@@ -173,51 +173,7 @@ def internal_error(command: str, exc: BaseException) -> int:
     return fail("talkwatch", f"internal error: {type(exc).__name__}: {exc}{details(path)}", EXIT_INTERNAL)
 
 
-@contextmanager
-def interruptible(con: Any) -> Iterator[None]:
-    """While inside, Ctrl-C stops the statement the DuckDB connection `con` runs and ends as KeyboardInterrupt
-    (status 130 in `main`); so does SIGTERM under `sigterm_raises`, as Terminated (143).
-
-    Why: DuckDB looks at Python's Ctrl-C only between some of its tasks, so a recursive CTE or a big aggregate
-    went on for minutes after it; and when it did look, it raised RuntimeError("Query interrupted"), which came
-    out as an internal error (70). Python's C-level handler writes the signal to a wakeup pipe at once, even
-    while DuckDB holds the main thread, and a helper thread reading the pipe calls `con.interrupt()`.
-    """
-    import duckdb
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)
-    previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
-
-    seen: list[int] = []
-
-    def watch() -> None:
-        while data := os.read(read_end, 64):  # b"" once the write end is closed below
-            if signal.SIGINT in data or signal.SIGTERM in data:  # SIGTERM: with sigterm_raises' handler
-                seen.append(signal.SIGTERM if signal.SIGTERM in data else signal.SIGINT)
-                con.interrupt()
-
-    watcher = threading.Thread(target=watch, name="talkwatch-ctrl-c", daemon=True)
-    watcher.start()
-    try:
-        yield
-    except duckdb.InterruptException:
-        raise (Terminated() if signal.SIGTERM in seen or _TERMINATED else KeyboardInterrupt()) from None
-    except RuntimeError as exc:
-        if str(exc) == "Query interrupted":
-            raise (Terminated() if signal.SIGTERM in seen or _TERMINATED else KeyboardInterrupt()) from None
-        raise
-    finally:
-        signal.set_wakeup_fd(previous)
-        os.close(write_end)
-        watcher.join(timeout=5)
-        os.close(read_end)
-
-
-_TERMINATED: list[int] = []  # SIGTERMs sigterm_raises' handler has seen
+_TERMINATED: list[int] = []  # SIGTERMs seen under sigterm_raises (by its handler or by `interruptible`'s watcher)
 
 
 class Terminated(BaseException):
@@ -248,6 +204,49 @@ def sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def interruptible(con: Any) -> Iterator[None]:
+    """While inside, Ctrl-C stops the statement the DuckDB connection `con` runs and ends as KeyboardInterrupt
+    (status 130 in `main`); so does SIGTERM under `sigterm_raises`, as Terminated (143).
+
+    Why: DuckDB looks at Python's Ctrl-C only between some of its tasks, so a recursive CTE or a big aggregate
+    went on for minutes after it; and when it did look, it raised RuntimeError("Query interrupted"), which came
+    out as an internal error (70). Python's C-level handler writes the signal to a wakeup pipe at once, even
+    while DuckDB holds the main thread, and a helper thread reading the pipe calls `con.interrupt()`.
+    """
+    import duckdb
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+
+    def watch() -> None:
+        while data := os.read(read_end, 64):  # b"" once the write end is closed below
+            if signal.SIGTERM in data:  # there only with sigterm_raises' handler, which may not have run yet
+                _TERMINATED.append(signal.SIGTERM)
+            if signal.SIGINT in data or signal.SIGTERM in data:
+                con.interrupt()
+
+    watcher = threading.Thread(target=watch, name="talkwatch-ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise (Terminated() if _TERMINATED else KeyboardInterrupt()) from None
+    except RuntimeError as exc:
+        if str(exc) == "Query interrupted":
+            raise (Terminated() if _TERMINATED else KeyboardInterrupt()) from None
+        raise
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(write_end)
+        watcher.join(timeout=5)
+        os.close(read_end)
 
 
 class _Hidden(logging.Filter):

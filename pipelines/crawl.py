@@ -52,6 +52,7 @@ class CrawlResult:
         return f"crawl exited with code {self.returncode}{': ' + reason if reason else ''} (log: {log})"
 
 
+LOG_NAME = "crawl.log"  # Scrapy's log of the crawl, in its work folder
 STDERR_NAME = "crawl.stderr"  # beside crawl.log: what the crawl printed before (or instead of) its log file
 _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b(?::|$)")  # a traceback's last line
 _LOGGED_ERROR = re.compile(r"\] (?:ERROR|CRITICAL):")
@@ -174,7 +175,7 @@ def start_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, se
     state_file = work / "state.json"
     state_file.write_text(json.dumps(state or {}), encoding="utf-8")
     items = work / "items.jsonl"
-    log_path = work / "crawl.log"
+    log_path = work / LOG_NAME
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news",
            "-a", f"sources={Path(sources_file).resolve()}",
            "-a", f"seen={seen_file.resolve()}",
@@ -214,8 +215,24 @@ def remove_started() -> None:
     """Remove the work folders of this process's crawls, and their `runs/` folder when that leaves it empty: what an
     interrupted run crawled is not stored, and the next run fetches it again."""
     while STARTED:
-        work = STARTED.pop()
+        remove_work(STARTED.pop(), prune_parent=True)
+
+
+def remove_work(work: Path, keep_log: bool = False, prune_parent: bool = False) -> None:
+    """A crawl's work folder; with `keep_log`, all but the crawl's log files (crawl.log, crawl.stderr), which a
+    failed crawl's error names (its items, bodies and state never stay: one folder of them per failed crawl filled
+    the disk); with `prune_parent`, its parent (`runs/`) too when that leaves it empty."""
+    if not keep_log:
         shutil.rmtree(work, ignore_errors=True)
+    elif work.is_dir():
+        for entry in work.iterdir():
+            if entry.name in (LOG_NAME, STDERR_NAME):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    if prune_parent:
         try:
             work.parent.rmdir()  # only when empty
         except OSError:
@@ -229,7 +246,7 @@ def drop_head_start() -> None:
         if running.proc.poll() is None:
             running.proc.kill()
             running.proc.wait()
-        shutil.rmtree(running.items.parent, ignore_errors=True)
+        remove_work(running.items.parent)
 
 
 def run_crawl(sources_file: str | os.PathLike, work_dir: str | os.PathLike, seen: Iterable[str] = (),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -22,8 +21,8 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process, progress  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time, source_rows  # noqa: E402
-from pipelines.crawl import (STDERR_NAME, CrawlResult, count_pages, drop_head_start, head_start,  # noqa: E402
-                             page_body, read_items, run_crawl)
+from pipelines.crawl import (CrawlResult, count_pages, drop_head_start, head_start, page_body,  # noqa: E402
+                             read_items, remove_work, run_crawl)
 from pipelines.isolation import MIN_BATCH, map_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
@@ -333,19 +332,8 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
 
 
 def _remove_crawl_output(work: Path, result: CrawlResult | None, keep_log: bool = False) -> None:
-    """The run's crawl folder, and an adopted head start's own folder; with `keep_log`, all but the crawl's log
-    files (crawl.log, crawl.stderr), which a failed crawl's error names. Its pages, items and bodies never stay:
-    one folder of them per failed crawl filled the disk."""
-    folders = [work] + ([result.items_path.parent] if result is not None and result.items_path.parent != work else [])
-    for folder in folders:
-        if not keep_log:
-            shutil.rmtree(folder, ignore_errors=True)
-            continue
-        for entry in (folder.iterdir() if folder.is_dir() else []):
-            if entry.name in (result.log_path.name, STDERR_NAME):
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-
+    """The run's crawl folder, and an adopted head start's own folder (crawl.remove_work, which knows a crawl's
+    files)."""
+    remove_work(work, keep_log)
+    if result is not None and result.items_path.parent != work:
+        remove_work(result.items_path.parent, keep_log)

@@ -73,8 +73,7 @@ def check_prefect_home() -> None:
     """ValueError unless PREFECT_HOME (default ~/.prefect) is a folder this process can write, made now if need be
     (as Prefect makes it when imported): the temporary server keeps its database there, and without it exited
     (code 3) after two lines of Prefect's warnings."""
-    given = os.environ.get("PREFECT_HOME")
-    home = Path(given).expanduser() if given else Path.home() / ".prefect"
+    home = prefect_home()
     try:
         home.mkdir(parents=True, exist_ok=True)
         usable = home.is_dir() and os.access(home, os.W_OK | os.X_OK)
@@ -84,6 +83,12 @@ def check_prefect_home() -> None:
     if not usable:
         raise ValueError(f"PREFECT_HOME {home} cannot be used: {reason}; set PREFECT_HOME to a folder Prefect can "
                          f"write")
+
+
+def prefect_home() -> Path:
+    """PREFECT_HOME, or Prefect's default ~/.prefect."""
+    given = os.environ.get("PREFECT_HOME")
+    return Path(given).expanduser() if given else Path.home() / ".prefect"
 
 
 def _get(data: dict, *keys: str):
@@ -99,16 +104,14 @@ def _test_mode() -> bool:
                                                  "PREFECT_TESTING_UNIT_TEST_MODE", "PREFECT_TESTING_TEST_MODE"))
 
 
-def profiles_path(dotenv: dict[str, str] | None = None) -> Path:
-    """The profiles file Prefect reads, found as `prefect.settings.sources._get_profiles_path` finds it."""
-    dotenv = _dotenv() if dotenv is None else dotenv
+def profiles_path(dotenv: dict[str, str], prefect_toml: dict, pyproject: dict) -> Path:
+    """The profiles file Prefect reads, found as `prefect.settings.sources._get_profiles_path` finds it, from the
+    environment and the already read `.env`, `prefect.toml` and `pyproject.toml`."""
     for found in (os.environ.get("PREFECT_PROFILES_PATH"), dotenv.get("PREFECT_PROFILES_PATH"),
-                  _get(_toml(Path("prefect.toml")), "profiles_path"),
-                  _get(_toml(Path("pyproject.toml")), "tool", "prefect", "profiles_path")):
+                  _get(prefect_toml, "profiles_path"), _get(pyproject, "tool", "prefect", "profiles_path")):
         if isinstance(found, str) and found:
             return Path(found).expanduser()
-    home = os.environ.get("PREFECT_HOME")
-    return (Path(home).expanduser() if home else Path.home() / ".prefect") / "profiles.toml"
+    return prefect_home() / "profiles.toml"
 
 
 def configured_api() -> ConfiguredAPI | None:
@@ -119,13 +122,15 @@ def configured_api() -> ConfiguredAPI | None:
     dotenv = _dotenv()
     if dotenv.get("PREFECT_API_URL"):
         return ConfiguredAPI(dotenv["PREFECT_API_URL"], "PREFECT_API_URL in .env")
-    for path, keys in ((Path("prefect.toml"), ("api", "url")), (Path("pyproject.toml"), ("tool", "prefect", "api", "url"))):
-        found = _get(_toml(path), *keys)
+    prefect_toml, pyproject = _toml(Path("prefect.toml")), _toml(Path("pyproject.toml"))
+    for data, keys, name in ((prefect_toml, ("api", "url"), "prefect.toml"),
+                             (pyproject, ("tool", "prefect", "api", "url"), "pyproject.toml")):
+        found = _get(data, *keys)
         if isinstance(found, str) and found:
-            return ConfiguredAPI(found, f"api.url in {path}")
+            return ConfiguredAPI(found, f"api.url in {name}")
     if _test_mode():
         return None
-    path = profiles_path(dotenv)
+    path = profiles_path(dotenv, prefect_toml, pyproject)
     profiles = _profiles(path)
     active = os.environ.get("PREFECT_PROFILE") or profiles.get("active")
     found = _get(profiles, "profiles", active, "PREFECT_API_URL") if isinstance(active, str) else None

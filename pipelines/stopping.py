@@ -16,8 +16,8 @@ import sys
 import time
 from collections.abc import Callable
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-EXIT_TERMINATED = 143  # 128 + SIGTERM
+from pipelines.clierrors import EXIT_INTERRUPTED, EXIT_TERMINATED
+
 
 
 def proc_stat(pid: int | str) -> list[bytes] | None:
@@ -121,5 +121,4 @@ def stop(signum: int, say: Callable[[str], None]) -> None:
     os._exit(EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED)
 
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "at_stop", "descendants", "install", "proc_stat", "processes", "stop",
-           "stop_descendants"]
+__all__ = ["at_stop", "descendants", "install", "proc_stat", "processes", "stop", "stop_descendants"]
