@@ -30,7 +30,8 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 DEFAULT_SOURCES = "config/sources.toml"
 DEFAULT_TOPIC = "config/topic.toml"
-DEFAULT_DB = os.environ.get("TALKWATCH_DB", "data/talkwatch.duckdb")
+DEFAULT_DB_PATH = "data/talkwatch.duckdb"
+DEFAULT_DB = os.environ.get("TALKWATCH_DB", DEFAULT_DB_PATH)
 
 EXIT_FAILED = EXIT_STORAGE  # the name earlier versions used
 EXIT_BROKEN_PIPE = 141  # the reader of our output went away (`talkwatch query ... | head`): 128 + SIGPIPE
@@ -130,12 +131,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if capture.hidden:  # a task failed and the flow carried on: its traceback is in the log, not on the console
         log = write_log("run", list(capture.records))
         say(PROG, f"{capture.hidden} Prefect error record(s) kept off the console{details(log)}")
-    if args.json:
-        from storage.ducklake import mask  # a DuckLake URL's password is never printed
+    try:
+        if args.json:
+            from storage.ducklake import mask  # a DuckLake URL's password is never printed
 
-        print(json.dumps({**summary, "db": mask(summary["db"])}, indent=2, default=str))
-        return 0
-    _print_summary(summary)
+            print(json.dumps({**summary, "db": mask(summary["db"])}, indent=2, default=str))
+        else:
+            _print_summary(summary)
+        sys.stdout.flush()
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) or not _out_of_storage(exc):
+            raise
+        # the run is stored: say so, or the usual "cannot write" line would read as a lost run
+        _stdout_to_devnull()
+        return fail(f"{PROG} run", f"run {summary['run_id']} is stored ({summary['status']}), but its summary "
+                                   f"could not be written: {exc.strerror or exc}", EXIT_STORAGE)
     return 0
 
 
@@ -794,15 +804,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, run the command, and keep every way out to one line: Ctrl-C is 130, a bug 70 with a log file."""
+    from pipelines.startenv import restart_in_utf8_mode, tz_problem
     from storage.backend import StorageUnavailable
 
+    if argv is None:
+        restart_in_utf8_mode()  # under `LC_ALL=C PYTHONUTF8=0` a Cyrillic argument would not survive
     _usable_streams()
     if sys.stdout is None:  # started with `>&-`: every command prints what it did or found
         return fail(PROG, "standard output is closed; send it to a file or /dev/null", EXIT_BAD_INPUT)
     args = build_parser().parse_args(argv)
-    unexpanded = _unexpanded_home(args)
-    if unexpanded:
-        return fail(f"{PROG} {args.command}", unexpanded, EXIT_BAD_INPUT)
+    refused = _unexpanded_home(args) or _blank_variable(args) or _not_utf8(args) or tz_problem()
+    if refused:
+        return fail(f"{PROG} {args.command}", refused, EXIT_BAD_INPUT)
     try:
         if args.command == "run":  # run stops its crawl, server and workers itself (pipelines/stopping.py)
             return args.func(args)
@@ -849,6 +862,41 @@ def _unexpanded_home(args: argparse.Namespace) -> str | None:
             hint = f" (such as {full})" if full != value else ""
             return (f"--{option} {value} starts with '~', which the shell expands only when it is not quoted; "
                     f"give the path in full{hint}")
+    return None
+
+
+def _blank_variable(args: argparse.Namespace) -> str | None:
+    """Why an option that came from a set but empty variable is refused, naming the variable (the option's own
+    message would send the user looking for a `--db ""` they never typed)."""
+    for option, variable, without in (("db", "TALKWATCH_DB", f"the default is {DEFAULT_DB_PATH}"),
+                                      ("report", "TALKWATCH_REPORT", "no report is written without it")):
+        env = os.environ.get(variable)
+        if env is not None and not env.strip() and getattr(args, option, None) == env:
+            return f"{variable} is set but {'blank' if env else 'empty'}: unset it ({without}), or give --{option}"
+    return None
+
+
+# file names Python opens itself, which survive bytes that are no UTF-8; every other argument is text (SQL, search
+# words, names) or a name DuckDB opens, and DuckDB takes only UTF-8
+_PYTHON_PATHS = frozenset({"out", "sources", "topic", "page", "manifest", "report"})
+
+
+_SHOWN_AS = {"sql": "the SQL", "query": "the search", "set": "-s"}
+
+
+def _not_utf8(args: argparse.Namespace) -> str | None:
+    """Why an argument whose bytes are not UTF-8 is refused: it reached DuckDB as undecodable text (status 70)."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for text in values:
+            if name in _PYTHON_PATHS or not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = text.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+                what = _SHOWN_AS.get(name) or f"--{name.replace('_', '-')}"
+                return f"{what} is not UTF-8 text ({shown}); give it in UTF-8"
     return None
 
 

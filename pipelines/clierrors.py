@@ -7,6 +7,7 @@ database, because the read-only commands must not write there).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -96,8 +97,25 @@ def escape_controls(text: str) -> str:
 
 
 def say(prog: str, message: object) -> None:
-    """Print `prog: message` as one line on stderr."""
-    print(f"{prog}: {one_line(message)}", file=sys.stderr, flush=True)
+    """Print `prog: message` as one line on stderr.
+
+    A stderr that cannot take it (`2>/dev/full`, a closed pipe) loses the line but not the exit status: the
+    failed write used to escape as an exception and end the command with Python's status 1.
+    """
+    try:
+        print(f"{prog}: {one_line(message)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # ValueError: the stream was closed
+        stderr_to_devnull()
+
+
+def stderr_to_devnull() -> None:
+    """Send what is still written to stderr (and Python's flush at exit) to /dev/null."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stderr.fileno())
+        os.close(devnull)
+        return
+    sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's lifetime
 
 
 def fail(prog: str, message: object, code: int) -> int:

@@ -1,4 +1,4 @@
-"""The numbers talkwatch takes from environment variables, checked before a run instead of crashing an import."""
+"""The numbers (and the one name) talkwatch takes from environment variables, checked before a run starts."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ def env_number_or_default(name: str) -> float:
 
 
 def check_environment() -> None:
-    """ValueError for the first variable of KNOWN that is set to no number in range."""
+    """ValueError for the first variable of KNOWN that is set to no number in range, or for a storage limit name
+    (TALKWATCH_STORAGE_LIMIT) that Prefect would refuse."""
+    from pipelines.scaleout.storageslot import limit_name
+
     for name in KNOWN:
         env_number(name)
+    limit_name()

@@ -23,12 +23,14 @@ from pipelines import process, progress  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time, source_rows  # noqa: E402
 from pipelines.crawl import (CrawlResult, count_pages, drop_head_start, head_start, page_body,  # noqa: E402
                              read_items, remove_work, run_crawl)
+from pipelines.envnumbers import check_environment  # noqa: E402
 from pipelines.isolation import MIN_BATCH, map_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from pipelines.scaleout.storageslot import storage_slot  # noqa: E402
 from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
+from spiders.settingscheck import check_settings  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
 from storage.db import connect, work_folder  # noqa: E402
 from storage.load import LoadReport, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
@@ -256,6 +258,10 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     trig, flow_run_id = _trigger(trigger)
+    # what `talkwatch run` checks before it starts, checked again for runs Prefect starts (a deployment's
+    # parameters, `--param`): a bad value is this one line, not a crash in the crawl's child process
+    check_environment()
+    spider_settings = check_settings([f"{k}={v}" for k, v in (spider_settings or {}).items()]) or None
     source_list = load_sources(sources)
     by_name = {s.name: s for s in source_list}
     topic_obj = load_topic(topic)

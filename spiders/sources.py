@@ -487,6 +487,7 @@ def load_sources(path: str | Path) -> list[Source]:
         raise ValueError(f"{path}: 'source' must be an array of tables ([[source]])")
     sources: list[Source] = []
     seen: set[str] = set()
+    listed_by: dict[str, str] = {}
     for i, raw in enumerate(tables):
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: source #{i + 1} is not a table")
@@ -497,5 +498,12 @@ def load_sources(path: str | Path) -> list[Source]:
         if src.name in seen:
             raise ValueError(f"{path}: source {src.name!r}: duplicate name")
         seen.add(src.name)
+        # a listing's state (its validators, the `listings` row) is keyed by its URL: two sources polling one
+        # feed would overwrite each other's, and its articles would go to whichever source came first
+        for url in [*src.feeds, *src.sitemaps]:
+            owner = listed_by.setdefault(url, src.name)
+            if owner != src.name:
+                raise ValueError(f"{path}: source {src.name!r}: {url} is already a listing of source {owner!r}; "
+                                 f"give each feed or sitemap to one source")
         sources.append(src)
     return sources

@@ -47,11 +47,11 @@ class DuckDBFile:
         database DatabaseRefused (an older one names `talkwatch upgrade`), so a user's own DuckDB file pointed at
         by mistake stays as it was.
         """
-        if read_only:
-            path = check_database_file(self.path)
+        if read_only or os.path.lexists(_file_text(self.path)):
+            path = check_database_file(self.path)  # a folder, a FIFO, a text file: refused before DuckDB sees it
         else:
-            path = Path(self.path)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path = Path(_file_text(self.path))
+            make_parent(path)
         con = open_file(path, read_only, timeout)
         try:
             if read_only:
@@ -144,6 +144,23 @@ def _is_lock_error(exc: Exception) -> bool:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def make_parent(path: Path) -> None:
+    """Create the folders a new database file goes in; DatabaseRefused when a file stands in their place.
+
+    Why not only in `check_writable`: a flow run that Prefect starts (a deployment, `--param db=...`) opens the
+    storage without the CLI's checks, and `mkdir` under a file failed there as a bare FileExistsError.
+    """
+    folder = nearest_existing(path.parent)
+    if not folder.is_dir():
+        raise DatabaseRefused(f"{folder} is a file, so {path} cannot be created; give another --db")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):  # a storage failure, not a bad --db
+            raise
+        raise DatabaseRefused(f"cannot create the folder of {path}: {exc.strerror or exc}; give another --db") from exc
 
 
 def check_database_file(path: str | os.PathLike) -> Path:

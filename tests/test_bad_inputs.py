@@ -121,6 +121,7 @@ def make_world(templates: Path, work: Path) -> None:
                                          encoding="utf-8")
     (work / "nav.html").write_text("<html><head><title>World | Alpha</title></head><body><nav><a href='/'>Home</a>"
                                    "</nav><ul><li><a href='/a/1'>Talks</a></li></ul></body></html>", encoding="utf-8")
+    (work / "shared-feed-sources.toml").write_text(SOURCES + SOURCES.replace('"alpha"', '"beta"'), encoding="utf-8")
     (work / "surrogate.jsonl").write_text(good + '\n{"path": "\\ud800.html"}\n' + good + "\n", encoding="utf-8")
     (work / "deep.toml").write_text("x = " + "[" * 50000 + "]" * 50000 + "\n", encoding="utf-8")
     (work / "bad-url.jsonl").write_text(json.dumps({"path": "page.html", "url": "javascript:alert(1)"}) + "\n",
@@ -513,6 +514,25 @@ CASES = [
     Case("search-leading-dash", ["search", "-ceasefire", "--db", "cov.duckdb"], 2,
          "a query that starts with '-' goes last, after '--'"),
     Case("clean-sources-folder", ["clean", "page.html", "--sources", "folder"], 2, "folder is a folder"),
+    # sweep 4's leftovers: the environment and the sources file
+    Case("status-tz-names-a-text-file", ["status", "--db", "cov.duckdb"], 2,
+         "TZ=/etc/passwd names a file that is no time zone", env={"TZ": "/etc/passwd"}),
+    Case("run-tz-names-a-folder", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db", "cov.duckdb"],
+         2, "TZ=:folder names a file that is no time zone (a folder)", env={"TZ": ":folder"}),  # was 70 (Babel)
+    Case("status-talkwatch-db-empty", ["status"], 2, "TALKWATCH_DB is set but empty", env={"TALKWATCH_DB": ""}),
+    Case("run-talkwatch-report-blank", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                        "cov.duckdb"], 2, "TALKWATCH_REPORT is set but blank",
+         env={"TALKWATCH_REPORT": " "}),
+    Case("run-storage-limit-prefect-refuses", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                               "cov.duckdb"], 2, "TALKWATCH_STORAGE_LIMIT='a/b' has /",
+         env={"TALKWATCH_STORAGE_LIMIT": "a/b"}),  # was pydantic's raw error from inside the flow
+    Case("run-one-feed-in-two-sources", ["run", "--sources", "shared-feed-sources.toml", "--topic", str(TOPIC),
+                                         "--db", "cov.duckdb"], 2, "is already a listing of source 'alpha'"),
+    # bytes that are no UTF-8 (subprocess passes a surrogate escape on as the byte it stands for): were 70
+    Case("query-not-utf8", ["query", "SELECT '\udcff' AS x", "--db", "cov.duckdb"], 2,
+         "the SQL is not UTF-8 text (SELECT '\\xff' AS x)"),
+    Case("search-not-utf8", ["search", "\udcff\udcfe", "--db", "cov.duckdb"], 2, "the search is not UTF-8 text"),
+    Case("status-db-not-utf8", ["status", "--db", "\udcff.duckdb"], 2, "--db is not UTF-8 text"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
@@ -885,7 +905,10 @@ def test_a_message_keeps_the_users_sql_context_but_not_the_catalogs():
     ("$TW status --db cov.duckdb >&-", 2, "standard output is closed"),  # was 0, its output lost
     # an ASCII-only output: escaped, not a UnicodeEncodeError (70) after the work was done
     ("PYTHONIOENCODING=ascii $TW query \"SELECT 'переговоры' AS t\" --db cov.duckdb --format csv", 0, None),
-], ids=["manifest-head", "stdin-closed", "query-stdout-closed", "status-stdout-closed", "ascii-output"])
+    # a stderr that cannot take the error line: the status still says what happened (was 1)
+    ("$TW status --db missing.duckdb 2>/dev/full", 2, None),
+], ids=["manifest-head", "stdin-closed", "query-stdout-closed", "status-stdout-closed", "ascii-output",
+        "stderr-full"])
 def test_closed_or_narrow_standard_streams(shell: str, code: int, says: str | None, templates: Path, tmp_path: Path):
     work = tmp_path / "w"
     make_world(templates, work)
@@ -900,3 +923,20 @@ def test_closed_or_narrow_standard_streams(shell: str, code: int, says: str | No
         assert p.stdout.splitlines() == ["t", "\\u043f\\u0435\\u0440\\u0435\\u0433\\u043e\\u0432\\u043e\\u0440\\u044b"]
     else:
         assert p.stderr == ""
+
+
+def test_an_ascii_locale_still_reads_cyrillic_arguments_and_file_names(templates: Path, tmp_path: Path):
+    """`LC_ALL=C PYTHONUTF8=0`: Python reads argv and file names as ASCII; talkwatch restarts itself in UTF-8
+    mode (startenv.restart_in_utf8_mode) instead of handing DuckDB undecodable text (it was status 70)."""
+    work = tmp_path / "w"
+    make_world(templates, work)
+    shutil.copy(work / "cov.duckdb", work / "база.duckdb")
+    env = {**env_for(tmp_path), "PYTHONUTF8": "0", "LC_ALL": "C", "LANG": "C"}
+    env.pop("PYTHONIOENCODING", None)
+    p = subprocess.run([sys.executable, "-m", "pipelines.cli", "query", "SELECT 'переговоры' AS t", "--db",
+                        "база.duckdb", "--format", "csv"], cwd=work, env=env, capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode("utf-8").splitlines() == ["t", "переговоры"]
+    p = subprocess.run([sys.executable, "-m", "pipelines.cli", "status", "--db", "база.duckdb"], cwd=work, env=env,
+                       capture_output=True, timeout=120)
+    assert p.returncode == 0 and b"Last runs" in p.stdout, p.stderr

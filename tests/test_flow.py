@@ -199,3 +199,24 @@ def test_a_crawl_that_failed_leaves_only_its_log(prefect_api, web, tmp_path, mon
     assert any("killed after 0.01 s" in e["reason"] for e in summary["errors"])
     left = [p for p in (tmp_path / "runs").rglob("*")] if (tmp_path / "runs").exists() else []
     assert [p for p in left if p.is_file()] == []  # a timeout names no log: nothing stays
+
+
+@pytest.mark.parametrize("kw, says", [
+    ({"spider_settings": {"DOWNLOAD_DELAY": "abc"}}, "-s DOWNLOAD_DELAY: 'abc'"),
+    ({"spider_settings": {"DOWNLOAD_DELAI": "1"}}, "DOWNLOAD_DELAY"),
+    ({"db": "FILE/sub/t.duckdb"}, "is a file, so"),
+], ids=["bad-setting-value", "misspelled-setting", "db-under-a-file"])
+def test_a_deployments_bad_parameters_fail_the_run_with_talkwatchs_line_before_any_fetch(prefect_api, web, tmp_path,
+                                                                                         kw, says):
+    """A run Prefect starts (`prefect deployment run ... --param`) gets no CLI checks: a bad Scrapy setting crashed
+    the crawl's child process and the run ended 'completed' with blank reasons; a db under a file was a bare
+    FileExistsError. The flow checks what `talkwatch run` checks, before it fetches anything."""
+    (tmp_path / "FILE").write_text("a file\n", encoding="utf-8")
+    if "db" in kw:
+        kw = {**kw, "db": str(tmp_path / kw["db"])}
+    args = {"sources": str(web.sources_file), "topic": str(web.topic_file), "db": str(tmp_path / "t.duckdb"),
+            "trigger": "test", "spider_settings": FAST, **kw}
+    with pytest.raises(ValueError, match=says):
+        ingest(**args)
+    assert web.alpha.hits("/rss.xml") == 0
+    assert not (tmp_path / "t.duckdb").exists()

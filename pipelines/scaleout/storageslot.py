@@ -18,9 +18,27 @@ DEFAULT_LIMIT = "talkwatch-storage"
 LEASE_S = 60.0  # a slot whose holder died (SIGKILL, a lost machine) is free again this long after its last renewal
 
 
+_BANNED = "/%&><"  # characters Prefect refuses in a name (prefect.types.Name)
+
+
 def limit_name() -> str | None:
-    """The limit this process's storage opens go through, from $TALKWATCH_STORAGE_LIMIT; None for none."""
-    return os.environ.get(ENV, "").strip() or None
+    """The limit this process's storage opens go through, from $TALKWATCH_STORAGE_LIMIT; None for none.
+
+    ValueError naming the variable for a name Prefect would refuse: it used to surface as pydantic's raw
+    validation error from inside the flow, after the crawl had been started.
+    """
+    name = os.environ.get(ENV, "").strip() or None
+    if name is not None:
+        check_limit_name(name, ENV)
+    return name
+
+
+def check_limit_name(name: str, where: str) -> None:
+    """ValueError unless `name` can name a Prefect global concurrency limit."""
+    banned = sorted({c for c in name if c in _BANNED})
+    if not name.strip() or banned:
+        why = f"has {' '.join(banned)}" if banned else "is empty"
+        raise ValueError(f"{where}={name!r} {why}: a Prefect limit name cannot contain any of {' '.join(_BANNED)}")
 
 
 def ensure_limit(name: str, slots: int | None = None) -> None:
