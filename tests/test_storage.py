@@ -22,6 +22,30 @@ def counts(db) -> dict[str, int]:
         con.close()
 
 
+# the migrations a released database may have applied, as they were released: `migrate` runs each file once and
+# records only its number, so an edited file would never reach a database that ran the old one (databases from the
+# early development commits that edited 001 in place are the lesson). A change is a new NNN_name.sql file.
+RELEASED_MIGRATIONS = {
+    "001_init.sql": "4dcda9094fb75a6aa3f8476a73f4844f2c99687103d97556e39535cbb2df90b1",
+    "002_source_state.sql": "70ea5dae0223b4a7f74684ac19b089cd4501edf0d29cd6f7d67db7e1372a96eb",
+    "003_analysis.sql": "12f4d1dcf8d6bbc84faece05fbbd72414326a6c71ce5715680ae70f716f4ed69",
+}
+
+
+def test_released_migrations_are_never_edited():
+    import hashlib
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "storage" / "migrations"
+    present = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.sql")}
+    for name, digest in RELEASED_MIGRATIONS.items():
+        assert name in present, f"released migration {name} was removed or renamed"
+        assert present[name] == digest, f"released migration {name} was edited: add a new migration instead"
+    # every newer file follows the numbering the ledger check (storage.db._talkwatch_ledger) expects
+    for name in set(present) - set(RELEASED_MIGRATIONS):
+        assert name[:3].isdigit() and int(name[:3]) > len(RELEASED_MIGRATIONS) and name[3] == "_", name
+
+
 def test_migrations_apply_once_and_views_exist(tmp_path):
     db = tmp_path / "t.duckdb"
     connect(db).close()
