@@ -132,3 +132,26 @@ def test_the_rich_display_follows_stages_and_sources():
         reporter.close()
         progress.install(None)
     assert not progress.wants_items()
+
+
+def test_a_run_whose_summary_cannot_be_written_says_it_is_stored(tmp_path):
+    """stdout on a full disk: the load had committed, and the usual "cannot write" line (status 4, documented as
+    "nothing was stored") read as a lost run. It still exits 4, and says the run is stored."""
+    web = start_newsweb(tmp_path)
+    db = tmp_path / "t.duckdb"
+    try:
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--sources", str(web.sources_file),
+                                "--topic", str(web.topic_file), "--db", str(db), "-s", "DOWNLOAD_DELAY=0"],
+                               cwd=tmp_path, env=prefect_env(tmp_path), stdout=full, stderr=subprocess.PIPE,
+                               text=True, timeout=600, stdin=subprocess.DEVNULL)
+    finally:
+        web.alpha.stop()
+        web.bravo.stop()
+    assert p.returncode == 4, p.stderr[-3000:]
+    last = p.stderr.splitlines()[-1]
+    assert last.startswith("talkwatch run: run ") and "is stored (completed" in last, p.stderr[-3000:]
+    assert "but its summary could not be written: No space left on device" in last
+    run_id = last.split()[3]
+    assert rows(db, "SELECT run_id FROM runs") == [(run_id,)]
+    assert rows(db, "SELECT count(*) FROM articles")[0][0] == 5
