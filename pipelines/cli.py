@@ -704,8 +704,19 @@ def _lock_timeout(p: argparse.ArgumentParser, what: str = "seconds to wait while
     p.add_argument("--lock-timeout", type=_seconds, default=None, metavar="S", help=what)
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), or "unknown" when run from a tree not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("talkwatch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="talkwatch", description=__doc__.split("\n")[0])
+    p.add_argument("--version", action="version", version=f"talkwatch {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="one flow run now (the manual trigger); prints a summary")

@@ -22,6 +22,14 @@ def talkwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProce
                           capture_output=True, text=True, timeout=180)
 
 
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    proc = talkwatch("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"talkwatch {version('talkwatch')}\n"
+
+
 def test_clean_prints_seed_style_text(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(article_html("Russia and Ukraine hold second round of talks in Istanbul", TALKS,
