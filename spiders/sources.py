@@ -317,9 +317,11 @@ def _check_url(name: str, key: str, url: Any) -> str:
         raise ValueError(f"source {name!r}: {key} URL has a user name or password before '@': the crawler "
                          f"sends none, and the database would store it; give the URL without it")
     try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        port = parts.port
     except ValueError as exc:
         raise ValueError(f"source {name!r}: {key} URL has a bad port: {url!r}") from exc
+    if port == 0:  # urlsplit accepts it; no server listens there
+        raise ValueError(f"source {name!r}: {key} URL has a bad port: {url!r} (a number from 1 to 65535)")
     return url
 
 
@@ -385,6 +387,8 @@ def parse_source(raw: dict[str, Any], index: int) -> Source:
                for e in _str_list(name, "allowed_domains", raw.get("allowed_domains"))]
     if not allowed:
         allowed = default_allowed(feeds + sitemaps)
+    else:
+        _check_listings_allowed(name, feeds + sitemaps, allowed)
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ValueError(f"source {name!r}: enabled must be true or false")
@@ -469,6 +473,21 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
         raise ValueError(f"{path}: not valid TOML: {exc}") from exc
     except RecursionError:  # tomllib parses nested arrays and tables recursively: 50,000 '[' exhaust the stack
         raise ValueError(f"{path}: not valid TOML: its arrays or tables are nested too deeply") from None
+
+
+def _check_listings_allowed(name: str, listings: list[str], allowed: list[str]) -> None:
+    """ValueError when `allowed_domains` leaves out a host of the source's own feeds or sitemaps: the crawl refuses
+    every request outside it, so that listing could never be fetched (each run recorded it "offsite", and the
+    source brought nothing)."""
+    from spiders.urlpolicy import HostPolicy
+
+    policy = HostPolicy.for_source(listings, allowed)
+    for url in listings:
+        why = policy.refusal(url)
+        if why and why.startswith("offsite"):
+            host = urlsplit(url).netloc
+            raise ValueError(f"source {name!r}: {url} is on {host}, which allowed_domains leaves out, so it could "
+                             f"never be fetched; add {host!r} to allowed_domains")
 
 
 def load_sources(path: str | Path) -> list[Source]:

@@ -114,6 +114,14 @@ def test_bad_source_keys_and_values(tmp_path: Path, extra: str, words: list[str]
         ('name = "x"\nlanguage = 7\nfeeds = ["https://o.example/rss"]\n', ["language 7", "ISO 639-1"]),
         ('name = "x"\nlanguage = "en"\nfeeds = ["ftp://o.example/rss"]\n', ["feeds URL is not an http(s) URL"]),
         ('name = "x"\nlanguage = "en"\nfeeds = ["https://o.example:99999/rss"]\n', ["feeds URL has a bad port"]),
+        ('name = "x"\nlanguage = "en"\nfeeds = ["https://o.example:0/rss"]\n', ["feeds URL has a bad port",
+                                                                              "from 1 to 65535"]),
+        # every request off allowed_domains is refused: a listing off it could never be fetched
+        ('name = "x"\nlanguage = "en"\nfeeds = ["https://feeds.example/o"]\nallowed_domains = ["o.example"]\n',
+         ["source 'x'", "https://feeds.example/o is on feeds.example, which allowed_domains leaves out",
+          "add 'feeds.example' to allowed_domains"]),
+        ('name = "x"\nlanguage = "en"\nsitemaps = ["http://127.0.0.1:8080/s.xml"]\n'
+         'allowed_domains = ["127.0.0.1:8081"]\n', ["127.0.0.1:8080, which allowed_domains leaves out"]),
         ('name = "x"\nlanguage = "en"\nsitemaps = ["http://[::1/sitemap.xml"]\n',
          ["source 'x'", "sitemaps URL cannot be read", "Invalid IPv6 URL", "'http://[::1/sitemap.xml'"]),
     ],
