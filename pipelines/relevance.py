@@ -151,6 +151,8 @@ def compile_term(term: str) -> re.Pattern[str]:
         stem = word.rstrip("*")
         if not stem:
             raise ValueError(f"term {term!r}: a '*' needs letters before it")
+        if "*" in stem:  # it would be matched as a literal '*', which article text never has there
+            raise ValueError(f"term {term!r}: a '*' goes only at the end of a word (a prefix, such as 'talk*')")
         parts.append(re.escape(stem) + (_WORD_TAIL if prefix else r"(?!\w)"))
     # no leading (?<!\w): a pattern that starts with a literal is scanned much faster by `re`;
     # the start-of-word check is done in `_find`

@@ -216,6 +216,8 @@ def test_shipped_sources_file_loads() -> None:
          ["unknown key 'requried'", "did you mean 'required'?"]),
         ('name = "t"\nkeep_all = false\n[terms]\nen = ["a"]\n[concept]\nx = ["a"]\n', ["did you mean 'concepts'?"]),
         ('name = "t"\nkeep_all = false\nmin_score = nan\n[terms]\nen = ["a"]\n', ["'min_score'", "got nan"]),
+        ('name = "t"\nkeep_all = false\n[terms]\nen = ["peace ta*ks"]\n', ["'peace ta*ks'",
+                                                                         "a '*' goes only at the end of a word"]),
         ('name = "t"\nkeep_all = false\nmin_score = inf\n[terms]\nen = ["a"]\n', ["'min_score'", "got inf"]),
         ('name = "t"\nkeep_all = false\nmin_score = 1e308\n[terms]\nen = ["a"]\n', ["'min_score'",
                                                                                    "from 0 to 1000"]),
