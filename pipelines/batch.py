@@ -12,7 +12,7 @@ from pipelines.urls import canonical_url, public_url
 from spiders.items import FailureItem, ListingItem
 from spiders.sources import Source
 from storage.load import article_id_for
-from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow
+from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, storable
 
 
 def parse_iso_time(value: str) -> datetime:
@@ -71,32 +71,32 @@ def build_batch(run: RunRow, pages: list[ProcessedPage], failures: list[FailureI
         aid = None
         if p.outcome == "loaded":
             row = article_row(p)
-            batch.articles.append(row)
+            batch.articles.append(storable(row))
             aid = row.article_id
         elif p.outcome == "duplicate":
             aid = article_id_for(p.canonical_url)
-        batch.pages.append(PageRow(url=inp.url, source=inp.source, outcome=p.outcome, reason=p.reason,
-                                   fetched_at=inp.fetched_at, status=inp.status, url_key=canonical_url(inp.url),
-                                   canonical_url=p.canonical_url,
-                                   final_url=inp.final_url, listed_in=inp.listed_in, article_id=aid))
-        batch.raw_pages.append(RawPageRow(
+        batch.pages.append(storable(PageRow(url=inp.url, source=inp.source, outcome=p.outcome, reason=p.reason,
+                                            fetched_at=inp.fetched_at, status=inp.status,
+                                            url_key=canonical_url(inp.url), canonical_url=p.canonical_url,
+                                            final_url=inp.final_url, listed_in=inp.listed_in, article_id=aid)))
+        batch.raw_pages.append(storable(RawPageRow(
             url=inp.url, source=inp.source, fetched_at=inp.fetched_at, status=inp.status,
             headers=json.dumps(inp.headers or {"content-type": inp.content_type}), encoding=inp.encoding, body=inp.body,
             listed_title=inp.listed_title, listed_date=inp.listed_date, listed_date_kind=inp.listed_date_kind,
-            body_gzip=p.body_gzip, body_size=p.body_size, body_file=p.body_file))
+            body_gzip=p.body_gzip, body_size=p.body_size, body_file=p.body_file)))
     known = {p.url for p in batch.pages}
     for f in failures:
         if f.url in known:
             continue
         known.add(f.url)
-        batch.pages.append(PageRow(url=f.url, source=f.source, outcome=f.outcome, reason=f.reason,
-                                   fetched_at=parse_time(f.fetched_at), status=f.status,
-                                   url_key=canonical_url(f.url), listed_in=f.listed_in))
+        batch.pages.append(storable(PageRow(url=f.url, source=f.source, outcome=f.outcome, reason=f.reason,
+                                            fetched_at=parse_time(f.fetched_at), status=f.status,
+                                            url_key=canonical_url(f.url), listed_in=f.listed_in)))
     for li in listings:
-        batch.listings.append(ListingRow(url=li.url, source=li.source, listing_type=li.listing_type,
-                                         outcome=li.outcome, fetched_at=parse_time(li.fetched_at),
-                                         status=li.status, reason=li.reason, entries=li.entries,
-                                         new_entries=li.new_entries, etag=li.etag, last_modified=li.last_modified))
+        batch.listings.append(storable(ListingRow(
+            url=li.url, source=li.source, listing_type=li.listing_type, outcome=li.outcome,
+            fetched_at=parse_time(li.fetched_at), status=li.status, reason=li.reason, entries=li.entries,
+            new_entries=li.new_entries, etag=li.etag, last_modified=li.last_modified)))
     return batch
 
 

@@ -128,7 +128,7 @@ def _jsonld_objects(tree: HtmlElement) -> list[dict]:
             continue
         try:
             walk(json.loads(script.text, strict=False))
-        except ValueError:
+        except (ValueError, RecursionError):  # sloppy JSON; or nested 10,000 deep, which json.loads recurses into
             continue
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +11,35 @@ from datetime import datetime
 # an 18% bigger store of raw bytes (13.6 vs 11.5 MB per 58 MB of HTML), which re-processing reads back anyway.
 # Here, not in storage.load, so the page workers that compress can import it without DuckDB and pyarrow.
 RAW_GZIP_LEVEL = 1
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """`value` with every lone surrogate (U+D800-DFFF) replaced by U+FFFD, so that it encodes as UTF-8.
+
+    Why: JSON lets a page write "\\ud800" with no pair, and Python's json keeps it as a lone surrogate; such a
+    string cannot be stored (DuckDB and Arrow take UTF-8), and one of them in one page's date evidence used to
+    fail the whole load. Pure ASCII (most text) is passed at C speed.
+    """
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+
+
+def storable(row: object) -> object:
+    """The row with storable_text applied to each text field and each list of texts (in place; returns it)."""
+    for name, value in vars(row).items():
+        if isinstance(value, str):
+            setattr(row, name, storable_text(value))
+        elif isinstance(value, list) and value and isinstance(value[0], str):
+            setattr(row, name, [storable_text(v) if isinstance(v, str) else v for v in value])
+    return row
 
 
 @dataclass
