@@ -280,7 +280,7 @@ def _print_summary(s: dict) -> None:
     for e in s["errors"]:
         failed_sources.setdefault(e["source"], e)
     for name, counts in s["sources"].items():
-        ok = counts.get("listings_ok", 0) + counts.get("listings_not_modified", 0)
+        ok = counts.get("listings_ok", 0) + counts.get("listings_not_modified", 0) + counts.get("listings_partial", 0)
         if ok == 0 and counts.get("listings_failed", 0):
             e = failed_sources.get(name, {})
             print(f"  source {name}: unreachable: {e.get('reason', 'every listing failed')} ({e.get('url', '')})")

@@ -7,6 +7,7 @@ import codecs
 from w3lib.encoding import http_content_type_encoding, html_to_unicode, read_bom, resolve_encoding
 
 from spiders.binary import wide_encoding
+from spiders.charset import utf8_despite_label
 
 # Share of Cyrillic letters among all letters above which undeclared 8-bit bytes are read as windows-1251.
 _CYRILLIC_SHARE = 0.5
@@ -104,7 +105,7 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
     if isinstance(body, str):  # tolerate callers that already decoded
         return body
     known = _known_encoding(encoding)
-    if known is not None and _wide_without_nuls(known, body):
+    if known is not None and (_wide_without_nuls(known, body) or utf8_despite_label(body, known)):
         known = "utf-8"
     if known is not None:
         is_utf8 = known.replace("_", "-") in ("utf-8", "utf8")
@@ -121,7 +122,7 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
         declared, text = html_to_unicode(content_type, body, default_encoding="utf-8", auto_detect_fun=_detect)
     except Exception:  # noqa: BLE001 - decoding must never fail the pipeline
         declared, text = "utf-8", body.decode("utf-8", errors="replace")
-    if _wide_without_nuls(_known_encoding(declared) or "", body):
+    if _wide_without_nuls(_known_encoding(declared) or "", body) or utf8_despite_label(body, _known_encoding(declared)):
         declared, text = "utf-8", body.decode("utf-8", errors="replace")
     if declared.replace("_", "-").lower() in ("utf-8", "utf8"):
         text = _mislabelled_utf8(body, text)

@@ -29,11 +29,11 @@ from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from pipelines.scaleout.storageslot import storage_slot  # noqa: E402
-from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
+from spiders.items import RETRY_KEY, FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.settingscheck import check_settings  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
 from storage.db import connect, work_folder  # noqa: E402
-from storage.load import LoadReport, listing_state, load_batch, poll_state, seen_urls  # noqa: E402
+from storage.load import LoadReport, listing_state, load_batch, poll_state, retry_pages, seen_urls  # noqa: E402
 from storage.records import RunBatch, RunRow  # noqa: E402
 
 DEFAULT_SOURCES = "config/sources.toml"
@@ -64,7 +64,7 @@ def read_crawl_state(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
     sources are due for a poll."""
     con = connect(db)
     try:
-        return seen_urls(con), listing_state(con), poll_state(con)
+        return seen_urls(con), {**listing_state(con), RETRY_KEY: retry_pages(con)}, poll_state(con)
     finally:
         con.close()
 

@@ -41,6 +41,30 @@ def _legacy_guess(sample: bytes) -> str:
     return "cp1252"
 
 
+def utf8_despite_label(body: bytes, codec: str | None) -> bool:
+    """Whether bytes labelled with a single-byte encoding (latin-1, windows-1251, koi8-r ...) are UTF-8 after all.
+
+    A page that moved to UTF-8 behind a server (or template) that still says `charset=iso-8859-1` was decoded
+    into mojibake ("ÐŸÐµÑ€ÐµÐ³Ð¾Ð²Ð¾Ñ€Ñ‹"), judged off-topic, and never fetched again. Text in a single-byte
+    encoding is practically never valid multi-byte UTF-8 (its letters would have to come in lead-byte +
+    continuation-byte pairs throughout), so bytes with some non-ASCII that all decode as UTF-8 are UTF-8.
+    Multi-byte labels (Shift_JIS, GB18030, UTF-16) are never overruled.
+    """
+    if codec is None or codecs.lookup(codec).name == "utf-8" or not _single_byte(codec):
+        return False
+    sample = body[:_SAMPLE]
+    return not sample.isascii() and _is_utf8(sample, len(body))
+
+
+def _single_byte(codec: str) -> bool:
+    """Whether `codec` maps each byte to one character (the latin-1, windows-125x, iso-8859-x, koi8 family)."""
+    try:
+        return len(codecs.decode(bytes(range(256)), codec, errors="strict")) == 256
+    except (UnicodeDecodeError, LookupError, ValueError):
+        return codec in ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+                         "cp874", "ascii")
+
+
 def fitting_encoding(body: bytes, declared: str | None) -> str | None:
     """`declared` unless it is UTF-8 and the bytes are not: then windows-1251 or -1252, whichever reads as letters.
 
@@ -50,7 +74,7 @@ def fitting_encoding(body: bytes, declared: str | None) -> str | None:
     """
     codec = _codec(declared)
     if codec != "utf-8":
-        return declared
+        return "utf-8" if utf8_despite_label(body, codec) else declared
     sample = body[:_SAMPLE]
     if sample.isascii() or _is_utf8(sample, len(body)):
         return declared

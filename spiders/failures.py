@@ -19,6 +19,14 @@ from twisted.internet import defer
 from twisted.internet import error as txerror
 
 
+class RobotsUnavailable(IgnoreRequest):
+    """The host's robots.txt answered with a server error: nothing is fetched from it in this run (RFC 9309)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class RefusedRequest(IgnoreRequest):
     """Raised by our downloader middleware when a (redirected) request leaves its source's hosts."""
 
@@ -62,6 +70,26 @@ def _network_reason(exc: BaseException) -> str:
     return _one_line(f"download failed: {detail}")
 
 
+def _redirect_reason(response: Any) -> tuple[str, str] | None:
+    """(outcome, reason) of a redirect Scrapy did not follow, or None for one it would have followed.
+
+    Scrapy follows only http(s) redirects; one to `file:`, `ftp:` or `javascript:` reached us as "HTTP 302", which
+    is retried in the next runs. It can never be fetched: refused, as a listed link of that scheme is. A redirect
+    without a Location is a broken page: failed with that reason.
+    """
+    raw = response.headers.get(b"Location")
+    if not raw:
+        return "failed", f"HTTP {response.status} redirect without a Location header"
+    location = raw.decode("latin-1").strip()
+    try:
+        scheme = urlsplit(location).scheme.lower()
+    except ValueError:
+        return "failed", _one_line(f"HTTP {response.status} redirect to a malformed URL {location[:100]!r}")
+    if scheme and scheme not in ("http", "https"):
+        return "refused", f"redirect to a non-http(s) URL ({scheme}:)"
+    return None
+
+
 def describe_failure(failure: Any, request: Any, settings: Any) -> tuple[str, str, int | None]:
     """(outcome, reason, status) for an errback failure; outcome is "failed" or "refused"."""
     exc = failure.value
@@ -70,11 +98,17 @@ def describe_failure(failure: Any, request: Any, settings: Any) -> tuple[str, st
     if isinstance(exc, HttpError):
         response = exc.response
         status = response.status
+        if 300 <= status < 400:
+            redirect = _redirect_reason(response)
+            if redirect is not None:
+                return (*redirect, status)
         retries = response.meta.get("retry_times", 0) if response.request is not None else 0
         reason = f"HTTP {status}" + (f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else "")
         return "failed", reason, status
     if isinstance(exc, RefusedRequest):
         return "refused", exc.reason, None
+    if isinstance(exc, RobotsUnavailable):  # before IgnoreRequest: it is one, but passing, not final
+        return "failed", exc.reason, None
     if isinstance(exc, IgnoreRequest):
         if "max redirections" in str(exc):  # RedirectMiddleware gave up: a loop, or a chain too long to follow
             limit = meta.get("redirect_max_times") or settings.getint("REDIRECT_MAX_TIMES")

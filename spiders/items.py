@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+# The key of the crawl's state file (the `state` argument) that holds the pages to try again, beside the validators
+# keyed by listing URL (no listing URL can be this: they are http(s)): a list of {"url", "source", "listed_in"}.
+RETRY_KEY = "@retry"
+
+
 @dataclass
 class PageItem:
     """A page fetched because a feed or sitemap of `source` listed it (status 2xx)."""
@@ -51,7 +56,7 @@ class ListingItem:
     source: str
     url: str  # the feed / sitemap URL
     listing_type: str  # "feed" | "sitemap"
-    outcome: str  # "ok" | "not-modified" | "failed"
+    outcome: str  # "ok" | "partial" (the page budget left entries for the next run) | "not-modified" | "failed"
     fetched_at: str
     status: int | None = None
     reason: str | None = None

@@ -147,13 +147,27 @@ def _child_text(el: etree._Element, *names: str) -> str | None:
     return None
 
 
-def _abs(base_url: str, link: str | None) -> str | None:
+def _abs(base_url: str | None, link: str | None) -> str | None:
+    """`link` made absolute against `base_url`; a link urljoin cannot read (`http://[::1/x`) comes back as written,
+    for the spider to record as refused ("malformed URL"), instead of an exception that lost the whole listing."""
     if not link:
         return None
     link = link.strip()
     if not link:
         return None
-    return urljoin(base_url, link) if base_url else link
+    try:
+        return urljoin(base_url, link) if base_url else link
+    except ValueError:
+        return link
+
+
+def _base(el: etree._Element, base_url: str) -> str:
+    """The base URL links in `el` resolve against: its xml:base (Atom's, inherited and itself resolved against the
+    listing's URL by lxml), else the listing's URL. Without it a relative Atom link went to the feed's folder."""
+    try:
+        return el.base or base_url
+    except ValueError:  # an xml:base libxml2 cannot resolve
+        return base_url
 
 
 def _parse_rss_item(item: etree._Element, base_url: str) -> ListingEntry | None:
@@ -162,28 +176,30 @@ def _parse_rss_item(item: etree._Element, base_url: str) -> ListingEntry | None:
         guid = _child(item, "guid")
         if guid is not None and guid.get("isPermaLink", "true").lower() != "false":
             link = _text(guid)
-    url = _abs(base_url, link)
+    url = _abs(_base(item, base_url), link)
     if not url:
         return None
     date = _child_text(item, "pubdate", "date")  # dc:date's local name is "date"
     return ListingEntry(url, _child_text(item, "title"), date, "feed" if date else None)
 
 
-def _atom_link(entry: etree._Element) -> str | None:
+def _atom_link(entry: etree._Element) -> etree._Element | None:
+    """The entry's page link: rel="alternate" (the default), else the first other link that is not about the feed."""
     fallback = None
     for link in _children(entry, "link"):
-        href = link.get("href")
-        if not href:
+        if not link.get("href"):
             continue
         rel = (link.get("rel") or "alternate").lower()
         if rel == "alternate":
-            return href
-        fallback = fallback or (href if rel not in ("self", "edit", "enclosure", "replies") else None)
+            return link
+        fallback = fallback if fallback is not None else (
+            link if rel not in ("self", "edit", "enclosure", "replies") else None)
     return fallback
 
 
 def _parse_atom_entry(entry: etree._Element, base_url: str) -> ListingEntry | None:
-    url = _abs(base_url, _atom_link(entry))
+    link = _atom_link(entry)
+    url = _abs(_base(link, base_url), link.get("href")) if link is not None else None
     if not url:
         return None
     date = _child_text(entry, "published") or _child_text(entry, "updated")
@@ -191,7 +207,7 @@ def _parse_atom_entry(entry: etree._Element, base_url: str) -> ListingEntry | No
 
 
 def _parse_sitemap_url(node: etree._Element, base_url: str) -> tuple[ListingEntry | None, bool]:
-    url = _abs(base_url, _child_text(node, "loc"))
+    url = _abs(_base(node, base_url), _child_text(node, "loc"))
     if not url:
         return None, False
     news = _child(node, "news")
@@ -213,7 +229,7 @@ def parse_listing(body: bytes, base_url: str = "", max_size: int = DEFAULT_MAX_S
         raise ListingError("empty listing")
     parser = _parser()
     try:
-        root = etree.fromstring(_html_entities_to_numeric(data), parser)
+        root = etree.fromstring(_html_entities_to_numeric(data), parser, base_url=base_url or None)
     except etree.XMLSyntaxError as exc:
         raise ListingError(f"not parseable as XML: {exc}") from exc
     _refuse_bombs(parser)
@@ -234,7 +250,7 @@ def parse_listing(body: bytes, base_url: str = "", max_size: int = DEFAULT_MAX_S
     if name == "sitemapindex":
         index = Listing("sitemap-index")
         for node in _children(root, "sitemap"):
-            child = _abs(base_url, _child_text(node, "loc"))
+            child = _abs(_base(node, base_url), _child_text(node, "loc"))
             if child and child not in index.sitemap_lastmods and child not in index.sitemaps:
                 index.sitemaps.append(child)
                 lastmod = _child_text(node, "lastmod")

@@ -25,7 +25,9 @@ REDIRECT_MAX_TIMES = 5
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # the give-up is recorded as a FailureItem; not an error of the crawler
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# not 429 (Too Many Requests): retrying it at once is what the server asked us not to do (a Retry-After of an
+# hour was answered within the second); the page fails with "HTTP 429" and is tried again in the next runs
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 # The Scrapy default list minus CannotResolveHostError: offline (or a dead domain) DNS fails at once and
 # retrying it only delays the run; everything else transient is still retried.
 RETRY_EXCEPTIONS = [
@@ -41,6 +43,9 @@ RETRY_EXCEPTIONS = [
 ]
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's, except that a robots.txt answering 5xx stops the host for this run (RFC 9309), as a passing failure
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.ServerErrorRobotsTxtMiddleware": 100,
     # before RobotsTxtMiddleware (100): an offsite redirect target is refused before its robots.txt is asked for
     "spiders.middlewares.SourceGuardMiddleware": 50,
     # next to RobotsTxtMiddleware (100); its process_response sees the robots.txt responses that one fetches
@@ -56,5 +61,7 @@ LOG_LEVEL = "INFO"
 # talkwatch's own
 # page requests per source and run (what is left waits for the next run); a source's max_pages overrides it
 TALKWATCH_MAX_PAGES_PER_SOURCE = 500
+# refused listed links (offsite, private, malformed, too long) recorded per source and run; the rest are counted
+TALKWATCH_MAX_REFUSALS_PER_SOURCE = 1000
 TALKWATCH_MAX_CHILD_SITEMAPS = 25  # per sitemap index, newest lastmod first: archive indexes list years of sitemaps
 TALKWATCH_MAX_CRAWL_DELAY = 30.0  # robots.txt Crawl-delay is honoured up to this many seconds

@@ -633,6 +633,12 @@ def seen_urls(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute(sql("queries/seen_urls")).fetchall() if r[0]]
 
 
+def retry_pages(con: duckdb.DuckDBPyConnection) -> list[dict[str, str | None]]:
+    """The failed pages with tries left: {"url", "source", "listed_in"} each, newest first."""
+    return [{"url": url, "source": source, "listed_in": listed_in}
+            for url, source, listed_in in con.execute(sql("queries/retry_pages")).fetchall()]
+
+
 def poll_state(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     """When each source is next due for a poll."""
     return {src: due for src, _, due in con.execute(sql("queries/source_state")).fetchall()}

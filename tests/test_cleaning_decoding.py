@@ -65,9 +65,17 @@ def test_cleaning_cp1251_page_end_to_end() -> None:
 def test_valid_utf8_beats_a_stale_meta_charset_but_not_the_http_header() -> None:
     body = _page('<meta charset="windows-1251">').encode("utf-8")
     assert RU in decode_html(body)
-    # the HTTP header is the server's word: kept even when the bytes would also read as UTF-8
+    # a single-byte label in the HTTP header, or the one the crawler kept, does not overrule valid multi-byte
+    # UTF-8 either (sweep 5: a Russian page served as iso-8859-1 came out as mojibake, off-topic for good); text
+    # in a single-byte encoding is practically never valid UTF-8
     latin = "<html><body><p>Caf\u00e9</p></body></html>".encode("utf-8")
-    assert "CafÃ©" in decode_html(latin, content_type="text/html; charset=iso-8859-1")
+    assert "Café" in decode_html(latin, content_type="text/html; charset=iso-8859-1")
+    assert RU in decode_html(_page("").encode("utf-8"), encoding="iso-8859-1")
+    assert RU in decode_html(_page("").encode("utf-8"), content_type="text/html; charset=koi8-r")
+    # real single-byte text keeps its label: windows-1251 bytes are no UTF-8
+    assert RU in decode_html(_page("").encode("cp1251"), content_type="text/html; charset=windows-1251")
+    # and a multi-byte label is never second-guessed
+    assert "переговоры" in decode_html("переговоры".encode("gb18030"), encoding="gb18030")
 
 
 def test_cp1251_bytes_declared_utf8_are_redetected():

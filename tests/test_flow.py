@@ -220,3 +220,65 @@ def test_a_deployments_bad_parameters_fail_the_run_with_talkwatchs_line_before_a
         ingest(**args)
     assert web.alpha.hits("/rss.xml") == 0
     assert not (tmp_path / "t.duckdb").exists()
+
+
+def test_hostile_pages_cost_nothing_but_themselves(prefect_api, tmp_path):
+    """Sweep 5: a lone surrogate escape in a JSON-LD date failed the whole load, every run (nothing stored, the
+    same page fetched again); JSON-LD nested 10,000 deep made its article "not-article" for good; a Russian UTF-8
+    page served as iso-8859-1 was stored off-topic as mojibake; an off-topic page naming another story as its
+    canonical made that story unfetchable. Each now costs nothing but itself."""
+    from tests.loopback import LoopbackServer
+    from tests.newsweb import HTML, RUSSIAN, TALKS
+
+    web = LoopbackServer(host="127.0.0.4").start()
+    try:
+        base = web.url("")
+        body = "".join(f"<p>{p}</p>" for p in TALKS)
+
+        def article(title: str, jsonld: str, paragraphs: str = body, lang: str = "en") -> bytes:
+            return (f'<html lang="{lang}"><head><title>{title}</title><script type="application/ld+json">{jsonld}'
+                    f'</script></head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>').encode()
+
+        web.route("/robots.txt", (404, {"Content-Type": "text/plain"}, b""))
+        web.route("/news/surrogate.html", (200, HTML, article(
+            "Talks resume in Istanbul", '{"@type": "NewsArticle", "datePublished": "2025-06-02T10:00:00Z\\ud800"}')))
+        web.route("/news/deep.html", (200, HTML, article(
+            "Delegations meet again", '{"@type": "NewsArticle", "x": ' + "[" * 10_000 + "]" * 10_000 + "}")))
+        web.route("/ru/latin1-label.html", (200, {"Content-Type": "text/html; charset=iso-8859-1"}, article(
+            "Переговоры в Стамбуле", "{}", "".join(f"<p>{p}</p>" for p in RUSSIAN), lang="ru")))
+        web.route("/sport/recipe.html", (200, HTML, (
+            f'<html><head><title>Lentil soup</title><link rel="canonical" href="{base}/news/later-story.html">'
+            '</head><body><article><h1>Lentil soup</h1>' + "<p>Boil the lentils with onions and cumin for half an "
+            "hour, then blend the soup and season it with lemon juice and salt.</p>" * 6
+            + "</article></body></html>").encode()))
+        web.route("/news/later-story.html", (200, HTML, article("Third round of talks planned", "{}")))
+        listed = ["/news/surrogate.html", "/news/deep.html", "/ru/latin1-label.html", "/sport/recipe.html"]
+
+        def feed(paths: list[str]) -> bytes:
+            items = "".join(f"<item><title>t</title><link>{base}{p}</link></item>" for p in paths)
+            return f'<?xml version="1.0"?><rss version="2.0"><channel><title>H</title>{items}</channel></rss>'.encode()
+
+        web.route("/rss.xml", (200, {"Content-Type": "application/rss+xml"}, feed(listed)))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nname = "hostile"\nlanguage = "en"\nfeeds = ["{base}/rss.xml"]\n',
+                           encoding="utf-8")
+        topic = tmp_path / "topic.toml"
+        topic.write_text('name = "t"\nkeep_all = false\n\n[terms]\nen = ["talks", "delegations", "Istanbul"]\n'
+                         'ru = ["переговор*", "Стамбул*"]\n', encoding="utf-8")
+        db = tmp_path / "h.duckdb"
+        ingest(sources=str(sources), topic=str(topic), db=str(db), trigger="test", spider_settings=FAST)
+        got = dict(rows(db, "SELECT regexp_extract(url, '/[a-z]+/[a-z0-9-]+[.]html$'), title FROM articles"))
+        assert got == {"/news/surrogate.html": "Talks resume in Istanbul",
+                       "/news/deep.html": "Delegations meet again",
+                       "/ru/latin1-label.html": "Переговоры в Стамбуле"}
+        evidence = rows(db, "SELECT date_evidence FROM articles WHERE url LIKE '%surrogate%'")[0][0]
+        assert "\ufffd" in evidence  # the lone surrogate, stored as the replacement character
+        assert rows(db, "SELECT outcome FROM pages WHERE url LIKE '%recipe%'")[0][0] in ("off-topic", "not-article")
+        # the story the recipe page named as its canonical is listed later, and fetched
+        web.route("/rss.xml", (200, {"Content-Type": "application/rss+xml"}, feed([*listed, "/news/later-story.html"])))
+        ingest(sources=str(sources), topic=str(topic), db=str(db), trigger="test", spider_settings=FAST)
+        assert web.hits("/news/later-story.html") == 1
+        assert rows(db, "SELECT title FROM articles WHERE url LIKE '%later-story%'") == [
+            ("Third round of talks planned",)]
+    finally:
+        web.stop()

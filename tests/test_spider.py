@@ -479,3 +479,138 @@ def test_a_crawl_that_dies_at_start_says_why(tmp_path, sources, settings, says, 
     assert result.returncode not in (0, None)
     assert says in result.error and result.error.endswith(f"(log: {tmp_path / 'work' / log})"), result.error
     assert (tmp_path / "work" / log).stat().st_size > 0
+
+
+# --- sweep 5: a hostile or sloppy web -------------------------------------------------------------------------
+
+
+def _one_source(tmp_path: Path, budget: int = 2, **listings: list[str]) -> Path:
+    sources = tmp_path / "sources.toml"
+    body = "".join(f'{k} = [{", ".join(repr(u).replace(chr(39), chr(34)) for u in v)}]\n' for k, v in listings.items())
+    sources.write_text(f'[[source]]\nname = "s"\nlanguage = "en"\n{body}max_pages = {budget}\n', encoding="utf-8")
+    return sources
+
+
+def test_a_failed_page_is_asked_again_though_its_listing_did_not_change(tmp_path):
+    """A 304 listing is not read, so a page that got a 503 on it was never tried again while the feed stayed the
+    same. The pages to retry come in the state file and are asked for once the listings are done."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", feed_route(rss([("/a/busy", "Busy")])))
+        srv.route("/a/busy", (200, HTML, page("Busy")))
+        sources = _one_source(tmp_path, feeds=[srv.url("/feed.xml")])
+        state = tmp_path / "state.json"
+        state.write_text(json.dumps({
+            srv.url("/feed.xml"): {"etag": FEED_ETAG, "last_success": "2025-05-17T10:00:00+00:00"},
+            "@retry": [{"url": srv.url("/a/busy"), "source": "s", "listed_in": srv.url("/feed.xml")},
+                       {"url": srv.url("/a/gone"), "source": "other", "listed_in": None}],  # not crawled now
+        }), encoding="utf-8")
+        items = run_crawl(tmp_path, sources, "-a", f"state={state}")
+        assert [(i["kind"], i["outcome"]) for i in items if i["kind"] == "listing"] == [("listing", "not-modified")]
+        pages = [i for i in items if i["kind"] == "page"]
+        assert [(p["url"], p["listed_in"], p["listed_via"]) for p in pages] == [
+            (srv.url("/a/busy"), srv.url("/feed.xml"), "retry")]
+        assert srv.hits("/a/gone") == 0
+
+
+def test_a_listing_the_page_budget_cut_short_is_partial(tmp_path):
+    """A listing read while the budget left entries is "partial": no validators, so the next run reads it whole
+    (a 304 or old lastmods used to hide what was left for as long as the listing stayed the same)."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", feed_route(rss([(f"/a/{n}", f"Story {n}") for n in range(5)])))
+        for n in range(5):
+            srv.route(f"/a/{n}", (200, HTML, page(f"Story {n}")))
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]))
+        listing = [i for i in items if i["kind"] == "listing"]
+        assert [(li["outcome"], li["etag"], li["new_entries"]) for li in listing] == [("partial", None, 2)]
+        assert "3 entries left for the next run" in listing[0]["reason"]
+
+
+def test_one_unreadable_entry_costs_that_entry_not_the_listing(tmp_path):
+    """`http://[::1/x` made urljoin raise in the spider's callback, and the whole feed was lost without a record;
+    a year-1 lastmod with an offset (before year 1 in UTC) did the same to a sitemap index."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"},
+                                rss([("http://[::1/x.html", "Broken"), ("/a/ok", "Ok")])))
+        srv.route("/a/ok", (200, HTML, page("Ok")))
+        srv.route("/index.xml", (200, {"Content-Type": "application/xml"}, (
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f'<sitemap><loc>{srv.url("/old.xml")}</loc><lastmod>0001-01-01T00:30:00+01:00</lastmod></sitemap>'
+            f'<sitemap><loc>{srv.url("/new.xml")}</loc><lastmod>2025-06-01</lastmod></sitemap>'
+            '</sitemapindex>').encode()))
+        srv.route("/new.xml", (200, {"Content-Type": "application/xml"}, (
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f'<url><loc>{srv.url("/a/from-sitemap")}</loc><lastmod>0001-01-01T00:30:00+01:00</lastmod></url>'
+            '</urlset>').encode()))
+        srv.route("/old.xml", (200, {"Content-Type": "application/xml"},
+                               b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'))
+        srv.route("/a/from-sitemap", (200, HTML, page("From the sitemap")))
+        state = tmp_path / "state.json"  # a last success makes the lastmods count
+        state.write_text(json.dumps({srv.url("/new.xml"): {"last_success": "2025-05-01T00:00:00+00:00"}}))
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")],
+                                                sitemaps=[srv.url("/index.xml")]), "-a", f"state={state}")
+        by_url = {i["url"]: i for i in items}
+        assert by_url[srv.url("/feed.xml")]["outcome"] == "ok"
+        assert by_url["http://[::1/x.html"]["outcome"] == "refused"
+        assert "malformed URL" in by_url["http://[::1/x.html"]["reason"]
+        assert by_url[srv.url("/a/ok")]["kind"] == "page"
+        assert by_url[srv.url("/index.xml")]["outcome"] == "ok"
+        assert by_url[srv.url("/a/from-sitemap")]["kind"] == "page"
+
+
+def test_atom_links_resolve_against_xml_base(tmp_path):
+    with LoopbackServer() as srv:
+        srv.route("/feeds/atom.xml", (200, {"Content-Type": "application/atom+xml"}, (
+            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{srv.url("/news/")}"><title>t</title>'
+            '<entry><title>One</title><link href="one.html"/></entry>'
+            '<entry xml:base="world/"><title>Two</title><link href="two.html"/></entry></feed>').encode()))
+        srv.route("/news/one.html", (200, HTML, page("One")))
+        srv.route("/news/world/two.html", (200, HTML, page("Two")))
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feeds/atom.xml")]))
+        assert sorted(i["url"] for i in items if i["kind"] == "page") == [srv.url("/news/one.html"),
+                                                                         srv.url("/news/world/two.html")]
+        assert srv.hits("/feeds/one.html") == 0
+
+
+def test_redirects_to_other_schemes_are_refused_and_robots_redirects_stay_on_allowed_hosts(tmp_path):
+    with LoopbackServer() as srv, LoopbackServer(host="127.0.0.3") as other:
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"},
+                                rss([("/a/file", "File"), ("/a/ftp", "Ftp"), ("/a/nowhere", "Nowhere")])))
+        srv.route("/a/file", (302, {"Location": "file:///etc/hostname"}, b""))
+        srv.route("/a/ftp", (302, {"Location": "ftp://127.0.0.1/x"}, b""))
+        srv.route("/a/nowhere", (302, {}, b""))
+        srv.route("/robots.txt", (302, {"Location": other.url("/robots.txt")}, b""))
+        other.route("/robots.txt", (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /\n"))
+        items = run_crawl(tmp_path, _one_source(tmp_path, budget=10, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+        got = {i["url"]: (i["outcome"], i.get("reason")) for i in items if i["kind"] == "failure"}
+        assert got[srv.url("/a/file")] == ("refused", "redirect to a non-http(s) URL (file:)")
+        assert got[srv.url("/a/ftp")] == ("refused", "redirect to a non-http(s) URL (ftp:)")
+        assert got[srv.url("/a/nowhere")] == ("failed", "HTTP 302 redirect without a Location header")
+        assert other.hits("/robots.txt") == 0  # another host's, which no source may fetch
+
+
+def test_a_robots_txt_answering_5xx_stops_the_host_for_this_run_as_a_passing_failure(tmp_path):
+    """RFC 9309 2.3.1.4: a server error on robots.txt means assume complete disallow; it was taken as allow-all.
+    Not a refusal, which would be final: the listing fails with the reason and is read again next run."""
+    with LoopbackServer() as srv:
+        srv.route("/robots.txt", (503, {"Content-Type": "text/plain"}, b"busy"))
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"}, rss([("/a/1", "One")])))
+        srv.route("/a/1", (200, HTML, page("One")))
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+        assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+            ("listing", "failed", "robots.txt unavailable (HTTP 503): not fetched, tried again in the next run")]
+        assert srv.hits("/feed.xml") == 0 and srv.hits("/a/1") == 0
+
+
+def test_refusals_recorded_per_source_and_run_are_capped(tmp_path):
+    """A refusal costs no request, so the page budget never bounded them: a feed of 50,000 offsite links added
+    50,000 `pages` rows to each run. Past the cap they are counted, not recorded, and the good link still goes."""
+    with LoopbackServer() as srv:
+        links = [(f"http://h{n}.invalid/{n}.html", f"Off {n}") for n in range(30)] + [("/a/ok", "Ok")]
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"}, rss(links)))
+        srv.route("/a/ok", (200, HTML, page("Ok")))
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                          settings={"TALKWATCH_MAX_REFUSALS_PER_SOURCE": "10", "LOG_LEVEL": "INFO"})
+        assert len([i for i in items if i["kind"] == "failure" and i["outcome"] == "refused"]) == 10
+        assert [i["url"] for i in items if i["kind"] == "page"] == [srv.url("/a/ok")]

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 
 from pipelines.urls import canonical_url
 from spiders.binary import binary_kind
 from spiders.charset import fitting_encoding
 from spiders.failures import describe_failure
-from spiders.items import FailureItem, ListingItem, PageItem
+from spiders.items import RETRY_KEY, FailureItem, ListingItem, PageItem
 from spiders.listings import Listing, ListingEntry, ListingError, parse_listing
 from spiders.sources import Source, load_sources
 from spiders.urlpolicy import HostPolicy
@@ -42,11 +44,11 @@ def parse_iso(value: str | None) -> datetime | None:
         return None
     try:
         dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:30+01:00 is before year 1 in UTC
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
 
 
 def lastmod_before(lastmod: str | None, last_success: datetime | None) -> bool:
@@ -83,6 +85,7 @@ def read_seen(path: str | None) -> set[str]:
         return {line.strip() for line in fh if line.strip()}
 
 
+
 def read_state(path: str | None) -> dict[str, dict[str, Any]]:
     """Conditional-GET validators per listing URL; a missing file is an empty state (first run)."""
     if not path or not Path(path).exists():
@@ -92,6 +95,17 @@ def read_state(path: str | None) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: state must be a JSON object keyed by listing URL")
     return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def read_retries(path: str | None) -> list[dict[str, Any]]:
+    """The state file's pages to try again: {"url", "source", "listed_in"} each (storage's retry_pages)."""
+    if not path or not Path(path).exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    retries = data.get(RETRY_KEY, []) if isinstance(data, dict) else []
+    return [r for r in retries if isinstance(r, dict) and isinstance(r.get("url"), str)
+            and isinstance(r.get("source"), str)]
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -130,12 +144,57 @@ class NewsSpider(scrapy.Spider):
         }
         self.seen_keys = read_seen(seen)
         self.state = read_state(state)
+        self.retries = read_retries(state)  # asked for when the listings are done (retry_failed_pages)
+        self.retries_scheduled = False
         self.run_keys: set[str] = set()  # canonical URLs already handled this run (requested or refused)
         self.listings_requested: set[tuple[str, str]] = set()  # (source, listing URL): each fetched once per run
         self.pages_requested: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()  # listed links refused per source this run (_refusals_full)
         self.counts: Counter[str] = Counter()
 
     # -- start -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.retry_failed_pages, signal=signals.spider_idle)
+        return spider
+
+    def retry_failed_pages(self) -> None:
+        """Once every listing has been read: request the stored pages that failed with tries left (a 5xx, a
+        timeout) and that no listing of this run asked for again.
+
+        Why: a listing that did not change (a 304, sitemap lastmods older than its last read) is not read at
+        all, so a page that failed on it was never tried again, for as long as the listing stayed the same. Last,
+        so that a page a listing does list again goes with that listing's title and date.
+        """
+        if self.retries_scheduled:
+            return
+        self.retries_scheduled = True
+        requests = []
+        for retry in self.retries:
+            src = self.by_name.get(retry["source"])
+            if src is None:  # the source is not crawled in this run (--only, disabled, due_only)
+                continue
+            try:
+                key = canonical_url(retry["url"])
+            except ValueError:
+                continue
+            if key in self.run_keys or key in self.seen_keys or self.host_policies[src.name].refusal(retry["url"]):
+                continue
+            budget = src.max_pages if src.max_pages is not None else self.settings.getint(
+                "TALKWATCH_MAX_PAGES_PER_SOURCE")
+            if self.pages_requested[src.name] >= budget:
+                self.counts["retry_over_budget"] += 1
+                continue
+            self.run_keys.add(key)
+            self.pages_requested[src.name] += 1
+            self.counts["retried"] += 1
+            requests.append(self._page_request(src, retry["url"], retry.get("listed_in") or "", "retry"))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for src in self.sources:
@@ -209,20 +268,43 @@ class NewsSpider(scrapy.Spider):
         requests: list[scrapy.Request] = []
         items: list[Any] = []
         if listing.kind == "sitemap-index":
-            requests, items = self._follow_sitemaps(src, listing, request)
+            try:
+                requests, items = self._follow_sitemaps(src, listing, request)
+            except Exception as exc:  # noqa: BLE001 - a value no rule foresaw: this listing fails, with its reason
+                self.logger.exception("sitemap index %s", response.url)
+                yield self._listing_item(request, "failed", status=response.status,
+                                         reason=f"sitemap index could not be read: {type(exc).__name__}: {exc}"[:300])
+                return
         new = 0
+        over_budget = self.counts["skipped_budget"]
         last_success = parse_iso(self.state.get(request.meta["listing_url"], {}).get("last_success"))
         for entry in listing.entries:
-            outcome = self._consider(src, entry, listing, request, last_success)
+            try:
+                outcome = self._consider(src, entry, listing, request, last_success)
+            except Exception as exc:  # noqa: BLE001 - one entry no rule foresaw costs that entry, not the listing
+                self.logger.exception("listing entry %r of %s", entry.url, response.url)
+                outcome = FailureItem(src.name, entry.url[:2000], "failed",
+                                      f"listing entry could not be read: {type(exc).__name__}: {exc}"[:300],
+                                      now_iso(), listed_in=request.meta["listing_url"])
             if isinstance(outcome, scrapy.Request):
                 requests.append(outcome)
                 new += 1
             elif outcome is not None:
                 items.append(outcome)
-        yield self._listing_item(
-            request, "ok", status=response.status, entries=len(listing.entries), new_entries=new,
-            etag=etag, last_modified=last_modified,
-        )
+        left = self.counts["skipped_budget"] - over_budget
+        if left:
+            # read, but the page budget left entries for the next run: "partial" keeps the listing's last success
+            # and drops its validators, so the next run reads it whole again instead of a 304 or lastmods that
+            # would hide those entries for as long as the listing stayed the same
+            yield self._listing_item(
+                request, "partial", status=response.status, entries=len(listing.entries), new_entries=new,
+                reason=f"page budget of the source reached: {left} entries left for the next run",
+            )
+        else:
+            yield self._listing_item(
+                request, "ok", status=response.status, entries=len(listing.entries), new_entries=new,
+                etag=etag, last_modified=last_modified,
+            )
         yield from items
         yield from requests
 
@@ -266,18 +348,26 @@ class NewsSpider(scrapy.Spider):
         if limit and len(entry.url) > limit:
             # Scrapy's UrlLengthMiddleware would drop the request with no record at all; the URL is kept cut to
             # the limit (it can never be fetched, and a hostile feed's 100 KB links would fill the pages table)
-            self.counts["refused"] += 1
+            if self._refusals_full(src):
+                return None
             return FailureItem(src.name, f"{entry.url[:limit]}…", "refused",
                                f"URL is {len(entry.url)} characters long, over the limit of {limit} "
                                f"(URLLENGTH_LIMIT)", now_iso(), listed_in=listing_url)
-        key = canonical_url(entry.url)
+        try:
+            key = canonical_url(entry.url)
+        except ValueError:  # a link no URL parser reads (`http://[::1/x`): refused with the policy's reason
+            if self._refusals_full(src):
+                return None
+            return FailureItem(src.name, entry.url, "refused", self.host_policies[src.name].refusal(entry.url)
+                               or "malformed URL", now_iso(), listed_in=listing_url)
         if key in self.run_keys:
             self.counts["skipped_duplicate"] += 1
             return None
         self.run_keys.add(key)
         reason = self.host_policies[src.name].refusal(entry.url)
         if reason:
-            self.counts["refused"] += 1
+            if self._refusals_full(src):
+                return None
             return FailureItem(src.name, entry.url, "refused", reason, now_iso(), listed_in=listing_url)
         if key in self.seen_keys:
             self.counts["skipped_seen"] += 1
@@ -288,23 +378,42 @@ class NewsSpider(scrapy.Spider):
             self.run_keys.discard(key)  # another source may still have budget for it
             return None
         self.pages_requested[src.name] += 1
+        return self._page_request(src, entry.url, listing_url, listing.listed_via, entry)
+
+    def _refusals_full(self, src: Source) -> bool:
+        """Count one more refusal of a listed link; True when the source has recorded as many as a run records.
+
+        Why a cap: a refusal costs no request, so the page budget never bounded them, and a feed of 50,000
+        offsite links added 50,000 `pages` rows to every run (one that rotates its links, to each run).
+        Past TALKWATCH_MAX_REFUSALS_PER_SOURCE the rest are counted (`refused_not_recorded`), not recorded; they
+        are considered again next run, and bounded again.
+        """
+        self.refusals[src.name] += 1
+        if self.refusals[src.name] > self.settings.getint("TALKWATCH_MAX_REFUSALS_PER_SOURCE"):
+            self.counts["refused_not_recorded"] += 1
+            return True
+        self.counts["refused"] += 1
+        return False
+
+    def _page_request(self, src: Source, url: str, listed_in: str, listed_via: str,
+                      entry: ListingEntry | None = None) -> scrapy.Request:
         # dont_filter: `run_keys` already makes each listed URL one request; Scrapy's dupefilter would also drop
         # redirect hops it has seen (a loop, or two listed URLs redirecting to one target) without any errback,
         # and the listed URL would end the run with no record at all.
         return scrapy.Request(
-            entry.url,
+            url,
             callback=self.page_fetched,
             errback=self.page_failed,
             headers={"Accept": PAGE_ACCEPT},
             dont_filter=True,
             meta={
                 "source": src.name,
-                "listed_url": entry.url,
-                "listed_in": listing_url,
-                "listed_via": listing.listed_via,
-                "listed_title": entry.title,
-                "listed_date": entry.date_raw,
-                "listed_date_kind": entry.date_kind,
+                "listed_url": url,
+                "listed_in": listed_in,
+                "listed_via": listed_via,
+                "listed_title": entry.title if entry else None,
+                "listed_date": entry.date_raw if entry else None,
+                "listed_date_kind": entry.date_kind if entry else None,
             },
         )
 

@@ -1,6 +1,8 @@
 -- The listing fetches of a run in one statement, from the staged table incoming_listings (one row per URL; a URL
 -- fetched twice in a run is merged again for each later fetch, in order: storage/load.py `_upsert`). Validators
--- survive a 304 or a failure: only a fresh 200 replaces them. MERGE: no keys on DuckLake.
+-- survive a 304 or a failure: only a fresh 200 replaces them. A "partial" read (the page budget left entries for
+-- the next run) clears them and keeps the last success, so the next run reads the listing whole again.
+-- MERGE: no keys on DuckLake.
 MERGE INTO listings
 USING (
     SELECT url::VARCHAR AS url, source::VARCHAR AS source, listing_type::VARCHAR AS listing_type,
@@ -20,8 +22,9 @@ WHEN MATCHED THEN UPDATE SET
     last_reason     = s.last_reason,
     last_fetched_at = s.last_fetched_at,
     last_success_at = coalesce(s.last_success_at, listings.last_success_at),
-    etag            = CASE WHEN s.last_outcome = 'ok' THEN s.etag ELSE listings.etag END,
-    last_modified   = CASE WHEN s.last_outcome = 'ok' THEN s.last_modified ELSE listings.last_modified END,
+    etag            = CASE WHEN s.last_outcome IN ('ok', 'partial') THEN s.etag ELSE listings.etag END,
+    last_modified   = CASE WHEN s.last_outcome IN ('ok', 'partial') THEN s.last_modified
+                           ELSE listings.last_modified END,
     entries         = s.entries,
     new_entries     = s.new_entries,
     run_id          = s.run_id
