@@ -58,6 +58,7 @@ COPY = 0.5
 # kinds that only support what another kind says: a second-level heading alone is not the headline
 SUPPORT_ONLY = {"h2", "h1"}
 # how many headings of one level are looked at: beyond that they are teasers and menus
+MAX_TITLE_CHARS = 500  # longer candidates are dropped: no outlet writes a headline that long
 MAX_HEADINGS = 3
 
 _ARTICLE_CONTAINERS = {"article", "main"}
@@ -254,6 +255,8 @@ def gather(tree: HtmlElement) -> tuple[list[Candidate], list[str]]:
             if found:
                 cands.append(replace(found, kind="itemprop"))
             break
+    # a text this long is no headline (a page whose <title> was 100 KB had it stored as the title)
+    cands = [c for c in cands if len(c.text) <= MAX_TITLE_CHARS]
     return cands, [n for n in dict.fromkeys(names) if n]
 
 
