@@ -46,6 +46,12 @@ SELECT
 FROM article_store
 WHERE relevant;
 
+-- A copy's delay after its original, only when both dates are known to the minute: a day-only date is stored
+-- as midnight UTC, a placeholder, and delays measured from it were hours off (a copy "10 h" after a day-only
+-- original published that same morning).
+CREATE OR REPLACE MACRO timed_delay(copy_at, copy_precision, original_at, original_precision) AS
+    CASE WHEN copy_precision = 'time' AND original_precision = 'time' THEN copy_at - original_at END;
+
 CREATE OR REPLACE VIEW syndication AS
 SELECT
     o.article_id                                  AS original_id,
@@ -54,8 +60,10 @@ SELECT
     o.published_at,
     count(c.article_id)                           AS copies,
     list(DISTINCT c.source ORDER BY c.source)     AS outlets,
-    min(c.published_at - o.published_at)          AS first_copy_delay,
-    max(c.published_at - o.published_at)          AS last_copy_delay
+    min(timed_delay(c.published_at, c.published_precision, o.published_at, o.published_precision))
+                                                  AS first_copy_delay,
+    max(timed_delay(c.published_at, c.published_precision, o.published_at, o.published_precision))
+                                                  AS last_copy_delay
 FROM article_store o
 JOIN article_store c ON c.duplicate_of = o.article_id AND c.relevant
 WHERE o.duplicate_of IS NULL AND o.relevant
@@ -129,13 +137,17 @@ SELECT day, "group", country, language, source, term,
 FROM (SELECT *, unnest(coalesce(topic_terms, []::VARCHAR[])) AS term FROM article_sides)
 GROUP BY ALL;
 
--- Who reported first: per duplicate group, the earliest published member (then the earliest seen), and every
--- other member with its delay after it. Groups of one article are included with copies = 0.
+-- Who reported first: per duplicate group, the earliest published member (then the earliest seen; a date known
+-- only to the day after the members timed on that day, as the loader chooses originals), and every other member
+-- with its delay after it (NULL where either date is known only to the day: its midnight is a placeholder).
+-- Groups of one article are included with copies = 0.
 CREATE OR REPLACE VIEW first_reports AS
 WITH ranked AS (
-    SELECT group_id, article_id, source, "group", published_at, first_seen_at, title, url,
+    SELECT group_id, article_id, source, "group", published_at, published_precision, first_seen_at, title, url,
            row_number() OVER (PARTITION BY group_id
-                              ORDER BY published_at ASC NULLS LAST, first_seen_at ASC, article_id ASC) AS rank
+                              ORDER BY CAST(timezone('UTC', published_at) AS DATE) ASC NULLS LAST,
+                                       published_precision = 'day' ASC, published_at ASC, first_seen_at ASC,
+                                       article_id ASC) AS rank
     FROM article_sides
 ), firsts AS (
     SELECT * FROM ranked WHERE rank = 1
@@ -144,10 +156,12 @@ WITH ranked AS (
            count(*) AS copies,
            list(DISTINCT r.source ORDER BY r.source) AS copy_sources,
            list({'article_id': r.article_id, 'source': r.source,
-                 'delay': r.published_at - f.published_at} ORDER BY r.published_at NULLS LAST, r.article_id)
-               AS copy_delays,
-           median(epoch(r.published_at - f.published_at) / 60.0) AS median_delay_minutes,
-           max(epoch(r.published_at - f.published_at) / 60.0) AS max_delay_minutes
+                 'delay': timed_delay(r.published_at, r.published_precision, f.published_at, f.published_precision)}
+                ORDER BY r.published_at NULLS LAST, r.article_id) AS copy_delays,
+           median(epoch(timed_delay(r.published_at, r.published_precision, f.published_at, f.published_precision))
+                  / 60.0) AS median_delay_minutes,
+           max(epoch(timed_delay(r.published_at, r.published_precision, f.published_at, f.published_precision))
+               / 60.0) AS max_delay_minutes
     FROM ranked r JOIN firsts f USING (group_id)
     WHERE r.rank > 1
     GROUP BY r.group_id
@@ -167,8 +181,8 @@ SELECT c.source, c."group", c.country,
        count(*) FILTER (WHERE c.duplicate_of IS NULL) AS originals,
        count(*) FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS copies_of_others,
        round(count(*) FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) / count(*), 4) AS copy_share,
-       median(epoch(c.published_at - o.published_at) / 60.0)
-           FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS median_copy_delay_minutes,
+       median(epoch(timed_delay(c.published_at, c.published_precision, o.published_at, o.published_precision))
+              / 60.0) FILTER (WHERE o.source IS NOT NULL AND o.source <> c.source) AS median_copy_delay_minutes,
        count(*) FILTER (WHERE c.duplicate_of IS NOT NULL) AS copies
 FROM article_sides c
 LEFT JOIN articles o ON o.article_id = c.duplicate_of
@@ -182,7 +196,8 @@ CREATE OR REPLACE VIEW outlet_stats AS SELECT * FROM outlet_stats_between(NULL, 
 -- from each other outlet, with the median delay. The view `syndication_pairs` is the whole database.
 CREATE OR REPLACE MACRO syndication_pairs_between(since, until) AS TABLE
 SELECT o.source AS original_source, c.source AS copying_source, count(*) AS copies,
-       median(epoch(c.published_at - o.published_at) / 60.0) AS median_delay_minutes
+       median(epoch(timed_delay(c.published_at, c.published_precision, o.published_at, o.published_precision))
+              / 60.0) AS median_delay_minutes
 FROM article_sides c JOIN articles o ON o.article_id = c.duplicate_of
 WHERE o.source <> c.source
   AND (CAST(since AS DATE) IS NULL OR c.day >= CAST(since AS DATE))

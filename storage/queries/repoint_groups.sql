@@ -1,5 +1,7 @@
 -- In every group touched by a load (temp table touched_groups), the original is the earliest published member,
--- then the earliest seen; every other member points at it. A later, earlier-dated copy re-points the group.
+-- then the earliest seen; every other member points at it. A date known only to the day (stored as midnight
+-- UTC, a placeholder) comes after the members timed on that same day: it could be any time of it, and as
+-- midnight it made a day-only copy the original of the agency story it copied. A later, earlier-dated copy re-points the group.
 -- In the same UPDATE: the stored groups a new copy bridged join one group (temp table group_merges), and a stored
 -- article a new one matched keeps how it matched (temp table stored_marks; its kind stays unless it had one), for
 -- when the new one turns out to be the original. One statement, so no row is updated twice in a transaction.
@@ -14,10 +16,12 @@ FROM (
     SELECT article_id, group_id, mark_kind, mark_similarity,
            first_value(article_id) OVER (
                PARTITION BY group_id
-               ORDER BY published_at ASC NULLS LAST, first_seen_at ASC, article_id ASC
+               ORDER BY CAST(timezone('UTC', published_at) AS DATE) ASC NULLS LAST,
+                        published_precision = 'day' ASC, published_at ASC, first_seen_at ASC, article_id ASC
            ) AS original_id
     FROM (
-        SELECT s.article_id, coalesce(g.into_group, s.group_id) AS group_id, s.published_at, s.first_seen_at,
+        SELECT s.article_id, coalesce(g.into_group, s.group_id) AS group_id, s.published_at,
+               s.published_precision, s.first_seen_at,
                k.kind AS mark_kind, k.similarity AS mark_similarity
         FROM article_store s
         LEFT JOIN group_merges g ON g.from_group = s.group_id
