@@ -287,6 +287,44 @@ class _Grouping:
         return group_id
 
 
+CONTAINER_RATIO = 1.6  # a text at least this many times as long as a duplicate it matched carries it inside
+
+
+def _contains(longer: str, shorter: str) -> bool:
+    """Whether a confirmed match is one text carrying the other inside it (a roundup, a digest, a live blog with
+    the story in it), judged by length: it matched by containment, and may carry other stories beside it."""
+    return len(longer.split()) >= CONTAINER_RATIO * len(shorter.split())
+
+
+def _attach_containers(components: dict[str, set[str]], comp_gid: dict[str, str],
+                       attach: dict[str, list[tuple[float, str]]], stored_group: dict[str, str],
+                       kind: dict[str, tuple[str, float]], uf: _UnionFind) -> None:
+    """A component of new articles that only contains other articles joins the group of the one it matches best.
+
+    Why not a union like any other match: a daily briefing that carries story A and a different story B matched
+    both, and the union merged A's and B's groups, so B became a "copy" of A (sweep 6). A container joins one
+    group and bridges none; a component with a stored member keeps its own group. Containers of containers
+    follow the chain (a container is longer than what it carries, so there is no cycle).
+    """
+    for _ in range(len(components)):
+        moved = False
+        for root, members in components.items():
+            if any(m in stored_group for m in members):
+                continue
+            targets = sorted((sim, t) for m in members for sim, t in attach.get(m, []))
+            if not targets:
+                continue
+            sim, target = max(targets, key=lambda st: st[0])  # the best match; on a tie, the smallest id
+            gid = comp_gid.get(uf.find(target))
+            if gid is None or gid == comp_gid[root]:
+                continue
+            comp_gid[root], moved = gid, True
+            for m in (*members, target):  # the target too: it is the copy if the container turns out earlier
+                kind.setdefault(m, ("near", sim))
+        if not moved:
+            return
+
+
 def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: DuplicateJudge,
            report: LoadReport) -> _Grouping:
     """Group id, duplicate kind and similarity for every new article; which stored groups a new copy bridges."""
@@ -325,6 +363,7 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
         for member in (n, o):
             kind[member] = ("exact", 1.0)
     checked: set[frozenset[str]] = set()
+    attach: dict[str, list[tuple[float, str]]] = {}  # a container -> (similarity, an article it carries)
     for n, o in sorted(cand_pairs):
         pair = frozenset((n, o))
         if pair in checked:
@@ -334,11 +373,18 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
         if other is None:
             continue
         sim = judge(by_id[n].text, other)
-        if sim is not None:
-            uf.union(n, o)
-            for member in (n, o):
-                if member not in kind or (kind[member][0] == "near" and kind[member][1] < sim):
-                    kind[member] = ("near", sim)
+        if sim is None:
+            continue
+        if _contains(by_id[n].text, other):
+            attach.setdefault(n, []).append((sim, o))
+            continue
+        if o in by_id and _contains(other, by_id[n].text):
+            attach.setdefault(o, []).append((sim, n))
+            continue
+        uf.union(n, o)
+        for member in (n, o):
+            if member not in kind or (kind[member][0] == "near" and kind[member][1] < sim):
+                kind[member] = ("near", sim)
 
     # A component's group id: the stored group it touches (the smallest, when a copy bridges several; the others
     # are merged into it), else its smallest member's id.
@@ -346,8 +392,8 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
     for aid in list(by_id) + sorted(stored_ids):
         components.setdefault(uf.find(aid), set()).add(aid)
     out = _Grouping()
-    chosen: dict[str, str] = {}  # new article -> its component's group id, before merges are followed
-    for members in components.values():
+    comp_gid: dict[str, str] = {}  # component root -> its group id, before merges are followed
+    for root, members in components.items():
         stored_groups = sorted({stored_group[m] for m in members if m in stored_group})
         gid = stored_groups[0] if stored_groups else min(members)
         for other_gid in stored_groups[1:]:
@@ -356,11 +402,12 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
             elif out.root(other_gid) != out.root(gid):  # bridged twice: the larger root joins the smaller
                 a, b = sorted((out.root(other_gid), out.root(gid)))
                 out.merges[b] = a
-        for m in members:
-            if m not in by_id and m in kind:  # a stored article that may now turn out to be the copy
-                out.marks[m] = kind[m]
-            if m in by_id:
-                chosen[m] = gid
+        comp_gid[root] = gid
+    _attach_containers(components, comp_gid, attach, stored_group, kind, uf)
+    for m in stored_ids:
+        if m in kind:  # a stored article that may now turn out to be the copy
+            out.marks[m] = kind[m]
+    chosen = {m: comp_gid[root] for root, members in components.items() for m in members if m in by_id}
     for m, gid in chosen.items():
         k = kind.get(m)
         out.articles[m] = (out.root(gid), k[0] if k else None, k[1] if k else None)

@@ -118,6 +118,72 @@ def test_copy_points_at_original_and_earlier_copy_repoints_group(tmp_path):
     con.close()
 
 
+def test_a_day_only_copy_does_not_become_the_original_of_a_story_timed_that_day(tmp_path):
+    """Sweep 6: a day-only date is stored as midnight UTC; ranked as an instant, a copy dated only "June 2" became
+    the original of the agency story published at 10:00 that day, and the delays were measured from midnight."""
+    from datetime import datetime, timezone
+
+    db = tmp_path / "t.duckdb"
+    wire = article("http://w.test/story", STORY, source="wire",
+                   published=datetime(2025, 6, 2, 10, 0, tzinfo=timezone.utc))
+    herald = article("http://h.test/story", STORY + " Herald", source="herald",
+                     published=datetime(2025, 6, 2, 10, 30, tzinfo=timezone.utc))
+    load_batch(db, batch("r1", [wire, herald]), words_judge)
+    post = article("http://p.test/2025/06/02/story", STORY + " Post", source="post",
+                   published=datetime(2025, 6, 2, tzinfo=timezone.utc))
+    post.published_precision = "day"
+    load_batch(db, batch("r2", [post]), words_judge)
+    con = connect(db, read_only=True)
+    try:
+        rows = dict(con.execute("SELECT source, duplicate_of FROM articles").fetchall())
+        assert rows["wire"] is None and rows["herald"] == wire.article_id and rows["post"] == wire.article_id
+        first = con.execute("SELECT first_source, copies, median_delay_minutes, max_delay_minutes "
+                            "FROM first_reports").fetchall()
+        assert first == [("wire", 2, 30.0, 30.0)]  # the day-only copy has no delay: its midnight is no time
+        delays = con.execute("SELECT d.source, d.delay FROM (SELECT unnest(copy_delays) AS d FROM first_reports) "
+                             "ORDER BY 1").fetchall()
+        assert [(src, None if d is None else d.total_seconds()) for src, d in delays] == [("herald", 1800.0),
+                                                                                        ("post", None)]
+        assert con.execute("SELECT first_copy_delay, last_copy_delay FROM syndication").fetchall() == [
+            (timedelta(minutes=30), timedelta(minutes=30))]
+        # a day-only copy of an earlier day is earlier all the same
+        con.close()
+        earlier = article("http://e.test/2025/06/01/story", STORY + " Early", source="early",
+                          published=datetime(2025, 6, 1, tzinfo=timezone.utc))
+        earlier.published_precision = "day"
+        load_batch(db, batch("r3", [earlier]), words_judge)
+        con = connect(db, read_only=True)
+        assert con.execute("SELECT source FROM articles WHERE duplicate_of IS NULL").fetchall() == [("early",)]
+    finally:
+        con.close()
+
+
+def test_a_roundup_that_carries_two_stories_does_not_merge_them(tmp_path):
+    """Sweep 6: a daily briefing carrying story A and a different story B verbatim matched both (by containment),
+    and the union merged their groups: B became a "copy" of A. A container joins one group and bridges none."""
+    from pipelines.batch import judge_duplicate
+    from tests.newsweb import PRISONERS, TALKS
+
+    db = tmp_path / "t.duckdb"
+    story_a, story_b = " ".join(TALKS), " ".join(PRISONERS)
+    a = article("http://wire.test/a", story_a, source="wire")
+    b = article("http://daily.test/b", story_b, source="daily", published=T0 + timedelta(hours=1))
+    load_batch(db, batch("r1", [a, b]), judge_duplicate)
+    roundup = article("http://herald.test/briefing", "Monday briefing. " + story_a + " " + story_b, source="herald",
+                      published=T0 + timedelta(hours=5))
+    roundup.band_keys = [a.band_keys[0], b.band_keys[1]]  # a band of each story, as a real roundup shares them
+    load_batch(db, batch("r2", [roundup]), judge_duplicate)
+    con = connect(db, read_only=True)
+    try:
+        got = {src: (dup, kind) for src, dup, kind in con.execute(
+            "SELECT source, duplicate_of, duplicate_kind FROM articles").fetchall()}
+        assert got["wire"] == (None, None) and got["daily"] == (None, None)  # both stay originals
+        assert got["herald"][0] in (a.article_id, b.article_id) and got["herald"][1] == "near"
+        assert con.execute("SELECT count(DISTINCT group_id) FROM articles").fetchone()[0] == 2
+    finally:
+        con.close()
+
+
 def test_different_articles_stay_apart(tmp_path):
     db = tmp_path / "t.duckdb"
     load_batch(db, batch("r1", [article("http://a.test/1", STORY), article("http://b.test/2", OTHER, "b")]),
