@@ -68,6 +68,16 @@ def test_slash_dates_follow_the_language_and_are_marked_ambiguous():
     assert not clear.ambiguous
 
 
+def test_a_us_time_zone_after_an_english_slash_date_settles_it_month_first():
+    """Sweep 6: "06/02/2025 2:05 PM EDT" was ambiguous, lost to a day-first reading and stored as 6 February."""
+    (us,) = find_written_dates("By Jane Doe | 06/02/2025 2:05 PM EDT", "en")
+    assert (us.value, us.ambiguous) == (datetime(2025, 6, 2, 14, 5), False)
+    (plain,) = find_written_dates("By Jane Doe | 06/02/2025 2:05 PM", "en")
+    assert plain.ambiguous  # without the zone it stays a question
+    (french,) = find_written_dates("Publié le 06/02/2025 14:05 et mis à jour", "fr")
+    assert french.value == datetime(2025, 2, 6, 14, 5) and french.ambiguous  # "et" is a word, not a zone
+
+
 def test_no_false_dates_in_plain_numbers_and_words():
     assert find_written_dates("Room 12 may hold 2025 people") == []
     assert find_written_dates("1,000 to 1,000 prisoners; 30-day ceasefire") == []

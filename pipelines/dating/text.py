@@ -63,6 +63,10 @@ _PATTERNS = [
     re.compile(rf"{_NOT_DIGIT_BEFORE}{_Y}(?P<sep>[./-])(?P<b>[01]?\d)(?P=sep)(?P<a>[0-3]?\d){_NOT_DIGIT_AFTER}"
                rf"(?:[T\s,]*{_T})?", re.I),
 ]
+# a US time zone right after a slash date's time ("06/02/2025 2:05 PM EDT"): the date is American, month first, so
+# not ambiguous (it lost to a day-first reading elsewhere, and was stored as February 6). Upper case only, as
+# written: "et" or "pt" in running text is a word.
+_US_ZONE = re.compile(r"\s*\(?(?:EDT|EST|CDT|CST|MDT|MST|PDT|PST|AKDT|AKST|HST|ET|CT|MT|PT)\b")
 # a time written before the date: "14:05, 29 мая 2025", "20:36 29.05.2025"
 _TIME_BEFORE = re.compile(rf"{_T}\s*[,|•·–—-]?\s*$", re.I)
 
@@ -211,7 +215,8 @@ def find_written_dates(text: str, language: str | None = None, limit: int = 20) 
                     if rebuilt:
                         value, precision = rebuilt
             ambiguous = index == 2 and gd["sep"] == "/" and int(gd["a"]) <= 12 and int(gd["b"]) <= 12 \
-                and gd["a"] != gd["b"]
+                and gd["a"] != gd["b"] and not (
+                    (language or "en").startswith("en") and _US_ZONE.match(text, m.end()) is not None)
             taken.append((m.start(), m.end()))
             found.append(FoundDate(value, precision, text[m.start():m.end()].strip(), m.start(), ambiguous))
             if len(found) >= limit:
