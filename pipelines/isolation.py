@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 import threading
 import time
 from collections import deque
@@ -129,9 +130,23 @@ def map_isolated(fn: Callable[[Any], Any], items: Iterable[Any], timeout_s: floa
             _stop_fork_server()
 
 
+_AF_UNIX_MAX = 107  # bytes of a Unix socket's path (sockaddr_un.sun_path, 108 on Linux, with its NUL)
+
+
+def _socket_path_fits() -> bool:
+    """Whether the fork server's socket, `<temp folder>/pymp-XXXXXXXX/listener-XXXXXXXX`, fits a Unix address.
+
+    Why: under a long TMPDIR (a deep project folder, pytest's own temp folders) the fork server could not start
+    ("AF_UNIX path too long") and `clean --manifest` failed whole with status 2; spawned workers need no socket.
+    """
+    path = os.path.join(tempfile.gettempdir(), "pymp-" + "x" * 8, "listener-" + "x" * 8)
+    return len(os.fsencode(path)) <= _AF_UNIX_MAX
+
+
 def _context() -> tuple[Any, int | None]:
-    """(multiprocessing context, pages per worker): a warmed fork server where there is one, else spawn."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    """(multiprocessing context, pages per worker): a warmed fork server where there is one (and its socket path
+    fits), else spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods() or not _socket_path_fits():
         return multiprocessing.get_context("spawn"), None
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([PREWARM])

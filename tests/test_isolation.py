@@ -89,3 +89,17 @@ def test_workers_start_warm_are_replaced_and_the_fork_server_goes(monkeypatch):
     assert len({o.value[0] for o in out}) >= 7
     # and once the pages are done, the fork server holding the warm pipeline is gone
     assert not [c for c in _children_cmdlines() if "forkserver" in c]
+
+
+def test_a_temp_folder_too_deep_for_the_fork_servers_socket_gives_spawned_workers(tmp_path, monkeypatch):
+    """Under a long TMPDIR the fork server could not start ("AF_UNIX path too long") and a manifest failed whole."""
+    import tempfile
+
+    from pipelines import isolation
+
+    deep = tmp_path / ("d" * 90)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    ctx, per_worker = isolation._context()
+    assert ctx.get_start_method() == "spawn" and per_worker is None
+    assert [o.value for o in isolation.run_isolated(abs, [-1, -2, -3], workers=2, min_batch=0)] == [1, 2, 3]
