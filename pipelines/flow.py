@@ -30,7 +30,7 @@ from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from pipelines.scaleout.storageslot import storage_slot  # noqa: E402
 from spiders.items import RETRY_KEY, FailureItem, ListingItem, PageItem  # noqa: E402
-from spiders.settingscheck import check_settings  # noqa: E402
+from spiders.settingscheck import check_setting_dict  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
 from storage.db import connect, work_folder  # noqa: E402
 from storage.load import LoadReport, listing_state, load_batch, poll_state, retry_pages, seen_urls  # noqa: E402
@@ -261,7 +261,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     # what `talkwatch run` checks before it starts, checked again for runs Prefect starts (a deployment's
     # parameters, `--param`): a bad value is this one line, not a crash in the crawl's child process
     check_environment()
-    spider_settings = check_settings([f"{k}={v}" for k, v in (spider_settings or {}).items()]) or None
+    spider_settings = check_setting_dict(spider_settings)
     source_list = load_sources(sources)
     by_name = {s.name: s for s in source_list}
     topic_obj = load_topic(topic)

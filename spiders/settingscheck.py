@@ -206,3 +206,8 @@ def check_settings(pairs: list[str]) -> dict[str, str]:
         out[key] = check_value(key, value)
     return out
 
+
+def check_setting_dict(settings: dict[str, str] | None) -> dict[str, str] | None:
+    """check_settings for a flow's `spider_settings` parameter ({KEY: VALUE}, as a deployment's `--param` gives
+    it); None for none."""
+    return check_settings([f"{k}={v}" for k, v in (settings or {}).items()]) or None

@@ -23,7 +23,7 @@ from pipelines.scaleout.crashretry import HEARTBEAT_S, SHARD_TAG, ensure_crash_r
 from pipelines.flow import DEFAULT_DB, DEFAULT_SOURCES, DEFAULT_TOPIC, choose_sources, refresh_report
 from pipelines.scaleout.shards import split
 from pipelines.scaleout.storageslot import DEFAULT_LIMIT, ENV, check_limit_name, ensure_limit, storage_slot
-from spiders.settingscheck import check_settings
+from spiders.settingscheck import check_setting_dict
 from spiders.sources import check_only, load_sources
 from storage.backend import is_lake_url
 
@@ -209,7 +209,7 @@ def ingest_sharded(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, d
     logger = get_run_logger()
     started = time.monotonic()
     check_limit_name(storage_limit, "storage_limit")
-    spider_settings = check_settings([f"{k}={v}" for k, v in (spider_settings or {}).items()]) or None
+    spider_settings = check_setting_dict(spider_settings)
     storage_slots = _storage_slots(db, storage_slots, shards)
     source_list = load_sources(sources)
     check_only(source_list, only, sources)

@@ -85,27 +85,32 @@ def read_seen(path: str | None) -> set[str]:
         return {line.strip() for line in fh if line.strip()}
 
 
-
-def read_state(path: str | None) -> dict[str, dict[str, Any]]:
-    """Conditional-GET validators per listing URL; a missing file is an empty state (first run)."""
+def _state_file(path: str | None) -> dict[str, Any]:
+    """The crawl's state file, read once: validators keyed by listing URL, and the pages to retry (RETRY_KEY); a
+    missing file is an empty state (first run)."""
     if not path or not Path(path).exists():
         return {}
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: state must be a JSON object keyed by listing URL")
+    return data
+
+
+def _validators(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
-def read_retries(path: str | None) -> list[dict[str, Any]]:
-    """The state file's pages to try again: {"url", "source", "listed_in"} each (storage's retry_pages)."""
-    if not path or not Path(path).exists():
-        return []
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    retries = data.get(RETRY_KEY, []) if isinstance(data, dict) else []
+def _retries(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pages to try again: {"url", "source", "listed_in"} each (storage's retry_pages)."""
+    retries = data.get(RETRY_KEY, [])
     return [r for r in retries if isinstance(r, dict) and isinstance(r.get("url"), str)
-            and isinstance(r.get("source"), str)]
+            and isinstance(r.get("source"), str)] if isinstance(retries, list) else []
+
+
+def read_state(path: str | None) -> dict[str, dict[str, Any]]:
+    """Conditional-GET validators per listing URL; a missing file is an empty state (first run)."""
+    return _validators(_state_file(path))
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -143,8 +148,9 @@ class NewsSpider(scrapy.Spider):
             s.name: HostPolicy.for_source(s.feeds + s.sitemaps, s.allowed_domains) for s in self.sources
         }
         self.seen_keys = read_seen(seen)
-        self.state = read_state(state)
-        self.retries = read_retries(state)  # asked for when the listings are done (retry_failed_pages)
+        state_data = _state_file(state)
+        self.state = _validators(state_data)
+        self.retries = _retries(state_data)  # asked for when the listings are done (retry_failed_pages)
         self.retries_scheduled = False
         self.run_keys: set[str] = set()  # canonical URLs already handled this run (requested or refused)
         self.listings_requested: set[tuple[str, str]] = set()  # (source, listing URL): each fetched once per run
@@ -182,9 +188,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if key in self.run_keys or key in self.seen_keys or self.host_policies[src.name].refusal(retry["url"]):
                 continue
-            budget = src.max_pages if src.max_pages is not None else self.settings.getint(
-                "TALKWATCH_MAX_PAGES_PER_SOURCE")
-            if self.pages_requested[src.name] >= budget:
+            if self.pages_requested[src.name] >= self._budget(src):
                 self.counts["retry_over_budget"] += 1
                 continue
             self.run_keys.add(key)
@@ -372,13 +376,16 @@ class NewsSpider(scrapy.Spider):
         if key in self.seen_keys:
             self.counts["skipped_seen"] += 1
             return None
-        budget = src.max_pages if src.max_pages is not None else self.settings.getint("TALKWATCH_MAX_PAGES_PER_SOURCE")
-        if self.pages_requested[src.name] >= budget:
+        if self.pages_requested[src.name] >= self._budget(src):
             self.counts["skipped_budget"] += 1
             self.run_keys.discard(key)  # another source may still have budget for it
             return None
         self.pages_requested[src.name] += 1
         return self._page_request(src, entry.url, listing_url, listing.listed_via, entry)
+
+    def _budget(self, src: Source) -> int:
+        """Page requests the source may make this run: its max_pages, else TALKWATCH_MAX_PAGES_PER_SOURCE."""
+        return src.max_pages if src.max_pages is not None else self.settings.getint("TALKWATCH_MAX_PAGES_PER_SOURCE")
 
     def _refusals_full(self, src: Source) -> bool:
         """Count one more refusal of a listed link; True when the source has recorded as many as a run records.
