@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -137,16 +138,41 @@ def _socket_path_fits() -> bool:
     """Whether the fork server's socket, `<temp folder>/pymp-XXXXXXXX/listener-XXXXXXXX`, fits a Unix address.
 
     Why: under a long TMPDIR (a deep project folder, pytest's own temp folders) the fork server could not start
-    ("AF_UNIX path too long") and `clean --manifest` failed whole with status 2; spawned workers need no socket.
+    ("AF_UNIX path too long") and `clean --manifest` failed whole with status 2 (see _short_temp_dir).
     """
-    path = os.path.join(tempfile.gettempdir(), "pymp-" + "x" * 8, "listener-" + "x" * 8)
+    from multiprocessing import process
+
+    made = process.current_process()._config.get("tempdir")  # multiprocessing's own folder, once it made one
+    path = os.path.join(made or os.path.join(tempfile.gettempdir(), "pymp-" + "x" * 8), "listener-" + "x" * 8)
     return len(os.fsencode(path)) <= _AF_UNIX_MAX
+
+
+def _short_temp_dir() -> bool:
+    """Give multiprocessing a private temp folder under /tmp, for the fork server's socket, when the usual one is
+    too deep; False when that is not possible either.
+
+    What CPython does itself from 3.13 on (multiprocessing.util.get_temp_dir falls back to /tmp), done here for
+    3.11 with the same bookkeeping: the folder is removed at exit. Why not spawned workers instead: each one
+    imports the pipeline and compiles dateparser's locales (seconds), which a page's deadline counted.
+    """
+    from multiprocessing import process, util
+
+    config = process.current_process()._config
+    if config.get("tempdir") is not None:
+        return False  # already made (too deep): leave it to the caller's fallback
+    try:
+        tempdir = tempfile.mkdtemp(prefix="pymp-", dir="/tmp")
+    except OSError:
+        return False
+    util.Finalize(None, util._remove_temp_dir, args=(shutil.rmtree, tempdir), exitpriority=-100)
+    config["tempdir"] = tempdir
+    return _socket_path_fits()
 
 
 def _context() -> tuple[Any, int | None]:
     """(multiprocessing context, pages per worker): a warmed fork server where there is one (and its socket path
-    fits), else spawn."""
-    if "forkserver" not in multiprocessing.get_all_start_methods() or not _socket_path_fits():
+    fits, in a short temp folder if need be), else spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods() or not (_socket_path_fits() or _short_temp_dir()):
         return multiprocessing.get_context("spawn"), None
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([PREWARM])

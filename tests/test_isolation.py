@@ -91,15 +91,22 @@ def test_workers_start_warm_are_replaced_and_the_fork_server_goes(monkeypatch):
     assert not [c for c in _children_cmdlines() if "forkserver" in c]
 
 
-def test_a_temp_folder_too_deep_for_the_fork_servers_socket_gives_spawned_workers(tmp_path, monkeypatch):
-    """Under a long TMPDIR the fork server could not start ("AF_UNIX path too long") and a manifest failed whole."""
+def test_a_temp_folder_too_deep_for_the_fork_servers_socket_gets_a_short_one(tmp_path, monkeypatch):
+    """Under a long TMPDIR the fork server could not start ("AF_UNIX path too long") and a manifest failed whole.
+    Spawned workers (the first remedy) import the pipeline per worker, which a 2 s page deadline counted; now
+    multiprocessing gets a private folder under /tmp for the socket, as CPython 3.13 does itself."""
     import tempfile
+    from multiprocessing import process
 
     from pipelines import isolation
 
     deep = tmp_path / ("d" * 90)
     deep.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    monkeypatch.setitem(process.current_process()._config, "tempdir", None)
+    assert not isolation._socket_path_fits()
     ctx, per_worker = isolation._context()
-    assert ctx.get_start_method() == "spawn" and per_worker is None
+    assert ctx.get_start_method() == "forkserver" and per_worker == isolation.TASKS_PER_WORKER
+    assert process.current_process()._config["tempdir"].startswith("/tmp/pymp-")
+    assert isolation._socket_path_fits()
     assert [o.value for o in isolation.run_isolated(abs, [-1, -2, -3], workers=2, min_batch=0)] == [1, 2, 3]
