@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 from pipelines import dedupe, urls
 from pipelines.records import CleanedPage, DateEvidence, DateHint, DatingResult, Relevance
 from pipelines.relevance import Topic, score
-from storage.records import RAW_GZIP_LEVEL, BodyFile
+from storage.records import BodyFile, gzip_raw
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -137,7 +136,7 @@ def page_job(job: tuple[PageInput, Topic | None] | tuple[PageInput, Topic | None
     inp, topic, keep_in = (*job, None) if len(job) == 2 else job
     p = _derive(inp, topic)
     body = p.input.body
-    compressed = gzip.compress(body, RAW_GZIP_LEVEL)
+    compressed = gzip_raw(body)
     p.body_size = len(body)
     if keep_in:
         p.body_file = _keep(compressed, keep_in)

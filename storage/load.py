@@ -8,7 +8,6 @@ that holds the winner's articles, so its "already stored?" checks see them.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
@@ -23,7 +22,8 @@ import duckdb
 
 from storage import searchindex
 from storage.db import connect, retrying, rollback
-from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage
+from storage.records import (ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage,
+                             gunzip_raw)
 from storage.sqlfiles import sql
 
 
@@ -596,7 +596,7 @@ def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source:
     for row in con.execute(sql("queries/raw_for_reprocess"), [since, since, source, source]).fetchall():
         url, src, fetched, status, headers, encoding, body, title, ldate, lkind, final_url, listed_in = row
         raw = RawPageRow(url=url, source=src, fetched_at=fetched, status=status, headers=headers or "{}",
-                         encoding=encoding, body=gzip.decompress(body), listed_title=title, listed_date=ldate,
+                         encoding=encoding, body=gunzip_raw(body), listed_title=title, listed_date=ldate,
                          listed_date_kind=lkind)
         out.append(StoredPage(raw, final_url, listed_in))
     return out
