@@ -1,5 +1,6 @@
 """Crawl-side faults that were reported wrongly or asked for too often: each a small real crawl on loopback.
 
+- a robots.txt that cannot be fetched at all (reset, timeout, DNS) stops its host for the run, as a 5xx one does;
 - a page whose connection is reset is asked for at most 1 + RETRY_TIMES times in a run;
 - a header line too long for the HTTP parser is named as such, not as "closed by the server".
 """
@@ -9,9 +10,12 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import time
 
-from tests.loopback import LoopbackServer, Raw
+from tests.loopback import LoopbackServer, Raw, RequestInfo
 from tests.test_spider import HTML, _one_source, page, rss, run_crawl
+
+UNAVAILABLE_TAIL = "): not fetched, tried again in the next run"
 
 
 def _reset(sock: socket.socket) -> None:
@@ -31,6 +35,60 @@ def _many_header_lines(sock: socket.socket) -> None:
     body = page("Many headers")
     sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" + lines
                  + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def _slow_robots(_: RequestInfo):
+    time.sleep(3)
+    return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+
+
+def _robots_world(srv: LoopbackServer) -> None:
+    srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"}, rss([("/a/1", "One")])))
+    srv.route("/a/1", (200, HTML, page("One")))
+
+
+# --- 1. robots.txt that could not be fetched -----------------------------------------------------------------
+
+
+def test_a_robots_txt_reset_by_the_server_stops_the_host_for_this_run(tmp_path):
+    """It used to mean allow-all (Scrapy's default): the host was crawled without its rules being known."""
+    with LoopbackServer() as srv:
+        _robots_world(srv)
+        srv.route("/robots.txt", Raw(_reset))
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+        assert [(i["kind"], i["outcome"]) for i in items] == [("listing", "failed")]
+        assert items[0]["reason"] == ("robots.txt unavailable (connection lost: closed or reset by the server before a "
+                                      "complete response" + UNAVAILABLE_TAIL)
+        assert srv.hits("/feed.xml") == 0 and srv.hits("/a/1") == 0
+
+
+def test_a_robots_txt_timing_out_stops_the_host_for_this_run(tmp_path):
+    with LoopbackServer() as srv:
+        _robots_world(srv)
+        srv.route("/robots.txt", _slow_robots)
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True", "DOWNLOAD_TIMEOUT": "1"})
+        assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+            ("listing", "failed", "robots.txt unavailable (timeout after 1 s" + UNAVAILABLE_TAIL)]
+        assert srv.hits("/feed.xml") == 0
+
+
+def test_a_robots_txt_whose_host_does_not_resolve_fails_the_listing_with_the_dns_reason(tmp_path):
+    items = run_crawl(tmp_path, _one_source(tmp_path, feeds=["http://outlet.invalid/feed.xml"]),
+                      settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+    assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+        ("listing", "failed", "robots.txt unavailable (DNS lookup failed for outlet.invalid" + UNAVAILABLE_TAIL)]
+
+
+def test_a_missing_robots_txt_still_allows_everything(tmp_path):
+    """404/410 is "no rules" (RFC 9309, and Google): the host is crawled."""
+    with LoopbackServer() as srv:
+        _robots_world(srv)
+        srv.route("/robots.txt", (410, {"Content-Type": "text/plain"}, b"gone"))
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+        assert sorted((i["kind"], i.get("outcome")) for i in items) == [("listing", "ok"), ("page", None)]
 
 
 # --- 2. how often a failing page is asked for ----------------------------------------------------------------
