@@ -7,7 +7,7 @@ import codecs
 from w3lib.encoding import http_content_type_encoding, html_to_unicode, read_bom, resolve_encoding
 
 from spiders.binary import wide_encoding
-from spiders.charset import utf8_despite_label
+from spiders.charset import cyrillic_fit, utf8_despite_label
 
 # Share of Cyrillic letters among all letters above which undeclared 8-bit bytes are read as windows-1251.
 _CYRILLIC_SHARE = 0.5
@@ -49,7 +49,7 @@ def _detect(body: bytes) -> str | None:
     if letters:
         cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
         if cyrillic / len(letters) >= _CYRILLIC_SHARE:
-            return "cp1251"
+            return cyrillic_fit(sample, "cp1251")  # KOI8-R bytes read as windows-1251 are Cyrillic letters too
     return "cp1252"
 
 
@@ -108,6 +108,7 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
     if known is not None and (_wide_without_nuls(known, body) or utf8_despite_label(body, known)):
         known = "utf-8"
     if known is not None:
+        known = _known_encoding(cyrillic_fit(body, known)) or known  # windows-1251 and KOI8-R mixed up
         is_utf8 = known.replace("_", "-") in ("utf-8", "utf8")
         if is_utf8 and body.startswith(codecs.BOM_UTF8):
             body = body[len(codecs.BOM_UTF8):]
@@ -124,6 +125,10 @@ def decode_html(body: bytes, content_type: str | None = None, encoding: str | No
         declared, text = "utf-8", body.decode("utf-8", errors="replace")
     if _wide_without_nuls(_known_encoding(declared) or "", body) or utf8_despite_label(body, _known_encoding(declared)):
         declared, text = "utf-8", body.decode("utf-8", errors="replace")
+    else:
+        fitting = cyrillic_fit(body, _known_encoding(declared))  # a <meta charset> naming the wrong Cyrillic one
+        if fitting is not None and fitting != _known_encoding(declared):
+            declared, text = fitting, body.decode(fitting, errors="replace")
     if declared.replace("_", "-").lower() in ("utf-8", "utf8"):
         text = _mislabelled_utf8(body, text)
     return text.lstrip("\ufeff")

@@ -27,6 +27,14 @@ class RobotsUnavailable(IgnoreRequest):
         self.reason = reason
 
 
+class ResponseHeaderTooLarge(Exception):
+    """The server sent a status or header line longer than the HTTP parser reads (spiders/download.py)."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"response header too large: a header line over {limit // 1024} KiB")
+        self.limit = limit
+
+
 class RefusedRequest(IgnoreRequest):
     """Raised by our downloader middleware when a (redirected) request leaves its source's hosts."""
 
@@ -107,6 +115,8 @@ def describe_failure(failure: Any, request: Any, settings: Any) -> tuple[str, st
         return "failed", reason, status
     if isinstance(exc, RefusedRequest):
         return "refused", exc.reason, None
+    if isinstance(exc, ResponseHeaderTooLarge):
+        return "failed", str(exc), None
     if isinstance(exc, RobotsUnavailable):  # before IgnoreRequest: it is one, but passing, not final
         return "failed", exc.reason, None
     if isinstance(exc, IgnoreRequest):

@@ -11,10 +11,39 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.http import Request, Response
 from scrapy.robotstxt import ProtegoRobotParser
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+from twisted.internet import error as txerror
+from twisted.python.failure import Failure
 
-from spiders.failures import RobotsUnavailable
+from spiders.failures import ResponseHeaderTooLarge, RobotsUnavailable, describe_failure
+
+# A robots.txt fetch that failed with one of these never got an answer: the host is unreachable for now (RFC 9309
+# 2.3.1.4), not "without rules". Not here: a refused redirect (IgnoreRequest: the robots.txt counts as missing)
+# and a robots.txt over the size cap (it exists; Scrapy reads none of it, as before).
+NETWORK_ERRORS = (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+    ResponseHeaderTooLarge,
+    txerror.DNSLookupError,
+    txerror.ConnectError,
+    txerror.ConnectionLost,
+    txerror.ConnectionDone,
+    txerror.TimeoutError,
+    defer.TimeoutError,
+)
 
 MAX_ROBOTSTXT_BYTES = 500 * 1024
 
@@ -36,7 +65,8 @@ class CappedProtegoRobotParser(ProtegoRobotParser):
 
 
 class _Unreachable:
-    """The parser of a host whose robots.txt answered with a server error: nothing may be fetched this run."""
+    """The parser of a host whose robots.txt answered with a server error or could not be fetched at all:
+    nothing may be fetched from it this run."""
 
     def __init__(self, reason: str):
         self.reason = reason
@@ -46,13 +76,15 @@ class _Unreachable:
 
 
 class ServerErrorRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, except that a robots.txt answering 5xx (after Scrapy's retries) means
-    "fetch nothing from this host now", as RFC 9309 (2.3.1.4) asks, instead of "everything is allowed".
+    """Scrapy's robots.txt middleware, except that a robots.txt answering 5xx, or not fetched at all because of a
+    network error (connection refused or reset, timeout, DNS failure; after Scrapy's retries), means "fetch nothing
+    from this host now", as RFC 9309 (2.3.1.4) asks, instead of "everything is allowed".
 
-    Why not "refused": a refusal is final (never fetched again), and a server error is passing. The pages and
-    listings of such a host fail with "robots.txt unavailable (HTTP 503)", so they are tried again in later runs,
-    as any 5xx page is. A robots.txt that is missing (4xx) or unreachable on the network still allows all, as
-    Scrapy has it: the listing fetch right after then fails and says why.
+    Why not "refused": a refusal is final (never fetched again), and a server or network error is passing. The
+    pages and listings of such a host fail with "robots.txt unavailable (HTTP 503)" or "robots.txt unavailable
+    (connection refused)" ..., so they are tried again in later runs, as any 5xx page is. Why not allow-all on a
+    network error (Scrapy's default): a robots.txt reset or timing out once while the pages answered let the host
+    be crawled without its rules. A robots.txt that is missing (4xx) still allows all, as Google has it.
     """
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
@@ -66,6 +98,21 @@ class ServerErrorRobotsTxtMiddleware(RobotsTxtMiddleware):
             waiting.callback(parser)  # type: ignore[union-attr]
             return
         await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, NETWORK_ERRORS):
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        # describe_failure names the host of a DNS failure from the request; the robots.txt request is not passed
+        # down to here, and its scheme does not matter for the reason
+        _, why, _ = describe_failure(Failure(exc), Request(f"http://{netloc}/robots.txt"), self.crawler.settings)
+        waiting = self._parsers[netloc]
+        if not isinstance(waiting, Deferred):  # already settled (cannot happen in Scrapy 2.19; never settle twice)
+            return
+        parser = _Unreachable(f"robots.txt unavailable ({why}): not fetched, tried again in the next run")
+        self._parsers[netloc] = parser  # type: ignore[assignment]
+        waiting.callback(parser)  # type: ignore[union-attr]
 
     def process_request_2(self, rp: Any, request: Request) -> None:
         if isinstance(rp, _Unreachable):

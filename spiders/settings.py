@@ -42,6 +42,13 @@ RETRY_EXCEPTIONS = [
     "scrapy.core.downloader.handlers.http11.TunnelError",
 ]
 
+# Scrapy's HTTP/1.1 handler without Twisted's hidden retry of a GET on a reused connection (RetryMiddleware alone
+# decides how often a page is asked for) and with a named error for a header line over 16 KiB (spiders/download.py)
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.download.TalkwatchHTTPDownloadHandler",
+    "https": "spiders.download.TalkwatchHTTPDownloadHandler",
+}
+
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, except that a robots.txt answering 5xx stops the host for this run (RFC 9309), as a passing failure
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

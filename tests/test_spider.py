@@ -358,9 +358,13 @@ def test_per_source_page_budget(world):
 
 def test_broken_sources_fail_alone(world):
     dns = world.one("listing", source="dns")
-    assert (dns["outcome"], dns["reason"]) == ("failed", "DNS lookup failed for nonexistent.invalid")
+    # its robots.txt is asked for first, and failing on the network it stops the host (spiders/robots.py)
+    assert (dns["outcome"], dns["reason"]) == (
+        "failed", "robots.txt unavailable (DNS lookup failed for nonexistent.invalid): not fetched, tried again in "
+                  "the next run")
     refused = world.one("listing", source="refused")
-    assert (refused["outcome"], refused["reason"]) == ("failed", "connection refused")
+    assert (refused["outcome"], refused["reason"]) == (
+        "failed", "robots.txt unavailable (connection refused): not fetched, tried again in the next run")
     notafeed = world.one("listing", source="notafeed")
     assert notafeed["outcome"] == "failed" and notafeed["reason"] == "not a feed or sitemap (root element <html>)"
     assert world.of("listing", source="off") == [] and world.a.hits("/disabled.xml") == 0
@@ -417,7 +421,8 @@ def test_offline_run_with_project_settings_gives_one_failed_listing_per_listing(
     assert {i["kind"] for i in items} == {"listing"}
     assert all(i["outcome"] == "failed" for i in items)
     assert {(i["source"], i["listing_type"]) for i in items} == expected
-    assert {i["reason"] for i in items if i["source"] == "s5"} == {"DNS lookup failed for outlet5.invalid"}
+    assert {i["reason"] for i in items if i["source"] == "s5"} == {
+        "robots.txt unavailable (DNS lookup failed for outlet5.invalid): not fetched, tried again in the next run"}
 
 
 def test_timeout_is_a_failure_with_the_timeout_in_the_reason(tmp_path):

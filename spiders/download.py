@@ -1,0 +1,89 @@
+"""Scrapy's HTTP/1.1 download handler with two Twisted behaviours that hid what happened switched off.
+
+1. No silent retry. Twisted's connection pool asks a GET again, once and out of sight of Scrapy, when it fails
+   on a reused keep-alive connection before any answer (``HTTPConnectionPool.retryAutomatically``). With Scrapy's
+   RetryMiddleware on top, a page whose connection is reset was asked for 4 times in one run instead of the
+   configured 1 + RETRY_TIMES (the first try came on the connection the feed had left open). Retries are
+   RetryMiddleware's job alone, so that a run asks for a failing page at most 1 + RETRY_TIMES times.
+2. An honest reason for an over-long header. Twisted's HTTP parser reads the status line and each header line
+   with a 16 KiB limit (``LineReceiver.MAX_LENGTH``); past it, it just closes the connection, and the page was
+   recorded as "connection closed by the server before a complete response". The parser now raises
+   `HeaderLineTooLong`, and the handler turns it into `ResponseHeaderTooLarge`, which is not retried (the server
+   sends the same header again) and which `spiders.failures.describe_failure` names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from twisted.web import _newclient
+
+from spiders.failures import ResponseHeaderTooLarge
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
+HEADER_LINE_LIMIT = _newclient.HTTPClientParser.MAX_LENGTH  # 16384 bytes (Twisted's LineReceiver default)
+
+
+class HeaderLineTooLong(Exception):
+    """Raised inside Twisted's response parser for a status or header line over its limit."""
+
+    def __init__(self, length: int, limit: int):
+        super().__init__(f"header line of at least {length} bytes, over the limit of {limit}")
+        self.length, self.limit = length, limit
+
+
+def _line_too_long(self: _newclient.HTTPClientParser, line: bytes) -> None:
+    # HTTP11ClientProtocol.dataReceived catches this and gives the request up with it as the reason
+    raise HeaderLineTooLong(len(line), self.MAX_LENGTH)
+
+
+def _install_header_limit() -> None:
+    """Make Twisted's client parser raise on an over-long line instead of quietly closing (the crawl's process
+    only: the crawl runs in its own child process)."""
+    if _newclient.HTTPClientParser.lineLengthExceeded is not _line_too_long:
+        _newclient.HTTPClientParser.lineLengthExceeded = _line_too_long  # type: ignore[method-assign]
+
+
+def _header_too_long(exc: BaseException) -> HeaderLineTooLong | None:
+    """The HeaderLineTooLong inside a Scrapy download error (DownloadFailedError from ResponseNeverReceived)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        err = todo.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, HeaderLineTooLong):
+            return err
+        if err.__cause__ is not None:
+            todo.append(err.__cause__)
+        for reason in getattr(err, "reasons", None) or []:
+            value = getattr(reason, "value", reason)
+            if isinstance(value, BaseException):
+                todo.append(value)
+    return None
+
+
+class TalkwatchHTTPDownloadHandler(HTTP11DownloadHandler):
+    """HTTP11DownloadHandler without the pool's hidden retry, and with a named error for an over-long header."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self._pool.retryAutomatically = False
+        _install_header_limit()
+
+    async def download_request(self, request: Request) -> Response:
+        try:
+            return await super().download_request(request)
+        except Exception as exc:
+            too_long = _header_too_long(exc)
+            if too_long is None:
+                raise
+            raise ResponseHeaderTooLarge(too_long.limit) from exc
+
+
+__all__ = ["HEADER_LINE_LIMIT", "HeaderLineTooLong", "TalkwatchHTTPDownloadHandler"]
