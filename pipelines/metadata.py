@@ -61,9 +61,23 @@ def choose_title(
 # ---------------------------------------------------------------------------------------------------------------
 # authors
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\||/|\band\b|\bи\b|\bі\b|\bта\b|\bve\b|\bund\b|\bet\b)\s*", re.IGNORECASE)
+# "with" joins a wire credit to a name ("John Smith with Reuters", "при участии ТАСС"): a split, and the agency is
+# then dropped as any agency is
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\||/|\band\b|\bи\b|\bі\b|\bта\b|\bve\b|\bund\b|\bet\b|\bwith\b"
+                           r"|\bпри участии\b|\bза участю\b)\s*", re.IGNORECASE)
 _AUTHOR_PREFIX = re.compile(
-    r"^(?:by|from|written by|reporting by|text|автор(?:ы)?|автори|текст|yazan|yazar|muhabir|von|par)\s*:?\s+",
+    r"^(?:by|from|written by|writing by|reporting by|reported by|additional reporting(?: by)?|text"
+    r"|автор(?:ы)?|автори|текст|yazan|yazar|muhabir|von|par)\s*:?\s+",
+    re.IGNORECASE,
+)
+# "Pavel Polityuk in Kyiv": where the reporter filed from, after the name
+_FILED_FROM = re.compile(r"\s+in\s+\S+(?:\s+\S+)?$")
+# a credit that names who edited, photographed or drew, not who wrote: "Editing by Tom Balmforth" (a wire's
+# credit line), "Photo: ...", "Фото из ...". Not "Editor: Name" or "Редактор: Name", which pages mark up as their
+# author (itemprop=author): there the role word is dropped and the name kept
+_NOT_AUTHOR = re.compile(
+    r"^(?:(?:editing|edited|compiled|fact[- ]?check(?:ed|ing)?|translated|translation)\s+by"
+    r"|photos?|photographs?|pictures?|graphics?|illustrations?|video|фото)\b",
     re.IGNORECASE,
 )
 _ROLE_WORDS = {
@@ -84,6 +98,7 @@ _AGENCIES = {
     "reuters", "afp", "ap", "associatedpress", "tass", "тасс", "riaновости", "риановости", "интерфакс", "interfax",
     "ukrinform", "укрінформ", "anadolu", "anadoluajansı", "aa", "dpa", "bloomberg", "sputnik", "efe", "ansa",
     "unian", "уніан", "rt", "bbc", "cnn", "admin", "administrator", "guest", "anonymous", "unknown",
+    "agencies", "newsagencies", "wires", "wireservices", "агентства", "агентство", "агенції", "ajanslar",
 }
 _URL_OR_EMAIL_TOKEN = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+", re.IGNORECASE)
 _EMAIL_OR_URL = re.compile(r"@|https?://|www\.|\.(?:com|ru|ua|org|net|io)\b", re.IGNORECASE)
@@ -92,8 +107,9 @@ _EMAIL_OR_URL = re.compile(r"@|https?://|www\.|\.(?:com|ru|ua|org|net|io)\b", re
 def clean_authors(raw: str | list[str] | None, sitename: str | None = None, url: str | None = None) -> list[str]:
     """A de-duplicated list of person names out of what pages put in author fields.
 
-    Drops "By", roles ("Staff Writer"), outlet and agency names, emails and URLs; splits on and / , / & / и / і
-    / ve. A name must have letters and at most five words, so stray sentences are not taken for authors.
+    Drops "By", roles ("Staff Writer"), outlet and agency names ("with Reuters", "and agencies"), editors' and
+    photographers' credits ("Editing by ..."), emails and URLs; splits on and / , / & / with / и / і / ve;
+    "additional reporting by" credits the reporter. A name must have letters and at most five words, so stray sentences are not taken for authors.
     """
     if not raw:
         return []
@@ -104,7 +120,9 @@ def clean_authors(raw: str | list[str] | None, sitename: str | None = None, url:
         chunk = _URL_OR_EMAIL_TOKEN.sub(" ", chunk or "")
         for piece in _AUTHOR_SPLIT.split(chunk):
             name = " ".join(piece.split()).strip(" .:-–—()[]\"'«»")
-            name = _AUTHOR_PREFIX.sub("", name).strip(" .:-–—")
+            if _NOT_AUTHOR.match(name):
+                continue
+            name = _FILED_FROM.sub("", _AUTHOR_PREFIX.sub("", name)).strip(" .:-–—")
             if not name or _EMAIL_OR_URL.search(name):
                 continue
             words = [w for w in name.split() if not _is_role(w)]

@@ -55,6 +55,17 @@ def test_title_prefers_visible_heading_that_agrees() -> None:
         ("Ahmet Yılmaz ve Mehmet Kaya", ["Ahmet Yılmaz", "Mehmet Kaya"]),
         ("Anna Kowalski & Peter Lind; Anna Kowalski", ["Anna Kowalski", "Peter Lind"]),
         ("Автор: Иван Петров, корреспондент", ["Иван Петров"]),
+        # wire credits: the agency beside a name, editors and photographers are no authors; contributors are
+        ("By John Smith with Reuters", ["John Smith"]),
+        ("By Jane Doe, with AFP", ["Jane Doe"]),
+        ("Jane Doe and agencies", ["Jane Doe"]),
+        ("Иван Петров, при участии Reuters", ["Иван Петров"]),
+        ("Reporting by Olena Harmash; Editing by Tom Balmforth", ["Olena Harmash"]),
+        ("Writing by Mark Trevelyan; editing by Alex Richardson", ["Mark Trevelyan"]),
+        ("John Smith; additional reporting by Pavel Polityuk in Kyiv", ["John Smith", "Pavel Polityuk"]),
+        ("Фото из Инстаграма Лукаша Подольски", []),
+        ("Редактор: Елин Димитров", ["Елин Димитров"]),  # a page's own itemprop=author: the name is kept
+        ("Edith Withers", ["Edith Withers"]),
     ],
 )
 def test_clean_authors(raw, expected: list[str]) -> None:
