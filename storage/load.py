@@ -162,12 +162,16 @@ def _attempt_state(batch: RunBatch) -> Callable[[], None]:
 
 def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJudge,
               before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-              poll: PollPolicy | None = None, replace: list[str] | None = None) -> LoadReport:
+              poll: PollPolicy | None = None, replace: list[str] | None = None,
+              load_counts: Callable[[duckdb.DuckDBPyConnection, LoadReport], dict[str, Any]] | None = None,
+              ) -> LoadReport:
     """Load a batch in one transaction.
 
     `replace` names stored articles that this batch re-derives (re-processing): they are taken out inside the
     same transaction and come back through the same path as new ones, so their duplicate groups are recomputed
-    and a group that lost its original gets a new one.
+    and a group that lost its original gets a new one. `load_counts` gives the run's `load` counts, read inside
+    the transaction before the `runs` row is written; by default a run's: articles_new, copies, same_page (a
+    re-processing creates no new articles, and records what it changed instead).
     """
     report = LoadReport()
     con.execute(sql("queries/checkpoint_on_commit"))
@@ -194,6 +198,7 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         for p in pages.values():
             report.outcomes[p.outcome] = report.outcomes.get(p.outcome, 0) + 1
         batch.run.counts.setdefault("load", {}).update(
+            load_counts(con, report) if load_counts is not None else
             {"articles_new": report.articles_new, "copies": report.copies, "same_page": report.same_page})
         _write_run(con, batch.run)
         if before_commit is not None:

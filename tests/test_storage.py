@@ -374,3 +374,38 @@ def test_many_alike_articles_group_without_every_pair(tmp_path):
     assert con.execute("SELECT max(s) FROM (SELECT count(*) s FROM article_bands GROUP BY band, key)").fetchone()[0] > 100
     assert con.execute("SELECT count(DISTINCT group_id), count(*) FILTER (WHERE duplicate_of IS NULL), count(*) "
                        "FROM article_store").fetchone() == (1, 1, 300)
+
+
+def test_a_reprocess_records_what_it_changed_not_new_articles(tmp_path):
+    """A reprocess recorded every re-derived article as `articles_new` in `runs.counts`, and `talkwatch status`
+    showed them as new articles. It records articles_reprocessed and changed; status shows new articles for
+    crawl runs only and the changes of a reprocess."""
+    import json
+    from pathlib import Path
+
+    from pipelines.cli import main
+    from pipelines.reprocess import reprocess
+    from storage.sqlfiles import sql
+    from tests import coverage_db
+
+    db = tmp_path / "t.duckdb"
+    coverage_db.build(db)
+    topic = Path(__file__).resolve().parents[1] / "config" / "topic.toml"
+    report = reprocess(db, str(topic))
+    con = connect(db, read_only=True)
+    try:
+        counts = {run_id: json.loads(c) for run_id, c in con.execute("SELECT run_id, counts FROM runs").fetchall()}
+        status = con.execute(sql("queries/status_runs"), [10])
+        cols = [d[0] for d in status.description]
+        rows = {r[0]: dict(zip(cols, r)) for r in status.fetchall()}
+    finally:
+        con.close()
+    load = counts[report.run_id]["load"]
+    assert "articles_new" not in load
+    assert load["articles_reprocessed"] == report.articles_after and load["articles_before"] == report.articles_before
+    assert load["changed"] == report.changed
+    assert cols[:7] == ["run_id", "trigger", "status", "started_at", "ended_at", "new_articles", "errors"]
+    assert rows[report.run_id]["new_articles"] is None and rows[report.run_id]["changed"] == report.changed
+    assert rows["fixture-run"]["new_articles"] == counts["fixture-run"]["load"]["articles_new"] > 0
+    assert rows["fixture-run"]["changed"] is None
+    assert main(["status", "--db", str(db)]) == 0
