@@ -325,9 +325,15 @@ def _attach_containers(components: dict[str, set[str]], comp_gid: dict[str, str]
                 continue
             comp_gid[root], moved = gid, True
             for m in (*members, target):  # the target too: it is the copy if the container turns out earlier
-                kind.setdefault(m, ("near", sim))
+                _note_near(kind, m, sim)
         if not moved:
             return
+
+
+def _note_near(kind: dict[str, tuple[str, float]], member: str, sim: float) -> None:
+    """Record a confirmed near match of `member`: its best near similarity, which outranks an exact match."""
+    if member not in kind or kind[member][0] == "exact" or kind[member][1] < sim:
+        kind[member] = ("near", sim)
 
 
 def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: DuplicateJudge,
@@ -362,11 +368,15 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
             stored_text[aid], stored_group[aid] = text, gid
 
     uf = _UnionFind()
+    # how each article matched in this load: ("near", its highest measured similarity) when a near pair of it was
+    # judged, else ("exact", 1.0). The stored kind and similarity are relative to the group's original and are
+    # set by repoint_groups.sql from this; the best near similarity is kept over an exact match because an
+    # exact twin of a copy is a near copy of an original the twin is not identical to.
     kind: dict[str, tuple[str, float]] = {}
     for n, o in sorted(exact_pairs):
         uf.union(n, o)
         for member in (n, o):
-            kind[member] = ("exact", 1.0)
+            kind.setdefault(member, ("exact", 1.0))
     checked: set[frozenset[str]] = set()
     attach: dict[str, list[tuple[float, str]]] = {}  # a container -> (similarity, an article it carries)
     for n, o in sorted(cand_pairs):
@@ -388,8 +398,7 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
             continue
         uf.union(n, o)
         for member in (n, o):
-            if member not in kind or (kind[member][0] == "near" and kind[member][1] < sim):
-                kind[member] = ("near", sim)
+            _note_near(kind, member, sim)
 
     # A component's group id: the stored group it touches (the smallest, when a copy bridges several; the others
     # are merged into it), else its smallest member's id.

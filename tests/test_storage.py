@@ -376,6 +376,52 @@ def test_many_alike_articles_group_without_every_pair(tmp_path):
                        "FROM article_store").fetchone() == (1, 1, 300)
 
 
+def _groups_by_source(db) -> dict[str, tuple]:
+    """source -> (source of its original or None, duplicate_kind, similarity rounded)."""
+    con = connect(db, read_only=True)
+    try:
+        src = dict(con.execute("SELECT article_id, source FROM article_store").fetchall())
+        return {s: (src.get(dup), kind, None if sim is None else round(sim, 9))
+                for s, dup, kind, sim in con.execute(
+                    "SELECT source, duplicate_of, duplicate_kind, similarity FROM duplicate_groups").fetchall()}
+    finally:
+        con.close()
+
+
+def test_an_original_has_no_similarity_even_when_it_arrived_after_its_copy(tmp_path):
+    """An earlier-dated article that matched a stored copy became the group's original but kept the similarity it
+    was inserted with: an original's similarity would be to itself, so it is NULL."""
+    db = tmp_path / "t.duckdb"
+    copy = article("http://b.test/copy", STORY + " Reuters", source="b", published=T0 + timedelta(hours=2))
+    load_batch(db, batch("r1", [copy]), words_judge)
+    orig = article("http://a.test/story", STORY, source="a", published=T0)
+    load_batch(db, batch("r2", [orig]), words_judge)
+    got = _groups_by_source(db)
+    assert got["a"] == (None, None, None)
+    assert got["b"][:2] == ("a", "near") and 0.8 <= got["b"][2] < 1.0
+
+
+# A the original; B a near copy of it; C word for word B (so a near copy of A too); D word for word A.
+ORDER_STORIES = {"a": (STORY, 0), "b": (STORY + " Reuters reported", 1), "c": (STORY + " Reuters reported", 2),
+                 "d": (STORY, 3)}
+
+
+@pytest.mark.parametrize("runs", [["abcd"], ["dcba"], ["a", "b", "c", "d"], ["c", "b", "a", "d"],
+                                  ["b", "c", "d", "a"], ["d", "c", "b", "a"], ["cb", "da"]])
+def test_duplicate_kind_and_similarity_do_not_depend_on_the_arrival_order(tmp_path, runs):
+    """The same four articles in one batch or in several runs, in any order, end with the same kinds: a copy's kind
+    is how its text relates to its original's (C, an exact copy of the near copy B, was 'exact' in one batch and
+    'near' when loaded after B)."""
+    db = tmp_path / "t.duckdb"
+    for i, names in enumerate(runs):
+        arts = [article(f"http://{n}.test/story", ORDER_STORIES[n][0], source=n,
+                        published=T0 + timedelta(hours=ORDER_STORIES[n][1])) for n in names]
+        load_batch(db, batch(f"r{i}", arts), words_judge)
+    near = round(words_judge(STORY, STORY + " Reuters reported"), 9)
+    assert _groups_by_source(db) == {"a": (None, None, None), "b": ("a", "near", near), "c": ("a", "near", near),
+                                     "d": ("a", "exact", 1.0)}
+
+
 def test_a_reprocess_records_what_it_changed_not_new_articles(tmp_path):
     """A reprocess recorded every re-derived article as `articles_new` in `runs.counts`, and `talkwatch status`
     showed them as new articles. It records articles_reprocessed and changed; status shows new articles for
