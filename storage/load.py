@@ -336,6 +336,18 @@ def _note_near(kind: dict[str, tuple[str, float]], member: str, sim: float) -> N
         kind[member] = ("near", sim)
 
 
+def _group_ages(con: duckdb.DuckDBPyConnection, groups: set[str]) -> Callable[[str], tuple]:
+    """A sort key of stored group ids, oldest first: when the group was first stored, then its id.
+
+    Why: a copy that bridges two stored groups merges them under one id; it used to be the smaller id, so the id
+    of the older group, the one a user may have saved, could vanish into a younger one's."""
+    first: dict[str, Any] = {}
+    if groups:
+        first = dict(con.execute(sql("queries/group_ages"), [sorted(groups)]).fetchall())
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    return lambda g: (first.get(g) or far, g)
+
+
 def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: DuplicateJudge,
            report: LoadReport) -> _Grouping:
     """Group id, duplicate kind and similarity for every new article; which stored groups a new copy bridges."""
@@ -400,21 +412,23 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
         for member in (n, o):
             _note_near(kind, member, sim)
 
-    # A component's group id: the stored group it touches (the smallest, when a copy bridges several; the others
-    # are merged into it), else its smallest member's id.
+    # A component's group id: the stored group it touches (the oldest, when a copy bridges several: the others
+    # are merged into it, and the id first stored, which a user may have saved, stays valid), else its smallest
+    # member's id.
     components: dict[str, set[str]] = {}
     for aid in list(by_id) + sorted(stored_ids):
         components.setdefault(uf.find(aid), set()).add(aid)
     out = _Grouping()
+    age = _group_ages(con, set(stored_group.values()))
     comp_gid: dict[str, str] = {}  # component root -> its group id, before merges are followed
     for root, members in components.items():
-        stored_groups = sorted({stored_group[m] for m in members if m in stored_group})
+        stored_groups = sorted({stored_group[m] for m in members if m in stored_group}, key=age)
         gid = stored_groups[0] if stored_groups else min(members)
         for other_gid in stored_groups[1:]:
             if other_gid not in out.merges:
                 out.merges[other_gid] = gid
-            elif out.root(other_gid) != out.root(gid):  # bridged twice: the larger root joins the smaller
-                a, b = sorted((out.root(other_gid), out.root(gid)))
+            elif out.root(other_gid) != out.root(gid):  # bridged twice: the younger root joins the older
+                a, b = sorted((out.root(other_gid), out.root(gid)), key=age)
                 out.merges[b] = a
         comp_gid[root] = gid
     _attach_containers(components, comp_gid, attach, stored_group, kind, uf)

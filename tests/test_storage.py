@@ -422,6 +422,36 @@ def test_duplicate_kind_and_similarity_do_not_depend_on_the_arrival_order(tmp_pa
                                      "d": ("a", "exact", 1.0)}
 
 
+def test_a_merge_keeps_the_id_of_the_group_stored_first(tmp_path):
+    """A copy that bridges two stored groups merges them; the merged group took the smaller id, so the id of the
+    older group (the one a user saw first and may have saved) could vanish. The oldest group's id is kept."""
+    from storage.load import article_id_for
+
+    words = [f"w{i:02d}" for i in range(60)]
+    # the older group's id must be the larger one, or the old rule would have kept it too
+    old_url, young_url = next((f"http://x.test/{i}", f"http://y.test/{i}") for i in range(100)
+                              if article_id_for(f"http://x.test/{i}") > article_id_for(f"http://y.test/{i}"))
+    db = tmp_path / "t.duckdb"
+    older = article(old_url, " ".join(words[0:50]), source="x", published=T0 + timedelta(hours=1))
+    load_batch(db, batch("r1", [older]), words_judge)
+    younger = article(young_url, " ".join(words[10:60]), source="y", published=T0,
+                      fetched=T0 + timedelta(hours=5))
+    load_batch(db, batch("r2", [younger]), words_judge)
+    assert words_judge(older.text, younger.text) is None  # two groups
+    bridge = article("http://z.test/1", " ".join(words[5:55]), source="z", published=T0 + timedelta(hours=2),
+                     fetched=T0 + timedelta(hours=6))
+    bridge.band_keys = [older.band_keys[0], younger.band_keys[1]]
+    load_batch(db, batch("r3", [bridge]), words_judge)
+    con = connect(db, read_only=True)
+    try:
+        got = dict(con.execute("SELECT source, group_id FROM duplicate_groups").fetchall())
+        assert got == {"x": older.article_id, "y": older.article_id, "z": older.article_id}
+        # the original is still the earliest published, whichever group's id the merge kept
+        assert con.execute("SELECT source FROM duplicate_groups WHERE is_original").fetchall() == [("y",)]
+    finally:
+        con.close()
+
+
 def test_a_reprocess_records_what_it_changed_not_new_articles(tmp_path):
     """A reprocess recorded every re-derived article as `articles_new` in `runs.counts`, and `talkwatch status`
     showed them as new articles. It records articles_reprocessed and changed; status shows new articles for
