@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.records import DatingResult
-from pipelines.render import render_text
+from pipelines.render import UNKNOWN_DATE, render_text
 from storage.sqlfiles import sql
 
 BATCH_ROWS = 500
@@ -28,6 +28,9 @@ def dating_from_stored(published_local: str | None, precision: str | None, date_
 def export_text(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike) -> list[Path]:
     """Write every original article as `<NNN>_<16 hex of its content hash>.txt` in publication order.
 
+    Every file has the same header shape: title, date line, then the text; an undated article's date line is
+    UNKNOWN_DATE ("unknown"), so a reader can take the second block as the date without guessing.
+
     `folder` is an empty folder made by the caller (`talkwatch export` passes the staging folder of
     analysis/outdir.py, which is then renamed into place). Each file is created with O_EXCL, so nothing already
     there is overwritten or followed. File names come from a counter and a hash, never from page content, so no
@@ -42,7 +45,7 @@ def export_text(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike) -> li
     while batch := cur.fetchmany(BATCH_ROWS):
         for title, published_local, precision, date_source, text, url, content_hash in batch:
             body = render_text(title, dating_from_stored(published_local, precision, date_source),
-                               text.split("\n\n") if text else [], url)
+                               text.split("\n\n") if text else [], url, unknown_date=UNKNOWN_DATE)
             path = out / f"{len(written):0{width}d}_{content_hash[:16]}.txt"
             with open(path, "x", encoding="utf-8") as fh:
                 fh.write(body)

@@ -36,6 +36,7 @@ class Topic:
     required: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # group -> language -> terms
     concepts: dict[str, str] = field(default_factory=dict)  # normalized term -> concept label ([concepts])
     _compiled: dict[str, list[tuple[str, re.Pattern[str]]]] = field(default_factory=dict, repr=False, compare=False)
+    _spelling: dict[str, str] | None = field(default=None, repr=False, compare=False)  # normalized -> as written
 
     def patterns(self, language: str | None) -> list[tuple[str, re.Pattern[str]]]:
         """(term, pattern) pairs to try for an article in `language`; every language's when unknown.
@@ -75,7 +76,21 @@ class Topic:
         sides use it needs one name for all of them.
         """
         key = normalize(term)
-        return self.concepts.get(key) or key.rstrip("*")
+        return self.concepts.get(key) or self.spelling(key).rstrip("*")
+
+    def spelling(self, term: str) -> str:
+        """A term as the topic file writes it (its first spelling, in the order of the file's lists), from any
+        spelling of it: matching is case- and accent-insensitive, but `topic_terms` shows the configured word
+        ("Medinsky", not the folded "medinsky"). A term the topic does not have comes back folded."""
+        if self._spelling is None:
+            spelling: dict[str, str] = {}
+            langs = list(dict.fromkeys([*self.terms, *(lang for by_lang in self.required.values() for lang in by_lang)]))
+            for lang in langs:
+                for t in self._all_terms(lang):
+                    spelling.setdefault(normalize(t), t.strip())
+            self._spelling = spelling
+        key = normalize(term)
+        return self._spelling.get(key, key)
 
 
 def normalize(text: str) -> str:

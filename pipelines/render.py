@@ -6,6 +6,8 @@ import re
 
 from pipelines.records import DatingResult
 
+UNKNOWN_DATE = "unknown"  # the export's date line of an article with no credible date
+
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
@@ -14,12 +16,14 @@ def _one_line(text: str) -> str:
     return _SPACES.sub(" ", " ".join(text.split("\n"))).strip()
 
 
-def render_text(title: str | None, dating: DatingResult | None, paragraphs: list[str], url: str) -> str:
+def render_text(title: str | None, dating: DatingResult | None, paragraphs: list[str], url: str,
+                unknown_date: str | None = None) -> str:
     """The article as the seed samples lay it out, minus their residue.
 
     Blocks are separated by exactly one blank line: the title, the date line (ISO 8601 with the page's own
-    offset, or the day alone; written only when a date is known), each paragraph, then "Original url: <url>".
-    No trailing spaces; the text ends with a single newline.
+    offset, or the day alone), each paragraph, then "Original url: <url>". Without a known date the date line is
+    `unknown_date` when given (the export writes UNKNOWN_DATE, so every file has the same header shape), else
+    left out (`clean`, as the seed samples). No trailing spaces; the text ends with a single newline.
     """
     blocks: list[str] = []
     if title and _one_line(title):
@@ -27,6 +31,8 @@ def render_text(title: str | None, dating: DatingResult | None, paragraphs: list
     iso = dating.iso() if dating is not None else None
     if iso:
         blocks.append(iso)
+    elif unknown_date:
+        blocks.append(unknown_date)
     for paragraph in paragraphs:
         line = _one_line(paragraph)
         if line:
@@ -35,4 +41,4 @@ def render_text(title: str | None, dating: DatingResult | None, paragraphs: list
     return "\n\n".join(blocks) + "\n"
 
 
-__all__ = ["render_text"]
+__all__ = ["UNKNOWN_DATE", "render_text"]

@@ -7,6 +7,9 @@ import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
 
 from pipelines import process
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, source_rows
@@ -15,7 +18,7 @@ from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 from spiders.sources import Source, load_sources
 from storage.db import DatabaseOutdated, check_writable_database, connect, retrying
-from storage.load import article_snapshot, load_into, stored_pages
+from storage.load import LoadReport, article_snapshot, load_into, stored_pages
 from storage.records import RunRow, StoredPage
 from storage.sqlfiles import sql
 
@@ -39,6 +42,11 @@ def _input(sp: StoredPage, by_name: dict[str, Source]) -> PageInput:
                      timezone=src.timezone if src else None,
                      listed_title=raw.listed_title, listed_date=raw.listed_date,
                      listed_date_kind=raw.listed_date_kind, listed_in=sp.listed_in)
+
+
+def _changed(before: dict[str, tuple], after: dict[str, tuple]) -> int:
+    """Articles (per page URL) whose title, text, date, language, original or kind changed, appeared or went."""
+    return sum(1 for url in set(before) | set(after) if before.get(url) != after.get(url))
 
 
 def _check_source(db: str | os.PathLike, source: str, timeout: float | None) -> None:
@@ -83,7 +91,7 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-reprocess-" + uuid.uuid4().hex[:6]
 
-    def attempt() -> tuple[int, dict[str, tuple], dict[str, tuple]]:
+    def attempt() -> tuple[int, dict[str, tuple], dict[str, tuple], int]:
         """Read, clean and load in one go: on DuckLake a commit that lost to a concurrent load starts over here,
         from the pages as that load left them."""
         con = connect(db, timeout=timeout)
@@ -108,13 +116,22 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
                 a.first_seen_at = first_seen.get(p.input.url)
             run.ended_at = datetime.now(timezone.utc)
             replace = sorted({snap[0] for snap in before.values()})
-            load_into(con, batch, judge_duplicate, replace=replace)
-            after = article_snapshot(con, urls)
+            result: dict[str, Any] = {}
+
+            def counts(con: duckdb.DuckDBPyConnection, report: LoadReport) -> dict[str, Any]:
+                """The run's `load` counts, from inside the transaction: what was re-derived and what changed.
+                Why not the loader's articles_new: every re-derived article goes back in as a new row, so a
+                reprocess recorded all of them as new articles (`talkwatch status` showed them as such)."""
+                result["after"] = after = article_snapshot(con, urls)
+                result["changed"] = changed = _changed(before, after)
+                return {"articles_reprocessed": len(after), "articles_before": len(before), "changed": changed,
+                        "copies": report.copies, "same_page": report.same_page}
+
+            load_into(con, batch, judge_duplicate, replace=replace, load_counts=counts)
         finally:
             con.close()
-        return len(pages), before, after
+        return len(pages), before, result["after"], result["changed"]
 
-    n_pages, before, after = retrying(db, attempt, timeout)
-    changed = sum(1 for url in set(before) | set(after) if before.get(url) != after.get(url))
+    n_pages, before, after, changed = retrying(db, attempt, timeout)
     return ReprocessReport(pages=n_pages, articles_before=len(before), articles_after=len(after),
                            changed=changed, run_id=run_id)

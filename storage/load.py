@@ -162,12 +162,16 @@ def _attempt_state(batch: RunBatch) -> Callable[[], None]:
 
 def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJudge,
               before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-              poll: PollPolicy | None = None, replace: list[str] | None = None) -> LoadReport:
+              poll: PollPolicy | None = None, replace: list[str] | None = None,
+              load_counts: Callable[[duckdb.DuckDBPyConnection, LoadReport], dict[str, Any]] | None = None,
+              ) -> LoadReport:
     """Load a batch in one transaction.
 
     `replace` names stored articles that this batch re-derives (re-processing): they are taken out inside the
     same transaction and come back through the same path as new ones, so their duplicate groups are recomputed
-    and a group that lost its original gets a new one.
+    and a group that lost its original gets a new one. `load_counts` gives the run's `load` counts, read inside
+    the transaction before the `runs` row is written; by default a run's: articles_new, copies, same_page (a
+    re-processing creates no new articles, and records what it changed instead).
     """
     report = LoadReport()
     con.execute(sql("queries/checkpoint_on_commit"))
@@ -194,6 +198,7 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         for p in pages.values():
             report.outcomes[p.outcome] = report.outcomes.get(p.outcome, 0) + 1
         batch.run.counts.setdefault("load", {}).update(
+            load_counts(con, report) if load_counts is not None else
             {"articles_new": report.articles_new, "copies": report.copies, "same_page": report.same_page})
         _write_run(con, batch.run)
         if before_commit is not None:
@@ -320,9 +325,27 @@ def _attach_containers(components: dict[str, set[str]], comp_gid: dict[str, str]
                 continue
             comp_gid[root], moved = gid, True
             for m in (*members, target):  # the target too: it is the copy if the container turns out earlier
-                kind.setdefault(m, ("near", sim))
+                _note_near(kind, m, sim)
         if not moved:
             return
+
+
+def _note_near(kind: dict[str, tuple[str, float]], member: str, sim: float) -> None:
+    """Record a confirmed near match of `member`: its best near similarity, which outranks an exact match."""
+    if member not in kind or kind[member][0] == "exact" or kind[member][1] < sim:
+        kind[member] = ("near", sim)
+
+
+def _group_ages(con: duckdb.DuckDBPyConnection, groups: set[str]) -> Callable[[str], tuple]:
+    """A sort key of stored group ids, oldest first: when the group was first stored, then its id.
+
+    Why: a copy that bridges two stored groups merges them under one id; it used to be the smaller id, so the id
+    of the older group, the one a user may have saved, could vanish into a younger one's."""
+    first: dict[str, Any] = {}
+    if groups:
+        first = dict(con.execute(sql("queries/group_ages"), [sorted(groups)]).fetchall())
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    return lambda g: (first.get(g) or far, g)
 
 
 def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: DuplicateJudge,
@@ -357,11 +380,15 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
             stored_text[aid], stored_group[aid] = text, gid
 
     uf = _UnionFind()
+    # how each article matched in this load: ("near", its highest measured similarity) when a near pair of it was
+    # judged, else ("exact", 1.0). The stored kind and similarity are relative to the group's original and are
+    # set by repoint_groups.sql from this; the best near similarity is kept over an exact match because an
+    # exact twin of a copy is a near copy of an original the twin is not identical to.
     kind: dict[str, tuple[str, float]] = {}
     for n, o in sorted(exact_pairs):
         uf.union(n, o)
         for member in (n, o):
-            kind[member] = ("exact", 1.0)
+            kind.setdefault(member, ("exact", 1.0))
     checked: set[frozenset[str]] = set()
     attach: dict[str, list[tuple[float, str]]] = {}  # a container -> (similarity, an article it carries)
     for n, o in sorted(cand_pairs):
@@ -383,24 +410,25 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
             continue
         uf.union(n, o)
         for member in (n, o):
-            if member not in kind or (kind[member][0] == "near" and kind[member][1] < sim):
-                kind[member] = ("near", sim)
+            _note_near(kind, member, sim)
 
-    # A component's group id: the stored group it touches (the smallest, when a copy bridges several; the others
-    # are merged into it), else its smallest member's id.
+    # A component's group id: the stored group it touches (the oldest, when a copy bridges several: the others
+    # are merged into it, and the id first stored, which a user may have saved, stays valid), else its smallest
+    # member's id.
     components: dict[str, set[str]] = {}
     for aid in list(by_id) + sorted(stored_ids):
         components.setdefault(uf.find(aid), set()).add(aid)
     out = _Grouping()
+    age = _group_ages(con, set(stored_group.values()))
     comp_gid: dict[str, str] = {}  # component root -> its group id, before merges are followed
     for root, members in components.items():
-        stored_groups = sorted({stored_group[m] for m in members if m in stored_group})
+        stored_groups = sorted({stored_group[m] for m in members if m in stored_group}, key=age)
         gid = stored_groups[0] if stored_groups else min(members)
         for other_gid in stored_groups[1:]:
             if other_gid not in out.merges:
                 out.merges[other_gid] = gid
-            elif out.root(other_gid) != out.root(gid):  # bridged twice: the larger root joins the smaller
-                a, b = sorted((out.root(other_gid), out.root(gid)))
+            elif out.root(other_gid) != out.root(gid):  # bridged twice: the younger root joins the older
+                a, b = sorted((out.root(other_gid), out.root(gid)), key=age)
                 out.merges[b] = a
         comp_gid[root] = gid
     _attach_containers(components, comp_gid, attach, stored_group, kind, uf)

@@ -375,3 +375,24 @@ def test_a_locked_database_is_busy(db, tmp_path, capsys):
     finally:
         holder.communicate("")
     assert os.listdir(tmp_path) == []
+
+
+# --- text ------------------------------------------------------------------------------------------------------
+
+def test_text_files_all_have_a_date_line_and_an_undated_one_says_unknown(db, expected, tmp_path):
+    """The text export left the date line out of an undated article's file, so the second block was its first
+    paragraph there and the date everywhere else; now every file has title, date line, text."""
+    out = tmp_path / "text"
+    assert _export(db, "text", out) == 0
+    files = sorted(f for f in out.iterdir() if f.name != MARKER)
+    originals = [r for r in expected["rows"].values() if r["duplicate_of"] is None]
+    assert len(files) == len(originals)
+    undated = {r["content_hash"][:16] for r in originals if r["published_local"] is None}
+    assert undated  # the fixture has undated originals
+    for f in files:
+        blocks = f.read_text(encoding="utf-8").rstrip("\n").split("\n\n")
+        if f.stem.split("_")[1] in undated:
+            assert blocks[1] == "unknown", f.name
+        else:
+            datetime.fromisoformat(blocks[1])  # an ISO date or instant
+        assert blocks[-1].startswith("Original url: ")

@@ -338,6 +338,18 @@ def test_concepts_name_the_same_idea_across_languages(tmp_path: Path) -> None:
     assert score(bare, "Ceasefire now", "", "en").concepts == ["ceasefire"]
 
 
+def test_topic_terms_keep_the_spelling_the_topic_gives(tmp_path: Path) -> None:
+    """A matched term in no concept was stored folded ("medinsky", "istanbul"): it keeps the topic's spelling,
+    however the article wrote it; matching stays case- and accent-insensitive."""
+    topic = load_topic(write(tmp_path, 'name = "t"\nkeep_all = false\n[terms]\n'
+                                       'en = ["Medinsky", "Istanbul", "Prisoner exchange*"]\n'
+                                       'tr = ["İstanbul*", "Medinsky"]\n'))
+    r = score(topic, "MEDINSKY in istanbul", "A prisoner exchanges deal.", "en")
+    assert r.relevant and r.concepts == ["Medinsky", "Istanbul", "Prisoner exchange"], r.concepts
+    # a page without a list of its own language is matched against every list: the first spelling wins
+    assert score(topic, "medinsky", "", None).concepts == ["Medinsky"]
+
+
 def test_folded_positions_point_back_to_the_written_characters() -> None:
     """The sparse position map (`_SourcePositions`) says what a per-character list would: random texts mixing
     characters that fold to one, to several (ß, ligatures, Roman numerals) and to none (soft hyphen, accents)."""

@@ -374,3 +374,114 @@ def test_many_alike_articles_group_without_every_pair(tmp_path):
     assert con.execute("SELECT max(s) FROM (SELECT count(*) s FROM article_bands GROUP BY band, key)").fetchone()[0] > 100
     assert con.execute("SELECT count(DISTINCT group_id), count(*) FILTER (WHERE duplicate_of IS NULL), count(*) "
                        "FROM article_store").fetchone() == (1, 1, 300)
+
+
+def _groups_by_source(db) -> dict[str, tuple]:
+    """source -> (source of its original or None, duplicate_kind, similarity rounded)."""
+    con = connect(db, read_only=True)
+    try:
+        src = dict(con.execute("SELECT article_id, source FROM article_store").fetchall())
+        return {s: (src.get(dup), kind, None if sim is None else round(sim, 9))
+                for s, dup, kind, sim in con.execute(
+                    "SELECT source, duplicate_of, duplicate_kind, similarity FROM duplicate_groups").fetchall()}
+    finally:
+        con.close()
+
+
+def test_an_original_has_no_similarity_even_when_it_arrived_after_its_copy(tmp_path):
+    """An earlier-dated article that matched a stored copy became the group's original but kept the similarity it
+    was inserted with: an original's similarity would be to itself, so it is NULL."""
+    db = tmp_path / "t.duckdb"
+    copy = article("http://b.test/copy", STORY + " Reuters", source="b", published=T0 + timedelta(hours=2))
+    load_batch(db, batch("r1", [copy]), words_judge)
+    orig = article("http://a.test/story", STORY, source="a", published=T0)
+    load_batch(db, batch("r2", [orig]), words_judge)
+    got = _groups_by_source(db)
+    assert got["a"] == (None, None, None)
+    assert got["b"][:2] == ("a", "near") and 0.8 <= got["b"][2] < 1.0
+
+
+# A the original; B a near copy of it; C word for word B (so a near copy of A too); D word for word A.
+ORDER_STORIES = {"a": (STORY, 0), "b": (STORY + " Reuters reported", 1), "c": (STORY + " Reuters reported", 2),
+                 "d": (STORY, 3)}
+
+
+@pytest.mark.parametrize("runs", [["abcd"], ["dcba"], ["a", "b", "c", "d"], ["c", "b", "a", "d"],
+                                  ["b", "c", "d", "a"], ["d", "c", "b", "a"], ["cb", "da"]])
+def test_duplicate_kind_and_similarity_do_not_depend_on_the_arrival_order(tmp_path, runs):
+    """The same four articles in one batch or in several runs, in any order, end with the same kinds: a copy's kind
+    is how its text relates to its original's (C, an exact copy of the near copy B, was 'exact' in one batch and
+    'near' when loaded after B)."""
+    db = tmp_path / "t.duckdb"
+    for i, names in enumerate(runs):
+        arts = [article(f"http://{n}.test/story", ORDER_STORIES[n][0], source=n,
+                        published=T0 + timedelta(hours=ORDER_STORIES[n][1])) for n in names]
+        load_batch(db, batch(f"r{i}", arts), words_judge)
+    near = round(words_judge(STORY, STORY + " Reuters reported"), 9)
+    assert _groups_by_source(db) == {"a": (None, None, None), "b": ("a", "near", near), "c": ("a", "near", near),
+                                     "d": ("a", "exact", 1.0)}
+
+
+def test_a_merge_keeps_the_id_of_the_group_stored_first(tmp_path):
+    """A copy that bridges two stored groups merges them; the merged group took the smaller id, so the id of the
+    older group (the one a user saw first and may have saved) could vanish. The oldest group's id is kept."""
+    from storage.load import article_id_for
+
+    words = [f"w{i:02d}" for i in range(60)]
+    # the older group's id must be the larger one, or the old rule would have kept it too
+    old_url, young_url = next((f"http://x.test/{i}", f"http://y.test/{i}") for i in range(100)
+                              if article_id_for(f"http://x.test/{i}") > article_id_for(f"http://y.test/{i}"))
+    db = tmp_path / "t.duckdb"
+    older = article(old_url, " ".join(words[0:50]), source="x", published=T0 + timedelta(hours=1))
+    load_batch(db, batch("r1", [older]), words_judge)
+    younger = article(young_url, " ".join(words[10:60]), source="y", published=T0,
+                      fetched=T0 + timedelta(hours=5))
+    load_batch(db, batch("r2", [younger]), words_judge)
+    assert words_judge(older.text, younger.text) is None  # two groups
+    bridge = article("http://z.test/1", " ".join(words[5:55]), source="z", published=T0 + timedelta(hours=2),
+                     fetched=T0 + timedelta(hours=6))
+    bridge.band_keys = [older.band_keys[0], younger.band_keys[1]]
+    load_batch(db, batch("r3", [bridge]), words_judge)
+    con = connect(db, read_only=True)
+    try:
+        got = dict(con.execute("SELECT source, group_id FROM duplicate_groups").fetchall())
+        assert got == {"x": older.article_id, "y": older.article_id, "z": older.article_id}
+        # the original is still the earliest published, whichever group's id the merge kept
+        assert con.execute("SELECT source FROM duplicate_groups WHERE is_original").fetchall() == [("y",)]
+    finally:
+        con.close()
+
+
+def test_a_reprocess_records_what_it_changed_not_new_articles(tmp_path):
+    """A reprocess recorded every re-derived article as `articles_new` in `runs.counts`, and `talkwatch status`
+    showed them as new articles. It records articles_reprocessed and changed; status shows new articles for
+    crawl runs only and the changes of a reprocess."""
+    import json
+    from pathlib import Path
+
+    from pipelines.cli import main
+    from pipelines.reprocess import reprocess
+    from storage.sqlfiles import sql
+    from tests import coverage_db
+
+    db = tmp_path / "t.duckdb"
+    coverage_db.build(db)
+    topic = Path(__file__).resolve().parents[1] / "config" / "topic.toml"
+    report = reprocess(db, str(topic))
+    con = connect(db, read_only=True)
+    try:
+        counts = {run_id: json.loads(c) for run_id, c in con.execute("SELECT run_id, counts FROM runs").fetchall()}
+        status = con.execute(sql("queries/status_runs"), [10])
+        cols = [d[0] for d in status.description]
+        rows = {r[0]: dict(zip(cols, r)) for r in status.fetchall()}
+    finally:
+        con.close()
+    load = counts[report.run_id]["load"]
+    assert "articles_new" not in load
+    assert load["articles_reprocessed"] == report.articles_after and load["articles_before"] == report.articles_before
+    assert load["changed"] == report.changed
+    assert cols[:7] == ["run_id", "trigger", "status", "started_at", "ended_at", "new_articles", "errors"]
+    assert rows[report.run_id]["new_articles"] is None and rows[report.run_id]["changed"] == report.changed
+    assert rows["fixture-run"]["new_articles"] == counts["fixture-run"]["load"]["articles_new"] > 0
+    assert rows["fixture-run"]["changed"] is None
+    assert main(["status", "--db", str(db)]) == 0
