@@ -52,7 +52,7 @@ def article_row(p: ProcessedPage) -> ArticleRow:
         fetched_at=p.input.fetched_at, exact_key=p.exact_key, band_keys=list(p.band_keys),
         relevance_score=r.score if r else 0.0, matched_terms=list(r.matched_terms) if r else [],
         topic_terms=list(r.concepts) if r else [], relevant=True, description=page.description,
-        listed_title=p.input.listed_title,
+        listed_title=p.input.listed_title, own_canonical_url=own_key(p),
     )
 
 
@@ -104,16 +104,78 @@ def collapse_url_variants(pages: list[ProcessedPage]) -> list[ProcessedPage]:
     """URL variants inside this batch collapse onto their first page; its keys for exact and near copies are
     computed here unless a worker did (`process.page_job`).
 
-    Matching against everything already stored happens inside the load transaction, so that a run's view of the
-    database and its writes cannot disagree.
+    Only pages of one story collapse. When pages whose texts are different stories (neither an exact copy nor a
+    near-duplicate by the loader's judge) share a canonical URL, that URL is a template's (a CMS that names the
+    section's first article, or the home page's lead, on every page): the page that is at the URL keeps it, and
+    every other one goes under its own URL (`own_key`), with a note in its reason, instead of being dropped as "the
+    same page". Matching against everything already stored happens inside the load transaction (storage.load, by
+    the same rule), so that a run's view of the database and its writes cannot disagree.
     """
     first: dict[str, ProcessedPage] = {}
-    for p in pages:
-        if p.outcome != "loaded":
-            continue
-        if p.canonical_url in first:
-            p.outcome, p.reason = "duplicate", f"same page as {first[p.canonical_url].input.url}"
-            continue
-        first[p.canonical_url] = p
+    followers: dict[int, list[ProcessedPage]] = {}  # id(kept page) -> the pages collapsed onto it
+    contested: dict[str, list[ProcessedPage]] = {}  # a canonical URL different stories named -> those pages
+
+    def follow(p: ProcessedPage, kept: ProcessedPage) -> None:
+        for q in [p, *followers.pop(id(p), [])]:
+            q.outcome, q.reason = "duplicate", f"same page as {kept.input.url}"
+            q.canonical_url = kept.canonical_url
+            followers.setdefault(id(kept), []).append(q)
+
+    def own(p: ProcessedPage, other: ProcessedPage) -> None:
+        key, mine = p.canonical_url, own_key(p)
+        note = f"declared canonical {key} names another story ({other.input.url}): stored under its own URL"
+        p.reason = f"{p.reason}; {note}" if p.reason else note
+        p.canonical_url = mine
+        for q in followers.get(id(p), []):
+            q.canonical_url = mine
+        place(p)
+
+    def place(p: ProcessedPage) -> None:
+        key = p.canonical_url
+        kept = first.get(key)
+        if kept is None:
+            if key in contested and own_key(p) != key:  # a URL known to be a template's: no claim on it
+                for q in contested[key]:
+                    target = first.get(q.canonical_url)
+                    if q is not p and target is not None and same_story(p, q):
+                        process.dedupe_keys(p)
+                        follow(p, target)
+                        return
+                own(p, contested[key][0])
+                return
+            first[key] = p
+            process.dedupe_keys(p)
+            return
         process.dedupe_keys(p)
+        if same_story(p, kept):
+            follow(p, kept)
+            return
+        named = contested.setdefault(key, [])
+        named.extend(q for q in (kept, p) if not any(q is r for r in named))
+        if own_key(kept) != key:  # it only named the URL: neither it nor p may keep it
+            del first[key]
+            own(kept, p)
+            place(p)  # p takes the URL if it is the page there, else goes under its own URL too
+        elif own_key(p) != key:
+            own(p, kept)
+        else:  # both are at that URL (fetched twice, the text changed): as before, the first one stays
+            follow(p, kept)
+
+    for p in pages:
+        if p.outcome == "loaded":
+            place(p)
     return pages
+
+
+def own_key(p: ProcessedPage) -> str:
+    """The key of the page's own URL: what a page without a (trusted) canonical is stored under."""
+    return canonical_url(p.input.final_url or p.input.url)
+
+
+def same_story(a: ProcessedPage, b: ProcessedPage) -> bool:
+    """Whether two pages are one story by the loader's rules: the same normalised text, or a confirmed near copy."""
+    if a.page is None or b.page is None:
+        return True
+    if a.exact_key and a.exact_key == b.exact_key:
+        return True
+    return judge_duplicate(a.page.text, b.page.text) is not None

@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar
 
@@ -143,15 +143,15 @@ def load_batch(db_path: str | os.PathLike, batch: RunBatch, judge: DuplicateJudg
 
 
 def _attempt_state(batch: RunBatch) -> Callable[[], None]:
-    """A function that puts back what load_into changes in the batch (page outcomes, the run's load counts), so
-    a retried load starts from the batch as it was given."""
-    pages = [(p, p.outcome, p.reason) for p in batch.pages]
+    """A function that puts back what load_into changes in the batch (page outcomes and keys, the run's load
+    counts), so a retried load starts from the batch as it was given."""
+    pages = [(p, p.outcome, p.reason, p.article_id, p.canonical_url) for p in batch.pages]
     counts = dict(batch.run.counts)
     load_counts = dict(counts["load"]) if isinstance(counts.get("load"), dict) else None
 
     def restore() -> None:
-        for p, outcome, reason in pages:
-            p.outcome, p.reason = outcome, reason
+        for p, outcome, reason, article_id, canonical in pages:
+            p.outcome, p.reason, p.article_id, p.canonical_url = outcome, reason, article_id, canonical
         batch.run.counts.clear()
         batch.run.counts.update(counts)
         if load_counts is not None:
@@ -180,7 +180,7 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
         _claim_serial(con, batch.run.run_id)
         old_groups = _take_out(con, replace or [])
         pages = {p.url: p for p in batch.pages}
-        new = _new_articles(con, batch.articles, pages, report)
+        new = _new_articles(con, batch.articles, pages, judge, report)
         grouping = _group(con, new, judge, report)
         _insert_articles(con, new, grouping.articles, batch.run)
         if new:
@@ -231,19 +231,36 @@ def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
 
 
 def _new_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRow], pages: dict[str, PageRow],
-                  report: LoadReport) -> list[ArticleRow]:
-    """Drop articles whose canonical URL is stored already (or twice in the batch): same page, not a new article."""
-    stored: dict[str, str] = {}
-    canon = [a.canonical_url for a in articles]
-    if canon:
-        with _given(con, canon):
-            stored = dict(con.execute(sql("queries/stored_canonicals")).fetchall())
+                  judge: DuplicateJudge, report: LoadReport) -> list[ArticleRow]:
+    """Drop articles whose canonical URL is stored already (or twice in the batch): same page, not a new article.
+
+    Unless the article there is another story (not an exact copy, not a near-duplicate by `judge`): then the
+    canonical the page declared is a template's (a CMS naming the section's first article on every page), and the
+    article goes under the key of its own URL (`own_canonical_url`) with a note in its page's reason, instead of
+    being dropped. Without an own key, or when that is the colliding key itself, it is the same page, as before.
+    """
+    keys = {a.canonical_url for a in articles} | {a.own_canonical_url for a in articles if a.own_canonical_url}
+    stored: dict[str, tuple[str, str, str]] = {}  # canonical URL -> its stored article's url, exact key, text
+    if keys:
+        with _given(con, sorted(keys)):
+            stored = {c: (u, k, t) for c, u, k, t in con.execute(sql("queries/stored_canonicals")).fetchall()}
     fresh: list[ArticleRow] = []
     seen_in_batch: dict[str, ArticleRow] = {}
+
+    def holder(key: str) -> tuple[str, str, str] | None:
+        if key in stored:
+            return stored[key]
+        b = seen_in_batch.get(key)
+        return (b.url, b.exact_key, b.text) if b is not None else None
+
     for a in articles:
-        first_url = stored.get(a.canonical_url) or (seen_in_batch[a.canonical_url].url
-                                                    if a.canonical_url in seen_in_batch else None)
-        if first_url is not None:
+        while (hit := holder(a.canonical_url)) is not None:
+            first_url, exact_key, text = hit
+            own = a.own_canonical_url
+            if not own or own == a.canonical_url or a.exact_key == exact_key or judge(a.text, text) is not None:
+                break
+            a = _under_own_url(a, own, first_url, pages)  # another story: the declared canonical is a template's
+        if hit is not None:
             report.same_page += 1
             for p in pages.values():
                 if p.article_id == a.article_id and p.outcome == "loaded" and p.url != first_url:
@@ -253,6 +270,22 @@ def _new_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRow], pa
         fresh.append(a)
     report.articles_new = len(fresh)
     return fresh
+
+
+def _under_own_url(a: ArticleRow, own: str, other_url: str, pages: dict[str, PageRow]) -> ArticleRow:
+    """`a` re-keyed to its own URL's key, and its page with it (and the pages collapsed onto it). A copy: the
+    batch's article rows stay as given, and its pages are put back by _attempt_state, for a retried load."""
+    new_id = article_id_for(own)
+    note = f"declared canonical {a.canonical_url} names another story ({other_url}): stored under its own URL"
+    mine = [p for p in pages.values() if p.article_id == a.article_id]
+    loaded = [p for p in mine if p.outcome == "loaded"]
+    if len(loaded) > 1:  # a batch not collapsed by URL (batch.collapse_url_variants): only a's own page moves
+        mine = [p for p in loaded if a.url in (p.url, p.final_url)]
+    for p in mine:
+        if p.outcome == "loaded":
+            p.reason = f"{p.reason}; {note}" if p.reason else note
+        p.article_id, p.canonical_url = new_id, own
+    return replace(a, article_id=new_id, canonical_url=own)
 
 
 class _UnionFind:

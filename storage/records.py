@@ -84,6 +84,10 @@ class ArticleRow:
     description: str | None = None
     listed_title: str | None = None
     first_seen_at: datetime | None = None  # kept when an article is re-derived from its stored page
+    # the key of the page's own URL (its final URL, canonicalised as for a page without a canonical): where the
+    # loader stores it when its declared canonical is already a different story's (a CMS template's canonical);
+    # None: the declared one only, as before
+    own_canonical_url: str | None = None
 
 
 @dataclass
