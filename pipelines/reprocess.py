@@ -18,7 +18,7 @@ from pipelines.process import PageInput
 from pipelines.relevance import load_topic
 from spiders.sources import Source, load_sources
 from storage.db import DatabaseOutdated, check_writable_database, connect, retrying
-from storage.load import LoadReport, article_snapshot, load_into, stored_pages
+from storage.load import LoadReport, article_snapshot, load_into, own_articles, stored_pages
 from storage.records import RunRow, StoredPage
 from storage.sqlfiles import sql
 
@@ -74,8 +74,9 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
     """Re-derive every article of the stored pages (filtered by fetch time and source) in one transaction.
 
     Dates, relevance and duplicate groups are recomputed; an article that is now off-topic or not an article
-    leaves the articles, one that is now relevant joins them. The database is held for the whole re-processing,
-    so a scheduled run waits (it is a maintenance command).
+    leaves the articles, one that is now relevant joins them. An article is re-derived from its own page only: one
+    whose page is outside the filter stays as it is, even when a selected page was stored as the same page. The
+    database is held for the whole re-processing, so a scheduled run waits (it is a maintenance command).
 
     Checked before anything is read or written: the topic (ValueError), the sources file when it exists, and the
     database, which must already be a talkwatch database (FileNotFoundError, storage.db.DatabaseRefused; a writer
@@ -105,6 +106,10 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
             collapse_url_variants(pages)
             urls = [sp.raw.url for sp in stored]
             before = article_snapshot(con, urls)
+            # only the articles these pages hold themselves are re-derived: a page stored as the same page as
+            # another one's article (an AMP variant, a template's canonical) re-processed without that page used to
+            # take the article out and put its own text in its place
+            own = own_articles(con, urls)
             run = RunRow(run_id=run_id, trigger="reprocess", started_at=started, ended_at=None,
                          status="completed", topic_file=topic_file, sources_file=sources_file,
                          counts={"reprocess": {"pages": len(pages)}})
@@ -115,7 +120,7 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
             for a, p in zip(batch.articles, [p for p in pages if p.outcome == "loaded"]):
                 a.first_seen_at = first_seen.get(p.input.url)
             run.ended_at = datetime.now(timezone.utc)
-            replace = sorted({snap[0] for snap in before.values()})
+            replace = sorted(set(own.values()))
             result: dict[str, Any] = {}
 
             def counts(con: duckdb.DuckDBPyConnection, report: LoadReport) -> dict[str, Any]:

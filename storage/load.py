@@ -668,6 +668,12 @@ def article_snapshot(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[st
     return {row[0]: row[1:] for row in con.execute(sql("queries/article_snapshot"), [urls]).fetchall()}
 
 
+def own_articles(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, str]:
+    """Per page URL, the article it holds itself (loaded from it): what re-processing that page may replace. A page
+    stored as the same page as another one's article is not there: that article is re-derived from its own page."""
+    return dict(con.execute(sql("queries/own_articles"), [urls]).fetchall())
+
+
 def _write_sources(con: duckdb.DuckDBPyConnection, sources: list[SourceRow]) -> None:
     if not sources:
         return

@@ -1,0 +1,98 @@
+"""`talkwatch reprocess` of a subset of the stored pages (`--source`, `--since`) against real DuckDB files.
+
+A page stored as `duplicate` ("same page as X") points at another page's article. Re-processing it without X's own
+page must leave that article as it is: it used to be deleted and re-derived from the variant alone, its text
+replaced by the variant's. Pages are cleaned by process.page_job, collapsed and built by pipelines.batch, loaded by
+storage.load, as a run does.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pipelines import process
+from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate
+from pipelines.process import PageInput
+from pipelines.reprocess import reprocess
+from pipelines.urls import canonical_url
+from storage.load import article_id_for, load_batch
+from storage.records import RunRow
+from tests.storagerows import rows
+from tests.test_canonical_collisions import HARVEST, SECTION_FIRST, TALKS, html
+
+T = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+AMP = "https://amp.news.example.com/politics/talks-in-istanbul-june-2.amp"
+AMP_HARVEST = "https://amp.news.example.com/economy/early-wheat-harvest.amp"
+VARIANT = TALKS[:3] + [TALKS[3][:120] + ".", "Reporting by the Istanbul bureau."]  # a near copy of TALKS
+
+ARTICLES = ("SELECT article_id, url, canonical_url, source, title, text, published_at, published_local, "
+            "modified_at, date_source, language, group_id, duplicate_of, duplicate_kind, fetched_at, first_seen_at "
+            "FROM article_store ORDER BY article_id")
+
+
+def page(url: str, source: str, paragraphs: list[str], canonical: str, fetched: datetime,
+         title: str = "Talks in Istanbul on June 2") -> process.ProcessedPage:
+    inp = PageInput(url=url, final_url=url, source=source, body=html(title, paragraphs, canonical),
+                    fetched_at=fetched, content_type="text/html; charset=utf-8", encoding="utf-8")
+    p = process.page_job((inp, None))
+    assert p.outcome == "loaded", p.reason
+    return p
+
+
+def load(db, run_id: str, pages: list[process.ProcessedPage]):
+    run = RunRow(run_id=run_id, trigger="test", started_at=T, ended_at=T, status="completed")
+    return load_batch(db, build_batch(run, collapse_url_variants(pages), [], []), judge_duplicate)
+
+
+def page_rows(db) -> dict[str, tuple]:
+    return {url: (outcome, reason, aid) for url, outcome, reason, aid in
+            rows(db, "SELECT url, outcome, reason, article_id FROM pages")}
+
+
+@pytest.fixture
+def topic(tmp_path):
+    t = tmp_path / "topic.toml"
+    t.write_text('name = "t"\nkeep_all = true\n\n[terms]\nen = ["talks"]\n', encoding="utf-8")
+    return str(t)
+
+
+@pytest.mark.parametrize("subset", [{"source": "amp"}, {"since": T + timedelta(minutes=30)}],
+                         ids=["source", "since"])
+def test_reprocessing_a_variant_without_its_articles_page_leaves_that_article(tmp_path, topic, subset):
+    """The story's page (source "example", fetched at T) holds the article; its AMP variant (source "amp", an hour
+    later) was stored as the same page. The amp pages re-processed alone: the story's article keeps its id, text,
+    dates and group; the amp outlet's own article is re-derived as a full reprocess would."""
+    db = tmp_path / "t.duckdb"
+    later = T + timedelta(hours=1)
+    load(db, "r1", [page(SECTION_FIRST, "example", TALKS, SECTION_FIRST, T)])
+    load(db, "r2", [page(AMP, "amp", VARIANT, SECTION_FIRST, later),
+                    page(AMP_HARVEST, "amp", HARVEST, AMP_HARVEST, later, "Wheat harvest starts early")])
+    story = article_id_for(canonical_url(SECTION_FIRST))
+    assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", story)
+    before = rows(db, ARTICLES)
+    full = tmp_path / "full.duckdb"
+    shutil.copy(db, full)
+
+    report = reprocess(db, topic, **subset)
+    assert rows(db, ARTICLES) == before  # the story's article was replaced by the variant's text
+    assert report.pages == 2 and report.changed == 0
+    assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", story)
+    assert rows(db, "SELECT run_id FROM article_store WHERE article_id = ?", [story]) == [("r1",)]  # not rewritten
+    assert reprocess(full, topic).changed == 0
+    assert rows(db, ARTICLES) == rows(full, ARTICLES)
+
+
+def test_reprocessing_an_articles_own_page_without_its_variant(tmp_path, topic):
+    """The other way round: the story's page re-processed without the variant's re-derives the article from its
+    own page, and the variant's page still names it."""
+    db = tmp_path / "t.duckdb"
+    load(db, "r1", [page(SECTION_FIRST, "example", TALKS, SECTION_FIRST, T)])
+    load(db, "r2", [page(AMP, "amp", VARIANT, SECTION_FIRST, T + timedelta(hours=1))])
+    before = rows(db, ARTICLES)
+    assert reprocess(db, topic, source="example").changed == 0
+    assert rows(db, ARTICLES) == before
+    story = article_id_for(canonical_url(SECTION_FIRST))
+    assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", story)
