@@ -116,9 +116,12 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
             batch = build_batch(run, pages, [], [])
             batch.raw_pages = []  # the bytes are what they were
             batch.sources = source_rows(list(by_name.values()))
-            first_seen = {url: snap[-1] for url, snap in before.items()}
+            # a re-derived article keeps its first sighting (by its id, or as the article its page held); a page
+            # that only pointed at another page's article has its own fetch time, not that article's
+            first_seen = {before[url][0]: before[url][-1] for url in own if url in before}
+            held = {url: before[url][-1] for url in own if url in before}
             for a, p in zip(batch.articles, [p for p in pages if p.outcome == "loaded"]):
-                a.first_seen_at = first_seen.get(p.input.url)
+                a.first_seen_at = first_seen.get(a.article_id) or held.get(p.input.url)
             run.ended_at = datetime.now(timezone.utc)
             replace = sorted(set(own.values()))
             result: dict[str, Any] = {}

@@ -25,6 +25,7 @@ from tests.test_canonical_collisions import HARVEST, SECTION_FIRST, TALKS, html
 
 T = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
 AMP = "https://amp.news.example.com/politics/talks-in-istanbul-june-2.amp"
+HARVEST_URL = "https://news.example.com/economy/2026/03/05/early-wheat-harvest"
 AMP_HARVEST = "https://amp.news.example.com/economy/early-wheat-harvest.amp"
 VARIANT = TALKS[:3] + [TALKS[3][:120] + ".", "Reporting by the Istanbul bureau."]  # a near copy of TALKS
 
@@ -42,9 +43,13 @@ def page(url: str, source: str, paragraphs: list[str], canonical: str, fetched: 
     return p
 
 
-def load(db, run_id: str, pages: list[process.ProcessedPage]):
+def load(db, run_id: str, pages: list[process.ProcessedPage], older_code: bool = False):
     run = RunRow(run_id=run_id, trigger="test", started_at=T, ended_at=T, status="completed")
-    return load_batch(db, build_batch(run, collapse_url_variants(pages), [], []), judge_duplicate)
+    batch = build_batch(run, collapse_url_variants(pages), [], [])
+    if older_code:  # the loader before template canonicals were told apart: no own key to fall back on
+        for a in batch.articles:
+            a.own_canonical_url = None
+    return load_batch(db, batch, judge_duplicate)
 
 
 def page_rows(db) -> dict[str, tuple]:
@@ -96,3 +101,34 @@ def test_reprocessing_an_articles_own_page_without_its_variant(tmp_path, topic):
     assert rows(db, ARTICLES) == before
     story = article_id_for(canonical_url(SECTION_FIRST))
     assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", story)
+
+
+@pytest.mark.parametrize("subset", [{}, {"source": "economy"}], ids=["full", "source"])
+def test_reprocess_separates_a_story_an_older_version_took_for_the_template_canonicals_page(tmp_path, topic,
+                                                                                             subset):
+    """An older database: the harvest story named the talks page as its canonical (a CMS template) and was stored
+    as "same page as" it. A reprocess (all pages, or the harvest page's source alone) stores the harvest story as
+    its own article, first seen when its page was fetched; the talks article stays as it was."""
+    db = tmp_path / "t.duckdb"
+    fetched = T + timedelta(days=1)
+    load(db, "r1", [page(SECTION_FIRST, "politics", TALKS, SECTION_FIRST, T)])
+    load(db, "r2", [page(HARVEST_URL, "economy", HARVEST, SECTION_FIRST, fetched, "Wheat harvest starts early")],
+         older_code=True)
+    talks = article_id_for(canonical_url(SECTION_FIRST))
+    assert page_rows(db)[HARVEST_URL] == ("duplicate", f"same page as {SECTION_FIRST}", talks)
+    before = rows(db, ARTICLES)
+    assert len(before) == 1
+
+    report = reprocess(db, topic, **subset)
+    after = rows(db, ARTICLES)
+    assert len(after) == 2 and report.changed == 1  # the harvest page's article
+    assert before[0] in after  # the talks article: same id, text, dates, group
+    own = canonical_url(HARVEST_URL)
+    harvest = next(r for r in after if r[0] != talks)
+    assert harvest[:6] == (article_id_for(own), HARVEST_URL, own, "economy", "Wheat harvest starts early",
+                           "\n\n".join(HARVEST))
+    assert harvest[11:14] == (article_id_for(own), None, None)  # its own group, an original
+    assert harvest[14] == harvest[15] == fetched
+    outcome, reason, aid = page_rows(db)[HARVEST_URL]
+    assert outcome == "loaded" and aid == article_id_for(own) and "names another story" in reason
+    assert page_rows(db)[SECTION_FIRST] == ("loaded", None, talks)
