@@ -37,6 +37,17 @@ def _many_header_lines(sock: socket.socket) -> None:
                  + b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
+def _endless_header_lines(sock: socket.socket) -> None:
+    """Short, readable header lines that never end (50 MB of them, then the server gives up and closes)."""
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+    block = b"".join(b"X-Filler-%d: %s\r\n" % (n, b"a" * 200) for n in range(5000))
+    try:
+        for _ in range(50_000_000 // len(block)):
+            sock.sendall(block)
+    except OSError:  # the client gave up reading
+        pass
+
+
 def _slow_robots(_: RequestInfo):
     time.sleep(3)
     return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
@@ -149,3 +160,21 @@ def test_a_200_kb_header_line_is_named_and_not_retried(tmp_path):
         assert srv.hits("/a/cookie") == 1  # the server would send the same header again
         assert by_url[srv.url("/a/many")]["kind"] == "page"
 
+
+def test_a_header_block_that_never_ends_is_stopped_at_1_mib_and_named(tmp_path):
+    """Every line was under the 16 KiB line limit, so the parser kept them all: 20 s of them took the crawl
+    process to 700 MB (a page's body is capped at 10 MB, its headers were not), and the page then failed as a
+    timeout or a lost connection. The header block is now capped too, and the reason says so."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"},
+                                rss([("/a/endless", "Endless"), ("/a/many", "Many")])))
+        srv.route("/a/endless", Raw(_endless_header_lines))
+        srv.route("/a/many", Raw(_many_header_lines))
+        items = run_crawl(tmp_path, _one_source(tmp_path, budget=10, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "2", "DOWNLOAD_TIMEOUT": "100"})
+        by_url = {i["url"]: i for i in items}
+        endless = by_url[srv.url("/a/endless")]
+        assert (endless["kind"], endless["outcome"], endless["reason"]) == (
+            "failure", "failed", "response header too large: header lines over 1 MiB in all")
+        assert srv.hits("/a/endless") == 1  # not retried: the server would send the same again
+        assert by_url[srv.url("/a/many")]["kind"] == "page"  # a 230 KB header block still loads
