@@ -14,17 +14,32 @@
    sent short header lines without end took the crawl process to 700 MB in 20 s (the body has its 10 MB cap, the
    headers had none), then the page failed as a timeout. Past `HEADER_BLOCK_LIMIT` bytes of status and header
    lines (1xx responses' included) the parser raises `HeaderLineTooLong` with `block` set, named the same way.
+4. A robots.txt is read up to its first 500 KiB, whatever its size. It was downloaded under the 10 MB cap of any
+   response, and one over it was cancelled, which Scrapy's robots.txt middleware takes for "no robots.txt": an
+   11 MB file whose first line said `Disallow: /` let the whole host be crawled. The robots.txt request of
+   Scrapy's middleware (`dont_obey_robotstxt`, `/robots.txt`, no callback) is downloaded without the cap and
+   stopped (Scrapy's StopDownload, the response kept) once 500 KiB have come, so its rules are read
+   (spiders/robots.py parses the same first 500 KiB, up to the last line break). Decompression keeps the
+   request's own cap (HttpCompressionMiddleware reads the request the engine holds, not the handler's copy).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from scrapy import signals
 from scrapy.core.downloader.handlers import http11
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import StopDownload
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.web import _newclient
 
 from spiders.failures import ResponseHeaderTooLarge
+from spiders.robots import MAX_ROBOTSTXT_BYTES
+
+_READ_AT_MOST = "talkwatch_read_at_most"  # meta of the handler's copy of a robots.txt request: bytes to read
+_READ_SO_FAR = "talkwatch_read_so_far"
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -104,8 +119,27 @@ class TalkwatchHTTPDownloadHandler(HTTP11DownloadHandler):
         super().__init__(crawler)
         self._pool.retryAutomatically = False
         _install_header_limit()
+        crawler.signals.connect(self._read_at_most, signal=signals.bytes_received)
+
+    @staticmethod
+    def _is_robots_txt(request: Request) -> bool:
+        """The request RobotsTxtMiddleware makes for a host's rules."""
+        return (bool(request.meta.get("dont_obey_robotstxt")) and request.callback is NO_CALLBACK
+                and urlparse_cached(request).path == "/robots.txt")
+
+    def _read_at_most(self, data: bytes, request: Request, **_: Any) -> None:
+        limit = request.meta.get(_READ_AT_MOST)
+        if not limit:
+            return
+        request.meta[_READ_SO_FAR] = seen = request.meta.get(_READ_SO_FAR, 0) + len(data)
+        if seen >= limit:
+            raise StopDownload(fail=False)  # the response, with what came so far, goes on as a whole one
 
     async def download_request(self, request: Request) -> Response:
+        if self._is_robots_txt(request) and _READ_AT_MOST not in request.meta:
+            # one byte past the part that is read: first_part then knows the file went on and cuts at a line break
+            request = request.replace(meta={**request.meta, "download_maxsize": 0,
+                                            _READ_AT_MOST: MAX_ROBOTSTXT_BYTES + 1})
         try:
             return await super().download_request(request)
         except Exception as exc:

@@ -92,6 +92,40 @@ def test_a_robots_txt_whose_host_does_not_resolve_fails_the_listing_with_the_dns
         ("listing", "failed", "robots.txt unavailable (DNS lookup failed for outlet.invalid" + UNAVAILABLE_TAIL)]
 
 
+def _robots_over_the_cap(chunked: bool):
+    """A robots.txt of 11.7 MB, over the 10 MB download cap, whose first line forbids everything."""
+    body = b"User-agent: *\nDisallow: /\n" + b"# filler line\n" * 900_000
+
+    def write(sock: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+        try:
+            if chunked:
+                sock.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+                for at in range(0, len(body), 65536):
+                    part = body[at:at + 65536]
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+                sock.sendall(b"0\r\n\r\n")
+            else:
+                sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        except OSError:  # the client stopped reading
+            pass
+    return Raw(write)
+
+
+def test_a_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_path):
+    """Its download was cancelled at the 10 MB cap and Scrapy took that as "no robots.txt": its `Disallow: /` was
+    not obeyed and the host was crawled. It is read as search engines read one, up to the first 500 KiB."""
+    for chunked in (False, True):
+        with LoopbackServer() as srv:
+            _robots_world(srv)
+            srv.route("/robots.txt", _robots_over_the_cap(chunked))
+            items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                              settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+            assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+                ("listing", "failed", "robots.txt disallows")], chunked
+            assert srv.hits("/feed.xml") == 0
+
+
 def test_a_missing_robots_txt_still_allows_everything(tmp_path):
     """404/410 is "no rules" (RFC 9309, and Google): the host is crawled."""
     with LoopbackServer() as srv:
