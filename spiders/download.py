@@ -19,7 +19,8 @@
    11 MB file whose first line said `Disallow: /` let the whole host be crawled. The robots.txt request of
    Scrapy's middleware (`dont_obey_robotstxt`, `/robots.txt`, no callback) is downloaded without the cap and
    stopped (Scrapy's StopDownload, the response kept) once 500 KiB have come, so its rules are read
-   (spiders/robots.py parses the same first 500 KiB, up to the last line break). Decompression keeps the
+   (spiders/robots.py parses the same first 500 KiB, up to the last line break). A gzip or deflate one is
+   inflated up to the same point (spiders.robots.RobotsTxtDecompressionMiddleware); other encodings keep the
    request's own cap (HttpCompressionMiddleware reads the request the engine holds, not the handler's copy).
 """
 
@@ -31,12 +32,10 @@ from scrapy import signals
 from scrapy.core.downloader.handlers import http11
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import StopDownload
-from scrapy.http.request import NO_CALLBACK
-from scrapy.utils.httpobj import urlparse_cached
 from twisted.web import _newclient
 
 from spiders.failures import ResponseHeaderTooLarge
-from spiders.robots import MAX_ROBOTSTXT_BYTES
+from spiders.robots import MAX_ROBOTSTXT_BYTES, is_robots_txt
 
 _READ_AT_MOST = "talkwatch_read_at_most"  # meta of the handler's copy of a robots.txt request: bytes to read
 _READ_SO_FAR = "talkwatch_read_so_far"
@@ -121,12 +120,6 @@ class TalkwatchHTTPDownloadHandler(HTTP11DownloadHandler):
         _install_header_limit()
         crawler.signals.connect(self._read_at_most, signal=signals.bytes_received)
 
-    @staticmethod
-    def _is_robots_txt(request: Request) -> bool:
-        """The request RobotsTxtMiddleware makes for a host's rules."""
-        return (bool(request.meta.get("dont_obey_robotstxt")) and request.callback is NO_CALLBACK
-                and urlparse_cached(request).path == "/robots.txt")
-
     def _read_at_most(self, data: bytes, request: Request, **_: Any) -> None:
         limit = request.meta.get(_READ_AT_MOST)
         if not limit:
@@ -136,7 +129,7 @@ class TalkwatchHTTPDownloadHandler(HTTP11DownloadHandler):
             raise StopDownload(fail=False)  # the response, with what came so far, goes on as a whole one
 
     async def download_request(self, request: Request) -> Response:
-        if self._is_robots_txt(request) and _READ_AT_MOST not in request.meta:
+        if is_robots_txt(request) and _READ_AT_MOST not in request.meta:
             # one byte past the part that is read: first_part then knows the file went on and cuts at a line break
             request = request.replace(meta={**request.meta, "download_maxsize": 0,
                                             _READ_AT_MOST: MAX_ROBOTSTXT_BYTES + 1})

@@ -126,6 +126,26 @@ def test_a_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_pat
             assert srv.hits("/feed.xml") == 0
 
 
+def test_a_compressed_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_path):
+    """12 KB on the wire, 12 MB once inflated: the decompression stopped at the 10 MB cap and the robots.txt was
+    taken for missing, so its `Disallow: /` was not obeyed. Its first 500 KiB are inflated and read."""
+    import gzip
+    import zlib
+
+    text = b"User-agent: *\nDisallow: /\n" + b"#" * 12_000_000
+    deflated = zlib.compressobj(wbits=-15)
+    for encoding, body in (("gzip", gzip.compress(text)),
+                           ("deflate", deflated.compress(text) + deflated.flush())):
+        with LoopbackServer() as srv:
+            _robots_world(srv)
+            srv.route("/robots.txt", (200, {"Content-Type": "text/plain", "Content-Encoding": encoding}, body))
+            items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                              settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+            assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+                ("listing", "failed", "robots.txt disallows")], encoding
+            assert srv.hits("/feed.xml") == 0
+
+
 def test_a_missing_robots_txt_still_allows_everything(tmp_path):
     """404/410 is "no rules" (RFC 9309, and Google): the host is crawled."""
     with LoopbackServer() as srv:
