@@ -613,6 +613,13 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         return fail(prog, f"reprocess failed, nothing was changed: {exc}", EXIT_STORAGE)
     print(f"reprocessed {r.pages} stored pages (run {r.run_id}): {r.changed} articles changed "
           f"({r.articles_before} before, {r.articles_after} after)")
+    if r.unreadable:  # the others were re-processed and committed: done, but some items failed
+        n = len(r.unreadable)
+        urls = ", ".join(url for _, url, _ in r.unreadable[:3]) + (f" and {n - 3} more" if n > 3 else "")
+        what = ("1 stored page could not be read (its compressed body is broken) and was left as it was" if n == 1
+                else f"{n} stored pages could not be read (their compressed bodies are broken) and were left as "
+                     f"they were")
+        return fail(prog, f"{what}: {urls}", EXIT_PARTIAL)
     return 0
 
 

@@ -62,9 +62,12 @@ def choose_title(
 # authors
 
 # "with" joins a wire credit to a name ("John Smith with Reuters", "при участии ТАСС"): a split, and the agency is
-# then dropped as any agency is
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\||/|\band\b|\bи\b|\bі\b|\bта\b|\bve\b|\bund\b|\bet\b|\bwith\b"
-                           r"|\bпри участии\b|\bза участю\b)\s*", re.IGNORECASE)
+# then dropped as any agency is. Blanks before a separator are taken from the start of their run only, whole
+# (`(?<!\s)\s++`): a split never begins inside a run (its start gives the same one). The plain `\s*` tried every
+# position of a run and every way back from it, and 10,000 spaces in an author field took 30 s; linear now, and
+# the same splits
+_AUTHOR_SPLIT = re.compile(r"(?:(?<!\s)\s++)?(?:;|,|&|\||/|\band\b|\bи\b|\bі\b|\bта\b|\bve\b|\bund\b|\bet\b"
+                           r"|\bwith\b|\bпри участии\b|\bза участю\b)\s*", re.IGNORECASE)
 _AUTHOR_PREFIX = re.compile(
     r"^(?:by|from|written by|writing by|reporting by|reported by|additional reporting(?: by)?|text"
     r"|автор(?:ы)?|автори|текст|yazan|yazar|muhabir|von|par)\s*:?\s+",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,6 +30,7 @@ class ReprocessReport:
     articles_after: int
     changed: int  # articles whose title, text, date, language or original changed, appeared or went
     run_id: str
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)  # (source, url, reason): left as they were
 
 
 def _input(sp: StoredPage, by_name: dict[str, Source]) -> PageInput:
@@ -92,12 +93,16 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
     started = datetime.now(timezone.utc)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-reprocess-" + uuid.uuid4().hex[:6]
 
+    unreadable: list[tuple[str, str, str]] = []
+
     def attempt() -> tuple[int, dict[str, tuple], dict[str, tuple], int]:
         """Read, clean and load in one go: on DuckLake a commit that lost to a concurrent load starts over here,
         from the pages as that load left them."""
         con = connect(db, timeout=timeout)
         try:
-            stored = stored_pages(con, since, source)
+            unreadable.clear()
+            # a page whose stored body is broken is left out, so its article stays as stored
+            stored = stored_pages(con, since, source, unreadable)
             # as a run's pages: in worker processes (a page that hangs the parser is given up at
             # TALKWATCH_PAGE_TIMEOUT), dated before the URL variants are collapsed
             jobs = [(_input(sp, by_name), topic) for sp in stored]
@@ -111,8 +116,10 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
             # take the article out and put its own text in its place
             own = own_articles(con, urls)
             run = RunRow(run_id=run_id, trigger="reprocess", started_at=started, ended_at=None,
-                         status="completed", topic_file=topic_file, sources_file=sources_file,
-                         counts={"reprocess": {"pages": len(pages)}})
+                         status="completed-with-errors" if unreadable else "completed", topic_file=topic_file,
+                         sources_file=sources_file,
+                         counts={"reprocess": {"pages": len(pages), "pages_unreadable": len(unreadable)}},
+                         errors=[{"source": src, "url": url, "reason": why} for src, url, why in unreadable])
             batch = build_batch(run, pages, [], [])
             batch.raw_pages = []  # the bytes are what they were
             batch.sources = source_rows(list(by_name.values()))
@@ -142,4 +149,4 @@ def reprocess(db: str | os.PathLike, topic_file: str, sources_file: str | None =
 
     n_pages, before, after, changed = retrying(db, attempt, timeout)
     return ReprocessReport(pages=n_pages, articles_before=len(before), articles_after=len(after),
-                           changed=changed, run_id=run_id)
+                           changed=changed, run_id=run_id, unreadable=list(unreadable))

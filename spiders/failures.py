@@ -28,10 +28,12 @@ class RobotsUnavailable(IgnoreRequest):
 
 
 class ResponseHeaderTooLarge(Exception):
-    """The server sent a status or header line longer than the HTTP parser reads (spiders/download.py)."""
+    """The server sent a status or header line longer than the HTTP parser reads, or more header lines than it
+    keeps (`block`; spiders/download.py)."""
 
-    def __init__(self, limit: int):
-        super().__init__(f"response header too large: a header line over {limit // 1024} KiB")
+    def __init__(self, limit: int, block: bool = False):
+        super().__init__(f"response header too large: header lines over {limit // 1024 // 1024} MiB in all" if block
+                         else f"response header too large: a header line over {limit // 1024} KiB")
         self.limit = limit
 
 

@@ -8,6 +8,7 @@ outlet's crawl for minutes (a crawl of 7 s took 50 s). Google reads the first 50
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -19,7 +20,9 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet import error as txerror
@@ -55,6 +58,46 @@ def first_part(body: bytes, limit: int = MAX_ROBOTSTXT_BYTES) -> bytes:
     head = body[:limit]
     cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
     return head[:cut + 1] if cut >= 0 else b""
+
+
+def is_robots_txt(request: Request) -> bool:
+    """The request Scrapy's RobotsTxtMiddleware makes for a host's rules (its meta, no callback, the path)."""
+    return (bool(request.meta.get("dont_obey_robotstxt")) and request.callback is NO_CALLBACK
+            and urlparse_cached(request).path == "/robots.txt")
+
+
+def _inflate_head(body: bytes, wbits: int, limit: int) -> bytes | None:
+    """At most `limit` bytes of `body` inflated (None when it is not that kind of stream at all)."""
+    try:
+        return zlib.decompressobj(wbits).decompress(body, limit)
+    except zlib.error:
+        return None
+
+
+class RobotsTxtDecompressionMiddleware:
+    """A gzip or deflate robots.txt inflated up to the part that is read (500 KiB + 1 byte), before Scrapy's
+    HttpCompressionMiddleware (590) sees it.
+
+    Why: Scrapy's inflates the whole body under the 10 MB cap and drops the response past it, which its robots.txt
+    middleware takes for "no robots.txt": a 12 KB gzip of 12 MB whose first line said `Disallow: /` let the whole
+    host be crawled. Only the first 500 KiB are read (CappedProtegoRobotParser), so only they are inflated.
+    Other encodings (br, zstd, several at once) are left to Scrapy's middleware."""
+
+    _WBITS = {b"gzip": (16 + zlib.MAX_WBITS,), b"x-gzip": (16 + zlib.MAX_WBITS,),
+              b"deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}  # deflate: zlib-wrapped, or raw as some servers send
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        encodings = [e.strip().lower() for v in response.headers.getlist("Content-Encoding") for e in v.split(b",")]
+        encodings = [e for e in encodings if e and e != b"identity"]
+        if len(encodings) != 1 or encodings[0] not in self._WBITS or not is_robots_txt(request):
+            return response
+        for wbits in self._WBITS[encodings[0]]:
+            head = _inflate_head(response.body, wbits, MAX_ROBOTSTXT_BYTES + 1)
+            if head is not None:
+                headers = response.headers.copy()
+                del headers["Content-Encoding"]
+                return response.replace(body=head, headers=headers)
+        return response  # not what it says it is: Scrapy's middleware says so
 
 
 class CappedProtegoRobotParser(ProtegoRobotParser):
@@ -121,4 +164,5 @@ class ServerErrorRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().process_request_2(rp, request)
 
 
-__all__ = ["CappedProtegoRobotParser", "MAX_ROBOTSTXT_BYTES", "ServerErrorRobotsTxtMiddleware", "first_part"]
+__all__ = ["CappedProtegoRobotParser", "MAX_ROBOTSTXT_BYTES", "RobotsTxtDecompressionMiddleware",
+           "ServerErrorRobotsTxtMiddleware", "first_part", "is_robots_txt"]

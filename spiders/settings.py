@@ -57,6 +57,9 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.SourceGuardMiddleware": 50,
     # next to RobotsTxtMiddleware (100); its process_response sees the robots.txt responses that one fetches
     "spiders.middlewares.CrawlDelayMiddleware": 110,
+    # after the download, before HttpCompressionMiddleware (590): a compressed robots.txt is inflated only as far
+    # as it is read (500 KiB), so one that inflates past the 10 MB cap is still obeyed
+    "spiders.robots.RobotsTxtDecompressionMiddleware": 595,
 }
 
 COOKIES_ENABLED = False

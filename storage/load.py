@@ -23,7 +23,7 @@ import duckdb
 from storage import searchindex
 from storage.db import connect, retrying, rollback
 from storage.records import (ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, StoredPage,
-                             gunzip_raw)
+                             UnreadableRawPage, gunzip_raw)
 from storage.sqlfiles import sql
 
 
@@ -651,13 +651,24 @@ def _raw_batches(rows: list[RawPageRow], run: RunRow) -> Iterator[pa.RecordBatch
         ], schema=_raw_schema())
 
 
-def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source: str | None) -> list[StoredPage]:
-    """Stored raw pages (decompressed) fetched since `since`, of `source`: the input of re-processing."""
+def stored_pages(con: duckdb.DuckDBPyConnection, since: datetime | None, source: str | None,
+                 unreadable: list[tuple[str, str, str]] | None = None) -> list[StoredPage]:
+    """Stored raw pages (decompressed) fetched since `since`, of `source`: the input of re-processing.
+
+    A page whose stored body does not decompress is left out, and (source, url, reason) goes to `unreadable`:
+    one broken row used to stop the whole re-processing."""
     out = []
     for row in con.execute(sql("queries/raw_for_reprocess"), [since, since, source, source]).fetchall():
         url, src, fetched, status, headers, encoding, body, title, ldate, lkind, final_url, listed_in = row
+        try:
+            page = gunzip_raw(body)
+        except UnreadableRawPage as exc:
+            if unreadable is None:
+                raise
+            unreadable.append((src, url, f"stored page unreadable (its compressed body is broken: {exc})"))
+            continue
         raw = RawPageRow(url=url, source=src, fetched_at=fetched, status=status, headers=headers or "{}",
-                         encoding=encoding, body=gunzip_raw(body), listed_title=title, listed_date=ldate,
+                         encoding=encoding, body=page, listed_title=title, listed_date=ldate,
                          listed_date_kind=lkind)
         out.append(StoredPage(raw, final_url, listed_in))
     return out

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from isal import igzip
+from isal import igzip, isal_zlib
 
 # Raw pages are kept gzip level 1, written by ISA-L (Intel's igzip, through python-isal): the same gzip format any
 # reader opens (Python's gzip, zcat, DuckDB users' own tools), at a fifth of zlib's CPU and slightly smaller
@@ -21,9 +21,17 @@ def gzip_raw(body: bytes) -> bytes:
     return igzip.compress(body, RAW_GZIP_LEVEL)
 
 
+class UnreadableRawPage(Exception):
+    """A stored `raw_pages.body_gzip` that is no complete gzip stream (cut short, overwritten, NULL)."""
+
+
 def gunzip_raw(blob: bytes) -> bytes:
-    """`raw_pages.body_gzip` back to the page's bytes (any gzip stream: also those zlib wrote before)."""
-    return igzip.decompress(blob)
+    """`raw_pages.body_gzip` back to the page's bytes (any gzip stream: also those zlib wrote before);
+    UnreadableRawPage when it is none."""
+    try:
+        return igzip.decompress(blob)
+    except (EOFError, OSError, TypeError, ValueError, isal_zlib.error) as exc:
+        raise UnreadableRawPage(f"{type(exc).__name__}: {exc}") from exc
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

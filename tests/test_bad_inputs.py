@@ -814,6 +814,36 @@ def test_a_reprocess_that_meets_a_corrupt_block_leaves_the_file_as_it_was(templa
     assert not (tmp_path / "cov.duckdb.wal").exists()
 
 
+def test_a_reprocess_skips_a_stored_page_whose_compressed_body_is_broken(templates: Path, tmp_path: Path):
+    """One raw page's gzip cut short (a bad copy, a tool that rewrote the column) made the whole reprocess an
+    "internal error" (70): the other pages were not re-derived. That page is left as it was (its article kept as
+    stored), the others are re-processed, and one line names it: status 1, as for a manifest with failed lines."""
+    db = tmp_path / "cov.duckdb"
+    shutil.copy(templates / "cov.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        (url,) = con.execute("SELECT min(r.url) FROM raw_pages r JOIN article_store a ON a.url = r.url").fetchone()
+        con.execute("UPDATE raw_pages SET body_gzip = body_gzip[1:20] WHERE url = ?", [url])
+        (pages,) = con.execute("SELECT count(*) FROM raw_pages").fetchone()
+        kept = con.execute("SELECT article_id, title, text FROM article_store WHERE url = ?", [url]).fetchall()
+    finally:
+        con.close()
+    proc = talkwatch(["reprocess", "--db", str(db), "--topic", str(TOPIC)], tmp_path, env_for(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"talkwatch reprocess: 1 stored page could not be read (its compressed body is broken) and was left as it "
+        f"was: {url}"], proc.stderr
+    assert proc.stdout.startswith(f"reprocessed {pages - 1} stored pages (run "), proc.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT article_id, title, text FROM article_store WHERE url = ?", [url]).fetchall() == kept
+        status, errors = con.execute("SELECT status, errors FROM runs WHERE trigger = 'reprocess'").fetchone()
+    finally:
+        con.close()
+    assert status == "completed-with-errors"
+    assert [e["url"] for e in json.loads(errors)] == [url]
+
+
 def test_a_page_that_would_parse_for_minutes_is_given_up_at_the_page_deadline(tmp_path: Path):
     """One tag with 60,000 attributes keeps libxml2 busy for minutes: `clean` stops it at TALKWATCH_PAGE_TIMEOUT,
     alone (status 1, one line) and in a manifest (that line's error; the good page beside it is cleaned)."""

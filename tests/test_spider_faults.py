@@ -37,6 +37,17 @@ def _many_header_lines(sock: socket.socket) -> None:
                  + b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
+def _endless_header_lines(sock: socket.socket) -> None:
+    """Short, readable header lines that never end (50 MB of them, then the server gives up and closes)."""
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+    block = b"".join(b"X-Filler-%d: %s\r\n" % (n, b"a" * 200) for n in range(5000))
+    try:
+        for _ in range(50_000_000 // len(block)):
+            sock.sendall(block)
+    except OSError:  # the client gave up reading
+        pass
+
+
 def _slow_robots(_: RequestInfo):
     time.sleep(3)
     return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
@@ -79,6 +90,60 @@ def test_a_robots_txt_whose_host_does_not_resolve_fails_the_listing_with_the_dns
                       settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
     assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
         ("listing", "failed", "robots.txt unavailable (DNS lookup failed for outlet.invalid" + UNAVAILABLE_TAIL)]
+
+
+def _robots_over_the_cap(chunked: bool):
+    """A robots.txt of 11.7 MB, over the 10 MB download cap, whose first line forbids everything."""
+    body = b"User-agent: *\nDisallow: /\n" + b"# filler line\n" * 900_000
+
+    def write(sock: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+        try:
+            if chunked:
+                sock.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+                for at in range(0, len(body), 65536):
+                    part = body[at:at + 65536]
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+                sock.sendall(b"0\r\n\r\n")
+            else:
+                sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        except OSError:  # the client stopped reading
+            pass
+    return Raw(write)
+
+
+def test_a_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_path):
+    """Its download was cancelled at the 10 MB cap and Scrapy took that as "no robots.txt": its `Disallow: /` was
+    not obeyed and the host was crawled. It is read as search engines read one, up to the first 500 KiB."""
+    for chunked in (False, True):
+        with LoopbackServer() as srv:
+            _robots_world(srv)
+            srv.route("/robots.txt", _robots_over_the_cap(chunked))
+            items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                              settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+            assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+                ("listing", "failed", "robots.txt disallows")], chunked
+            assert srv.hits("/feed.xml") == 0
+
+
+def test_a_compressed_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_path):
+    """12 KB on the wire, 12 MB once inflated: the decompression stopped at the 10 MB cap and the robots.txt was
+    taken for missing, so its `Disallow: /` was not obeyed. Its first 500 KiB are inflated and read."""
+    import gzip
+    import zlib
+
+    text = b"User-agent: *\nDisallow: /\n" + b"#" * 12_000_000
+    deflated = zlib.compressobj(wbits=-15)
+    for encoding, body in (("gzip", gzip.compress(text)),
+                           ("deflate", deflated.compress(text) + deflated.flush())):
+        with LoopbackServer() as srv:
+            _robots_world(srv)
+            srv.route("/robots.txt", (200, {"Content-Type": "text/plain", "Content-Encoding": encoding}, body))
+            items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                              settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+            assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+                ("listing", "failed", "robots.txt disallows")], encoding
+            assert srv.hits("/feed.xml") == 0
 
 
 def test_a_missing_robots_txt_still_allows_everything(tmp_path):
@@ -149,3 +214,21 @@ def test_a_200_kb_header_line_is_named_and_not_retried(tmp_path):
         assert srv.hits("/a/cookie") == 1  # the server would send the same header again
         assert by_url[srv.url("/a/many")]["kind"] == "page"
 
+
+def test_a_header_block_that_never_ends_is_stopped_at_1_mib_and_named(tmp_path):
+    """Every line was under the 16 KiB line limit, so the parser kept them all: 20 s of them took the crawl
+    process to 700 MB (a page's body is capped at 10 MB, its headers were not), and the page then failed as a
+    timeout or a lost connection. The header block is now capped too, and the reason says so."""
+    with LoopbackServer() as srv:
+        srv.route("/feed.xml", (200, {"Content-Type": "application/rss+xml"},
+                                rss([("/a/endless", "Endless"), ("/a/many", "Many")])))
+        srv.route("/a/endless", Raw(_endless_header_lines))
+        srv.route("/a/many", Raw(_many_header_lines))
+        items = run_crawl(tmp_path, _one_source(tmp_path, budget=10, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "2", "DOWNLOAD_TIMEOUT": "100"})
+        by_url = {i["url"]: i for i in items}
+        endless = by_url[srv.url("/a/endless")]
+        assert (endless["kind"], endless["outcome"], endless["reason"]) == (
+            "failure", "failed", "response header too large: header lines over 1 MiB in all")
+        assert srv.hits("/a/endless") == 1  # not retried: the server would send the same again
+        assert by_url[srv.url("/a/many")]["kind"] == "page"  # a 230 KB header block still loads

@@ -207,3 +207,24 @@ def test_a_permalink_mark_is_not_part_of_the_heading():
         "<p>Delegations met again.</p></article></body></html>"), None, URL) == "Talks resume in Istanbul"
     assert visible_text(fromstring('<h1>Round <a href="#r2">#2</a> of talks</h1>')) == "Round #2 of talks"
     assert visible_text(fromstring('<h1>Round two <a href="/s">§</a></h1>')) == "Round two §"  # not in-page
+
+
+def test_tidy_reads_a_title_of_thousands_of_separators_in_linear_time() -> None:
+    """The dangling-separator pattern scanned to the end of the title from every position: a <title> of 30,000
+    " |" kept a page worker busy past the 120 s page deadline, and the page was given up. Same results."""
+    import random
+    import re
+    import time
+
+    from pipelines.titles import collapse, tidy
+
+    started = time.process_time()
+    assert tidy("Talks " + "| " * 200_000 + "Site") == "Talks " + "| " * 200_000 + "Site"
+    assert tidy("- " * 100_000 + "Talks" + " -" * 100_000) == "Talks"
+    assert time.process_time() - started < 5  # it was hours
+    old = re.compile(r"(?:\s+[-|–—:·•›/~]+)+$|^(?:[-|–—:·•›/~]+\s+)+")
+    rng = random.Random(3)
+    parts = [" ", "  ", "\t", "-", "|", "–", "—", ":", "·", "•", "›", "/", "~", "--", "a", "Talks", "x-", "-y", "»"]
+    for _ in range(20000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 12)))
+        assert tidy(text) == old.sub("", collapse(text)), repr(text)

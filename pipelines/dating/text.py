@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -100,12 +101,19 @@ def find_yearless_dates(text: str, language: str | None = None) -> list[Yearless
     """
     norm = _normalize(text)
     found: list[tuple[int, YearlessDate]] = []
-    taken: list[tuple[int, int]] = []
+    # the spans already taken, disjoint, by start (their ends in the same order): a new match can only overlap the
+    # last one starting before its end. A scan of every span for every match made a page of 8,000 written days
+    # take 8 s, and 30,000 more than the page deadline.
+    starts: list[int] = []
+    ends: list[int] = []
     for pattern in _YEARLESS:
         for m in pattern.finditer(norm):
-            if any(m.start() < end and start < m.end() for start, end in taken):
+            before = bisect.bisect_left(starts, m.end()) - 1
+            if before >= 0 and ends[before] > m.start():
                 continue
-            taken.append((m.start(), m.end()))  # "27 mar 20 à 9:21" (a two-digit year) is no "mar 20, 9:21"
+            # "27 mar 20 à 9:21" (a two-digit year) is no "mar 20, 9:21"
+            starts.insert(before + 1, m.start())
+            ends.insert(before + 1, m.end())
             clock = m if m.groupdict().get("hh") else _TIME_BEFORE.search(norm[max(0, m.start() - 25):m.start()])
             if clock is None:
                 continue
