@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # every key a [[source]] table may hold; poll_minutes is read by the flow from `Source.extra`
@@ -325,6 +325,16 @@ def _check_url(name: str, key: str, url: Any) -> str:
     return url
 
 
+def listing_key(url: str) -> str:
+    """One key per resource a listing URL names: scheme and host in lower case, a default port and the fragment
+    (never sent to the server) left out. The URL itself stays as written (it keys the listing's stored state)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port
+    netloc = host if port is None or port == {"http": 80, "https": 443}.get(parts.scheme) else f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
 def _str_list(name: str, key: str, value: Any) -> list[Any]:
     if value is None:
         return []
@@ -506,7 +516,7 @@ def load_sources(path: str | Path) -> list[Source]:
         raise ValueError(f"{path}: 'source' must be an array of tables ([[source]])")
     sources: list[Source] = []
     seen: set[str] = set()
-    listed_by: dict[str, str] = {}
+    listed_by: dict[str, tuple[str, str]] = {}  # listing_key -> (source, the URL as it was first written)
     for i, raw in enumerate(tables):
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: source #{i + 1} is not a table")
@@ -518,11 +528,18 @@ def load_sources(path: str | Path) -> list[Source]:
             raise ValueError(f"{path}: source {src.name!r}: duplicate name")
         seen.add(src.name)
         # a listing's state (its validators, the `listings` row) is keyed by its URL: two sources polling one
-        # feed would overwrite each other's, and its articles would go to whichever source came first
+        # feed would overwrite each other's, and its articles would go to whichever source came first. One
+        # resource however it is spelled (`HTTP://Host/feed#x` is `http://host/feed`): each spelling was fetched
+        # and recorded as a listing of its own
         for url in [*src.feeds, *src.sitemaps]:
-            owner = listed_by.setdefault(url, src.name)
-            if owner != src.name:
-                raise ValueError(f"{path}: source {src.name!r}: {url} is already a listing of source {owner!r}; "
-                                 f"give each feed or sitemap to one source")
+            key = listing_key(url)
+            if key in listed_by:
+                owner, first = listed_by[key]
+                if owner != src.name:
+                    raise ValueError(f"{path}: source {src.name!r}: {url} is already a listing of source "
+                                     f"{owner!r}; give each feed or sitemap to one source")
+                raise ValueError(f"{path}: source {src.name!r}: {url} is listed twice (as {first}); "
+                                 f"give each feed or sitemap once")
+            listed_by[key] = (src.name, url)
         sources.append(src)
     return sources

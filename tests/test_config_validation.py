@@ -154,6 +154,35 @@ def test_duplicate_names_and_bad_tables_name_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("feeds", "words"),
+    [
+        ('["https://www.outlet.example/rss", "HTTPS://WWW.Outlet.Example/rss"]', ["listed twice"]),
+        ('["https://www.outlet.example/rss", "https://www.outlet.example/rss#top"]', ["listed twice"]),
+        ('["https://www.outlet.example/rss", "https://www.outlet.example:443/rss"]', ["listed twice"]),
+        ('["https://www.outlet.example/rss", "https://www.outlet.example/rss"]', ["listed twice"]),
+    ],
+)
+def test_one_feed_spelled_twice_in_a_source_is_refused(tmp_path: Path, feeds: str, words: list[str]) -> None:
+    """One resource however it is spelled: each spelling was fetched and recorded as a listing of its own."""
+    base = f'name = "outlet_en"\nlanguage = "en"\nfeeds = {feeds}\n'
+    with pytest.raises(ValueError) as err:
+        load_sources(source_file(tmp_path, base=base))
+    assert all(w in str(err.value) for w in ["source 'outlet_en'", *words]), str(err.value)
+
+
+def test_one_feed_spelled_differently_in_two_sources_is_refused(tmp_path: Path) -> None:
+    other = GOOD_SOURCE.replace("outlet_en", "outlet_b").replace("https://www.outlet.example/rss",
+                                                                 "http://WWW.outlet.example:80/x/../rss#a")
+    path = write(tmp_path, "sources.toml", f"[[source]]\n{GOOD_SOURCE}\n[[source]]\n"
+                 f"{GOOD_SOURCE.replace('outlet_en', 'outlet_b').replace('https://', 'HTTPS://')}")
+    with pytest.raises(ValueError, match="is already a listing of source 'outlet_en'"):
+        load_sources(path)
+    # another scheme or path is another resource: both load
+    path = write(tmp_path, "sources.toml", f"[[source]]\n{GOOD_SOURCE}\n[[source]]\n{other}")
+    assert [s.name for s in load_sources(path)] == ["outlet_en", "outlet_b"]
+
+
+@pytest.mark.parametrize(
     ("entry", "stored"),
     [
         ("127.0.0.1:8080", "127.0.0.1:8080"),
