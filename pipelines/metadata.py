@@ -112,7 +112,8 @@ def clean_authors(raw: str | list[str] | None, sitename: str | None = None, url:
 
     Drops "By", roles ("Staff Writer"), outlet and agency names ("with Reuters", "and agencies"), editors' and
     photographers' credits ("Editing by ..."), emails and URLs; splits on and / , / & / with / и / і / ve;
-    "additional reporting by" credits the reporter. A name must have letters and at most five words, so stray sentences are not taken for authors.
+    "additional reporting by" credits the reporter. A name must have letters and at most five words, so stray
+    sentences are not taken for authors.
     """
     if not raw:
         return []

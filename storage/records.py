@@ -10,8 +10,8 @@ from isal import igzip, isal_zlib
 
 # Raw pages are kept gzip level 1, written by ISA-L (Intel's igzip, through python-isal): the same gzip format any
 # reader opens (Python's gzip, zcat, DuckDB users' own tools), at a fifth of zlib's CPU and slightly smaller
-# (bench/raw_compression.py, the 1,002 corpus pages: 0.39 vs 1.77 ms a page, 22.5% vs 22.9% of the raw bytes;
-# zlib level 6: 4.33 ms, 19.4%). Here, not in storage.load, so the page workers that compress can import it
+# (bench/raw_compression.py, the 1,002 corpus pages: 0.40 vs 1.66 ms a page, 22.5% vs 22.9% of the raw bytes;
+# zlib level 6: 4.18 ms, 19.4%). Here, not in storage.load, so the page workers that compress can import it
 # without DuckDB and pyarrow.
 RAW_GZIP_LEVEL = 1
 
