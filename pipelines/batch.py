@@ -12,6 +12,7 @@ from pipelines.urls import canonical_url, public_url
 from spiders.items import FailureItem, ListingItem
 from spiders.sources import Source
 from storage.load import article_id_for
+from storage.load import same_story as stories_match  # the rule; this module's same_story takes pages
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, storable
 
 
@@ -173,9 +174,7 @@ def own_key(p: ProcessedPage) -> str:
 
 
 def same_story(a: ProcessedPage, b: ProcessedPage) -> bool:
-    """Whether two pages are one story by the loader's rules: the same normalised text, or a confirmed near copy."""
+    """Whether two pages are one story by the loader's rules (storage.load.same_story)."""
     if a.page is None or b.page is None:
         return True
-    if a.exact_key and a.exact_key == b.exact_key:
-        return True
-    return judge_duplicate(a.page.text, b.page.text) is not None
+    return stories_match(a.exact_key, a.page.text, b.exact_key, b.page.text, judge_duplicate)

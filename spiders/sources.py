@@ -24,6 +24,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from spiders.urlpolicy import DEFAULT_PORTS
+
 # every key a [[source]] table may hold; poll_minutes is read by the flow from `Source.extra`
 SOURCE_KEYS = ("name", "language", "feeds", "sitemaps", "allowed_domains", "enabled", "max_pages", "poll_minutes",
                "timezone", "country", "group")
@@ -331,8 +333,8 @@ def listing_key(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port
-    netloc = host if port is None or port == {"http": 80, "https": 443}.get(parts.scheme) else f"{host}:{port}"
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+    netloc = host if port is None or port == DEFAULT_PORTS.get(parts.scheme) else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))  # urlsplit lower-cases a scheme
 
 
 def _str_list(name: str, key: str, value: Any) -> list[Any]:

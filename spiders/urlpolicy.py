@@ -7,7 +7,7 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -57,7 +57,7 @@ class HostPolicy:
         for url in listing_urls:
             parts = urlsplit(url)
             if parts.hostname:
-                own.add((parts.hostname.lower(), parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)))
+                own.add((parts.hostname.lower(), parts.port or DEFAULT_PORTS.get(parts.scheme, 0)))
         return cls(allowed, own)
 
     def _is_own(self, host: str, port: int) -> bool:
@@ -82,12 +82,12 @@ class HostPolicy:
         except ValueError:
             return f"malformed URL {url[:100]!r}"
         scheme = parts.scheme.lower()
-        if scheme not in _DEFAULT_PORTS:
+        if scheme not in DEFAULT_PORTS:
             return f"unsupported scheme {scheme or '(none)'}"
         host = (parts.hostname or "").rstrip(".")
         if not host:
             return "no host in URL"
-        effective = port or _DEFAULT_PORTS[scheme]
+        effective = port or DEFAULT_PORTS[scheme]
         bracketed = f"[{host}]" if ":" in host else host
         shown = f"{bracketed}:{port}" if port else host
         ip = _ip_of(host)

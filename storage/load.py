@@ -52,6 +52,12 @@ class DuplicateJudge(Protocol):
     def __call__(self, new_text: str, other_text: str) -> float | None: ...
 
 
+def same_story(key: str, text: str, other_key: str, other_text: str, judge: DuplicateJudge) -> bool:
+    """Whether two texts are one story by the loader's rules: the same exact key (normalised text), or a near copy
+    by `judge`. Both the load (a canonical URL already stored) and the batch's URL variants ask it."""
+    return bool(key) and key == other_key or judge(text, other_text) is not None
+
+
 class PollPolicy(Protocol):
     """The next poll interval (minutes) of a source from what its crawl brought; storage only records it."""
 
@@ -257,7 +263,7 @@ def _new_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRow], pa
         while (hit := holder(a.canonical_url)) is not None:
             first_url, exact_key, text = hit
             own = a.own_canonical_url
-            if not own or own == a.canonical_url or a.exact_key == exact_key or judge(a.text, text) is not None:
+            if not own or own == a.canonical_url or same_story(a.exact_key, a.text, exact_key, text, judge):
                 break
             a = _under_own_url(a, own, first_url, pages)  # another story: the declared canonical is a template's
         if hit is not None:
