@@ -112,18 +112,24 @@ def _robots_over_the_cap(chunked: bool):
     return Raw(write)
 
 
+def _assert_robots_disallows_all(tmp_path, robots_route, case) -> None:
+    """A crawl of one source whose robots.txt answers `robots_route` (its first line `Disallow: /`): the listing
+    fails as disallowed and is never asked for."""
+    with LoopbackServer() as srv:
+        _robots_world(srv)
+        srv.route("/robots.txt", robots_route)
+        items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
+                          settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
+        assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
+            ("listing", "failed", "robots.txt disallows")], case
+        assert srv.hits("/feed.xml") == 0
+
+
 def test_a_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_path):
     """Its download was cancelled at the 10 MB cap and Scrapy took that as "no robots.txt": its `Disallow: /` was
     not obeyed and the host was crawled. It is read as search engines read one, up to the first 500 KiB."""
     for chunked in (False, True):
-        with LoopbackServer() as srv:
-            _robots_world(srv)
-            srv.route("/robots.txt", _robots_over_the_cap(chunked))
-            items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
-                              settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
-            assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
-                ("listing", "failed", "robots.txt disallows")], chunked
-            assert srv.hits("/feed.xml") == 0
+        _assert_robots_disallows_all(tmp_path, _robots_over_the_cap(chunked), chunked)
 
 
 def test_a_compressed_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_path):
@@ -136,14 +142,8 @@ def test_a_compressed_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_
     deflated = zlib.compressobj(wbits=-15)
     for encoding, body in (("gzip", gzip.compress(text)),
                            ("deflate", deflated.compress(text) + deflated.flush())):
-        with LoopbackServer() as srv:
-            _robots_world(srv)
-            srv.route("/robots.txt", (200, {"Content-Type": "text/plain", "Content-Encoding": encoding}, body))
-            items = run_crawl(tmp_path, _one_source(tmp_path, feeds=[srv.url("/feed.xml")]),
-                              settings={"RETRY_TIMES": "0", "ROBOTSTXT_OBEY": "True"})
-            assert [(i["kind"], i["outcome"], i["reason"]) for i in items] == [
-                ("listing", "failed", "robots.txt disallows")], encoding
-            assert srv.hits("/feed.xml") == 0
+        _assert_robots_disallows_all(
+            tmp_path, (200, {"Content-Type": "text/plain", "Content-Encoding": encoding}, body), encoding)
 
 
 def test_a_missing_robots_txt_still_allows_everything(tmp_path):
