@@ -8,6 +8,7 @@ outlet's crawl for minutes (a crawl of 7 s took 50 s). Google reads the first 50
 
 from __future__ import annotations
 
+import sys
 import zlib
 from typing import Any
 
@@ -74,25 +75,56 @@ def _inflate_head(body: bytes, wbits: int, limit: int) -> bytes | None:
         return None
 
 
+def _unbrotli_head(body: bytes, limit: int) -> bytes | None:
+    """At most `limit` bytes of a Brotli `body` (None when it is not one): the decoder stops at the limit."""
+    import brotli  # Scrapy asks for br only when it is installed
+
+    try:
+        return brotli.Decompressor().process(body, output_buffer_limit=limit)[:limit]
+    except brotli.error:
+        return None
+
+
+def _unzstd_head(body: bytes, limit: int) -> bytes | None:
+    """At most `limit` bytes of a Zstandard `body` (None when it is not one)."""
+    if sys.version_info >= (3, 14):
+        from compression import zstd
+    else:
+        from backports import zstd  # what Scrapy decodes zstd with before Python 3.14
+
+    try:
+        return zstd.ZstdDecompressor().decompress(body, max_length=limit)
+    except zstd.ZstdError:
+        return None
+
+
+_HEADS = {
+    b"gzip": (lambda body, limit: _inflate_head(body, 16 + zlib.MAX_WBITS, limit),),
+    b"x-gzip": (lambda body, limit: _inflate_head(body, 16 + zlib.MAX_WBITS, limit),),
+    # deflate: zlib-wrapped, or raw as some servers send it
+    b"deflate": (lambda body, limit: _inflate_head(body, zlib.MAX_WBITS, limit),
+                 lambda body, limit: _inflate_head(body, -zlib.MAX_WBITS, limit)),
+    b"br": (_unbrotli_head,),
+    b"zstd": (_unzstd_head,),
+}
+
+
 class RobotsTxtDecompressionMiddleware:
-    """A gzip or deflate robots.txt inflated up to the part that is read (500 KiB + 1 byte), before Scrapy's
-    HttpCompressionMiddleware (590) sees it.
+    """A gzip, deflate, Brotli or Zstandard robots.txt decoded up to the part that is read (500 KiB + 1 byte),
+    before Scrapy's HttpCompressionMiddleware (590) sees it.
 
-    Why: Scrapy's inflates the whole body under the 10 MB cap and drops the response past it, which its robots.txt
+    Why: Scrapy's decodes the whole body under the 10 MB cap and drops the response past it, which its robots.txt
     middleware takes for "no robots.txt": a 12 KB gzip of 12 MB whose first line said `Disallow: /` let the whole
-    host be crawled. Only the first 500 KiB are read (CappedProtegoRobotParser), so only they are inflated.
-    Other encodings (br, zstd, several at once) are left to Scrapy's middleware."""
-
-    _WBITS = {b"gzip": (16 + zlib.MAX_WBITS,), b"x-gzip": (16 + zlib.MAX_WBITS,),
-              b"deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}  # deflate: zlib-wrapped, or raw as some servers send
+    host be crawled. Only the first 500 KiB are read (CappedProtegoRobotParser), so only they are decoded. Several
+    encodings at once are left to Scrapy's middleware."""
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         encodings = [e.strip().lower() for v in response.headers.getlist("Content-Encoding") for e in v.split(b",")]
         encodings = [e for e in encodings if e and e != b"identity"]
-        if len(encodings) != 1 or encodings[0] not in self._WBITS or not is_robots_txt(request):
+        if len(encodings) != 1 or encodings[0] not in _HEADS or not is_robots_txt(request):
             return response
-        for wbits in self._WBITS[encodings[0]]:
-            head = _inflate_head(response.body, wbits, MAX_ROBOTSTXT_BYTES + 1)
+        for decode in _HEADS[encodings[0]]:
+            head = decode(response.body, MAX_ROBOTSTXT_BYTES + 1)
             if head is not None:
                 headers = response.headers.copy()
                 del headers["Content-Encoding"]

@@ -134,14 +134,20 @@ def test_a_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_pat
 
 def test_a_compressed_robots_txt_over_the_size_cap_is_obeyed_from_its_first_500_kib(tmp_path):
     """12 KB on the wire, 12 MB once inflated: the decompression stopped at the 10 MB cap and the robots.txt was
-    taken for missing, so its `Disallow: /` was not obeyed. Its first 500 KiB are inflated and read."""
+    taken for missing, so its `Disallow: /` was not obeyed. Its first 500 KiB are decoded and read, in each
+    encoding Scrapy asks for (gzip, deflate, Brotli, Zstandard)."""
     import gzip
     import zlib
+
+    import brotli
+    from backports import zstd
 
     text = b"User-agent: *\nDisallow: /\n" + b"#" * 12_000_000
     deflated = zlib.compressobj(wbits=-15)
     for encoding, body in (("gzip", gzip.compress(text)),
-                           ("deflate", deflated.compress(text) + deflated.flush())):
+                           ("deflate", deflated.compress(text) + deflated.flush()),
+                           ("br", brotli.compress(text, quality=5)),
+                           ("zstd", zstd.compress(text))):
         _assert_robots_disallows_all(
             tmp_path, (200, {"Content-Type": "text/plain", "Content-Encoding": encoding}, body), encoding)
 
