@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 from pipelines import process
-from pipelines.dedupe import is_near_duplicate, similarity
+from pipelines.dedupe import judge
 from pipelines.process import ProcessedPage
 from pipelines.urls import canonical_url, public_url
 from spiders.items import FailureItem, ListingItem
@@ -34,10 +34,7 @@ def parse_time(value: str | None) -> datetime:
 
 def judge_duplicate(new_text: str, other_text: str) -> float | None:
     """The storage loader's DuplicateJudge: a confirmed near-duplicate gives its similarity."""
-    if not is_near_duplicate(new_text, other_text):
-        return None
-    s = similarity(new_text, other_text)
-    return max(s.jaccard, s.containment)
+    return judge(new_text, other_text)
 
 
 def article_row(p: ProcessedPage) -> ArticleRow:

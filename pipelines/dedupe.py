@@ -299,8 +299,13 @@ class Similarity:
     containment: float  # |A∩B| / min(|A|, |B|)
 
 
+@lru_cache(maxsize=32)
 def _shingle_text(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Shingles of the whole normalised text, and of its first ``LEAD_WINDOW`` tokens (the lead) alone."""
+    """Shingles of the whole normalised text, and of its first ``LEAD_WINDOW`` tokens (the lead) alone.
+
+    Cached (the arrays are never written to): the load judges a new article against each of its candidates, and a
+    candidate stored under several bands against several new ones; tokenising and hashing the same text again
+    was a quarter of the load's CPU (bench/pipeline_cpu.py's 1,002 pages)."""
     toks = _text_tokens(text)
     return _shingle_array(toks), _shingle_array(toks[:LEAD_WINDOW])
 
@@ -325,6 +330,16 @@ def similarity(a: str, b: str) -> Similarity:
     )
 
 
+def judge(a: str, b: str) -> float | None:
+    """``is_near_duplicate(a, b)`` and, when it holds, the pair's similarity (the larger of its Jaccard and
+    containment); None when it does not. The shingle sets are compared once for both."""
+    inter, na, nb, lead_cover = _overlap(a, b)
+    if not _near(a, b, inter, na, nb, lead_cover):
+        return None
+    union = na + nb - inter
+    return max(inter / union if union else 0.0, inter / min(na, nb) if min(na, nb) else 0.0)
+
+
 def is_near_duplicate(a: str, b: str) -> bool:
     """The confirmed decision on a candidate pair: the same article (copy, edit, teaser, trimmed), not just the same topic.
 
@@ -334,7 +349,11 @@ def is_near_duplicate(a: str, b: str) -> bool:
     ``CONTAINMENT_MIN`` of them are in the other; at least ``MIN_SHARED_SHINGLES`` shingles must be shared.
     Texts with no tokens are duplicates only of an identical normalised text.
     """
-    inter, na, nb, lead_cover = _overlap(a, b)
+    return _near(a, b, *_overlap(a, b))
+
+
+def _near(a: str, b: str, inter: int, na: int, nb: int, lead_cover: float) -> bool:
+    """is_near_duplicate's decision from the pair's shingle counts (``_overlap``)."""
     if na == 0 or nb == 0:
         return na == nb == 0 and normalize_text(a) == normalize_text(b) and bool(normalize_text(a))
     shorter = min(na, nb)
