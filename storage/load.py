@@ -175,7 +175,8 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
 
     `replace` names stored articles that this batch re-derives (re-processing): they are taken out inside the
     same transaction and come back through the same path as new ones, so their duplicate groups are recomputed
-    and a group that lost its original gets a new one. `load_counts` gives the run's `load` counts, read inside
+    (keeping their stored ids, _settle_ids) and a group that lost its original gets a new one; the pages that named
+    a taken-out article name what it is now (_repoint_pages). `load_counts` gives the run's `load` counts, read inside
     the transaction before the `runs` row is written; by default a run's: articles_new, copies, same_page (a
     re-processing creates no new articles, and records what it changed instead).
     """

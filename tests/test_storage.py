@@ -595,3 +595,39 @@ def test_a_split_part_whose_ids_are_all_taken_gets_an_id_no_group_has(tmp_path):
     got = groups(db)
     assert got[o.article_id] == (y.article_id, None)
     assert got[y.article_id][0] not in (y.article_id, o.article_id) and got[y.article_id][1] is None
+
+
+def test_a_rederived_member_that_joins_another_group_leaves_its_own_groups_id_alone(tmp_path):
+    """b was a copy of a; re-derived, it is a copy of c. a keeps its group's id (it holds that group's oldest
+    member), b joins c's group under c's id: the oldest stored group of the members of {b, c} that it holds."""
+    ua, ub, uc = ordered_urls(3)
+    db = tmp_path / "t.duckdb"
+    a = article(ua, " ".join(WORDS[0:50]), fetched=T0)
+    b = article(ub, " ".join(WORDS[0:50]) + " AP", fetched=T0 + timedelta(hours=1))
+    c = article(uc, " ".join(WORDS[30:80]), fetched=T0 + timedelta(hours=2))
+    for run, art in (("r1", a), ("r2", b), ("r3", c)):
+        load_batch(db, batch(run, [art]), words_judge)
+    assert groups(db)[b.article_id][0] == a.article_id and groups(db)[c.article_id][0] == c.article_id
+
+    b2 = article(ub, " ".join(WORDS[30:80]) + " AP", fetched=b.fetched_at)
+    rederive(db, "re", [b2], [b.article_id])
+    # same publication time: the original is the one seen first, b
+    assert groups(db) == {a.article_id: (a.article_id, None), b.article_id: (c.article_id, None),
+                          c.article_id: (c.article_id, b.article_id)}
+
+
+def test_when_a_split_groups_oldest_member_is_gone_the_next_oldest_one_keeps_the_id(tmp_path):
+    """x (the oldest), y and z one group; a reprocess takes x out for good (off-topic now) and re-derives y as
+    another story. The id goes with the oldest member still stored, y; z's part gets a new id."""
+    ux, uy, uz = ordered_urls(3)
+    db = tmp_path / "t.duckdb"
+    text = " ".join(WORDS[0:50])
+    x = article(ux, text, fetched=T0)
+    y = article(uy, text + " AP", fetched=T0 + timedelta(hours=1))
+    z = article(uz, text + " AFP", fetched=T0 + timedelta(hours=2))
+    for run, art in (("r1", x), ("r2", y), ("r3", z)):
+        load_batch(db, batch(run, [art]), words_judge)
+
+    y2 = article(uy, " ".join(WORDS[30:80]), fetched=y.fetched_at)
+    rederive(db, "re", [y2], [x.article_id, y.article_id])
+    assert groups(db) == {y.article_id: (x.article_id, None), z.article_id: (z.article_id, None)}
