@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime, timedelta, timezone
 
+import duckdb
 import pytest
 
 from pipelines import process
@@ -199,4 +200,27 @@ def test_a_full_reprocess_keeps_a_groups_stored_id(tmp_path, topic):
 
     reprocess(db, topic)
     assert rows(db, "SELECT group_id, count(*) FROM article_store GROUP BY ALL") == [(kept, 2)]
+    assert rows(db, DANGLING) == []
+
+
+def test_a_reprocess_mends_pages_an_earlier_one_left_naming_a_removed_article(tmp_path, topic):
+    """A database an earlier reprocess left with pages naming ids no article has. A reprocess of another source's
+    pages points such a page at the article stored under its canonical URL (the AMP variant's: the story's), and a
+    page whose canonical URL holds no article at none."""
+    db = tmp_path / "t.duckdb"
+    load(db, "r1", [page(SECTION_FIRST, "example", TALKS, SECTION_FIRST, T)])
+    load(db, "r2", [page(AMP, "amp", VARIANT, SECTION_FIRST, T + timedelta(hours=1)),
+                    page(AMP_HARVEST, "amp", HARVEST, AMP_HARVEST, T + timedelta(hours=1),
+                         "Wheat harvest starts early")])
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE pages SET article_id = 'ffffffffffffffff' WHERE url = ?", [AMP])
+    con.execute("UPDATE pages SET article_id = 'eeeeeeeeeeeeeeee', canonical_url = 'https://gone.example/x' "
+                "WHERE url = ?", [AMP_HARVEST])
+    con.close()
+    assert len(rows(db, DANGLING)) == 2
+
+    reprocess(db, topic, source="example")  # the amp pages are not re-processed
+    story = article_id_for(canonical_url(SECTION_FIRST))
+    assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", story)
+    assert page_rows(db)[AMP_HARVEST][2] is None
     assert rows(db, DANGLING) == []
