@@ -175,7 +175,8 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
 
     `replace` names stored articles that this batch re-derives (re-processing): they are taken out inside the
     same transaction and come back through the same path as new ones, so their duplicate groups are recomputed
-    and a group that lost its original gets a new one. `load_counts` gives the run's `load` counts, read inside
+    (keeping their stored ids, _settle_ids) and a group that lost its original gets a new one; the pages that named
+    a taken-out article name what it is now (_repoint_pages). `load_counts` gives the run's `load` counts, read inside
     the transaction before the `runs` row is written; by default a run's: articles_new, copies, same_page (a
     re-processing creates no new articles, and records what it changed instead).
     """
@@ -184,17 +185,19 @@ def load_into(con: duckdb.DuckDBPyConnection, batch: RunBatch, judge: DuplicateJ
     con.execute("BEGIN TRANSACTION")
     try:
         _claim_serial(con, batch.run.run_id)
-        old_groups = _take_out(con, replace or [])
+        before = _take_out(con, replace or [])
         pages = {p.url: p for p in batch.pages}
         new = _new_articles(con, batch.articles, pages, judge, report)
-        grouping = _group(con, new, judge, report)
+        grouping = _group(con, new, judge, report, before)
         _insert_articles(con, new, grouping.articles, batch.run)
         if new:
             searchindex.index_articles(con, "search_todo_new")
-        _repoint(con, grouping, {grouping.root(g) for g in old_groups})
+        _repoint(con, grouping, {grouping.final(g) for g in before.groups()})
         report.per_source = _per_source(con, new)
         report.copies = sum(counts["copies"] for counts in report.per_source.values())
-        _write_pages(con, list(pages.values()), batch.run)
+        _write_pages(con, list(pages.values()), batch.run, rederived=replace is not None)
+        if replace is not None:
+            _repoint_pages(con, before, pages)
         _write_raw(con, batch.raw_pages, batch.run)
         _write_listings(con, batch.listings, batch.run)
         _write_sources(con, batch.sources)
@@ -225,15 +228,70 @@ def _claim_serial(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         con.execute(sql("queries/insert_load_serial"), [run_id])
 
 
-def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
-    """Remove articles about to be re-derived; their groups are returned so the rest get a fresh original."""
+@dataclass
+class _Before:
+    """The stored duplicate groups of the articles a reprocess takes out, as they were before: every member's group
+    and first sighting, and the pages each taken-out article was loaded from.
+
+    Why: the groups the reprocess re-derives keep the ids they were stored under (_settle_ids), which needs them
+    whole (a taken-out member's first sighting counts for its group's age and for which part of a split group is
+    the old one), and a page that named a taken-out article follows what that article's own page holds now.
+    """
+
+    taken: set[str] = field(default_factory=set)
+    group_of: dict[str, str] = field(default_factory=dict)  # member -> its group, of every group touched
+    seen: dict[str, datetime | None] = field(default_factory=dict)  # member -> first_seen_at
+    holders: dict[str, list[str]] = field(default_factory=dict)  # taken-out article -> URLs of its own pages
+    by_group: dict[str, list[str]] = field(default_factory=dict)  # group -> its members, oldest first
+
+    def add(self, member: str, group_id: str, seen: datetime | None) -> None:
+        """Note one stored member; call sort() after the last."""
+        self.group_of[member], self.seen[member] = group_id, seen
+        self.by_group.setdefault(group_id, []).append(member)
+
+    def sort(self) -> None:
+        for ms in self.by_group.values():
+            ms.sort(key=self._age)
+
+    def groups(self) -> set[str]:
+        """The groups that had a member taken out."""
+        return set(self.by_group)
+
+    def members(self, group_id: str) -> list[str]:
+        """The group's members as stored before, oldest first (first_seen_at, then the smaller id)."""
+        return self.by_group.get(group_id, [])
+
+    def left(self, group_id: str) -> list[str]:
+        """The group's members still stored: not taken out."""
+        return [m for m in self.members(group_id) if m not in self.taken]
+
+    def age(self, group_id: str) -> tuple:
+        """When the group was first stored (its oldest member's first sighting), then its id: group_ages.sql's
+        order, counting the members taken out."""
+        return (self._age(self.members(group_id)[0])[0], group_id)
+
+    def _age(self, member: str) -> tuple:
+        return (self.seen.get(member) or _FAR, member)
+
+
+_FAR = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _take_out(con: duckdb.DuckDBPyConnection, ids: list[str]) -> _Before:
+    """Remove articles about to be re-derived; what their groups and pages were is returned (see _Before), so the
+    rest get a fresh original and the groups keep their ids."""
     if not ids:
-        return set()
-    groups = {g for (g,) in con.execute(sql("queries/groups_of"), [ids]).fetchall()}
+        return _Before()
+    before = _Before(taken=set(ids))
+    for aid, gid, seen in con.execute(sql("queries/group_members"), [ids]).fetchall():
+        before.add(aid, gid, seen)
+    before.sort()
+    for aid, url in sorted(con.execute(sql("queries/article_pages"), [ids]).fetchall()):
+        before.holders.setdefault(aid, []).append(url)
     con.execute(sql("queries/delete_bands"), [ids])
     con.execute(sql("queries/delete_articles"), [ids])
     searchindex.unindex_articles(con, ids)
-    return groups
+    return before
 
 
 def _new_articles(con: duckdb.DuckDBPyConnection, articles: list[ArticleRow], pages: dict[str, PageRow],
@@ -323,6 +381,11 @@ class _Grouping:
     articles: dict[str, tuple[str, str | None, float | None]] = field(default_factory=dict)  # new: group, kind, sim
     merges: dict[str, str] = field(default_factory=dict)  # stored group -> the stored group it joins
     marks: dict[str, tuple[str, float]] = field(default_factory=dict)  # stored article -> how a new one matched it
+    relabel: dict[str, str] = field(default_factory=dict)  # stored group -> the id its rows take (_settle_ids)
+
+    def final(self, group_id: str) -> str:
+        """The id the stored group `group_id`'s rows have after this load."""
+        return self.relabel.get(group_id, group_id)
 
     def root(self, group_id: str) -> str:
         """The group `group_id` ends in after this load's merges (a chain of bridges ends in one group)."""
@@ -388,10 +451,12 @@ def _group_ages(con: duckdb.DuckDBPyConnection, groups: set[str]) -> Callable[[s
 
 
 def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: DuplicateJudge,
-           report: LoadReport) -> _Grouping:
-    """Group id, duplicate kind and similarity for every new article; which stored groups a new copy bridges."""
+           report: LoadReport, before: _Before | None = None) -> _Grouping:
+    """Group id, duplicate kind and similarity for every new article; which stored groups a new copy bridges.
+    `before`: the groups of the articles a reprocess took out, as they were (their ids are kept, _settle_ids)."""
     if not new:
         return _Grouping()
+    before = before or _Before()
     _stage(con, "new_articles", {"article_id": pa.array([a.article_id for a in new], pa.string()),
                                  "exact_key": pa.array([a.exact_key for a in new], pa.string())})
     _stage(con, "new_bands", {
@@ -451,9 +516,9 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
         for member in (n, o):
             _note_near(kind, member, sim)
 
-    # A component's group id: the stored group it touches (the oldest, when a copy bridges several: the others
-    # are merged into it, and the id first stored, which a user may have saved, stays valid), else its smallest
-    # member's id.
+    # A component's group: the stored group it touches (the oldest, when a copy bridges several: the others are
+    # merged into it), else a label of its own (_FRESH, its smallest member), until _settle_ids gives every group
+    # this load leaves its id.
     components: dict[str, set[str]] = {}
     for aid in list(by_id) + sorted(stored_ids):
         components.setdefault(uf.find(aid), set()).add(aid)
@@ -462,7 +527,7 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
     comp_gid: dict[str, str] = {}  # component root -> its group id, before merges are followed
     for root, members in components.items():
         stored_groups = sorted({stored_group[m] for m in members if m in stored_group}, key=age)
-        gid = stored_groups[0] if stored_groups else min(members)
+        gid = stored_groups[0] if stored_groups else _FRESH + min(members)
         for other_gid in stored_groups[1:]:
             if other_gid not in out.merges:
                 out.merges[other_gid] = gid
@@ -478,8 +543,82 @@ def _group(con: duckdb.DuckDBPyConnection, new: list[ArticleRow], judge: Duplica
     for m, gid in chosen.items():
         k = kind.get(m)
         out.articles[m] = (out.root(gid), k[0] if k else None, k[1] if k else None)
+    stored = set(stored_group.values()) | {g for g in before.groups() if before.left(g)}
+    _settle_ids(con, out, stored, before, age)
     report.groups_touched = len({g for g, _, _ in out.articles.values()})
     return out
+
+
+_FRESH = "\x00"  # a group label made of new articles only, until _settle_ids names the group: never an id
+
+
+def _settle_ids(con: duckdb.DuckDBPyConnection, out: _Grouping, stored: set[str], before: _Before,
+                age: Callable[[str], tuple]) -> None:
+    """Give every group this load leaves (labelled in `out.articles` and by `out.root` of the `stored` groups whose
+    rows it holds) its id, in `out.articles` and `out.relabel`.
+
+    A group claims the ids of the stored groups its members were in: those whose rows it holds, and the group a
+    re-derived member had before the reprocess took it out (`before`). An id claimed by two groups (a stored group
+    a reprocess split) goes to the one holding that group's oldest member still there. A group keeps the oldest id
+    it holds (first stored, as group_ages.sql orders them, so a merge keeps the id stored first); one that holds
+    none takes its smallest member id that no group has, stored or given here.
+
+    Why: a reprocess took every re-derived article out and gave the groups they formed new ids (their smallest
+    member's), as a fresh load would, so a group id a user had saved named nothing; and a split group's
+    re-derived part could take its own id while the stored part kept that very id: two groups, one id.
+    """
+    members: dict[str, set[str]] = {}  # label -> its members known here (new, and those left of split groups)
+    claims: dict[str, set[str]] = {}  # label -> the stored ids it claims
+    where: dict[str, str] = {}  # article -> the label of its group, for the members of groups a reprocess touched
+    for s in stored:
+        label = out.root(s)
+        claims.setdefault(label, set()).add(s)
+        for m in before.left(s):
+            where[m] = label
+            members.setdefault(label, set()).add(m)
+    for m, (label, _, _) in out.articles.items():
+        where[m] = label
+        members.setdefault(label, set()).add(m)
+        if m in before.group_of:
+            claims.setdefault(label, set()).add(before.group_of[m])
+    split = before.groups()
+
+    holders: dict[str, str | None] = {}
+
+    def holder(g: str) -> str | None:
+        """The label of the group holding stored group g's oldest member still there."""
+        if g not in split:  # no member taken out: its rows are all in one group
+            return out.root(g)
+        if g not in holders:
+            holders[g] = next((where[m] for m in before.members(g) if m in where), None)
+        return holders[g]
+
+    def oldest(g: str) -> tuple:
+        return before.age(g) if g in split else age(g)
+
+    ids: dict[str, str] = {}
+    for label, gs in claims.items():
+        won = [g for g in gs if holder(g) == label]
+        if won:
+            ids[label] = min(won, key=oldest)
+    rest = sorted((min(ms), label) for label, ms in members.items() if label not in ids)
+    if rest:
+        candidates = sorted({m for _, label in rest for m in members[label]})
+        with _given(con, candidates):
+            used = {g for (g,) in con.execute(sql("queries/group_ids_in_use")).fetchall()}
+        used |= set(ids.values()) | split
+        for _, label in rest:
+            gid = next((m for m in sorted(members[label]) if m not in used), None) or _spare_id(members[label])
+            ids[label] = gid
+            used.add(gid)
+    out.relabel = {s: ids[out.root(s)] for s in stored if ids[out.root(s)] != s}
+    out.articles = {m: (ids[label], k, sim) for m, (label, k, sim) in out.articles.items()}
+
+
+def _spare_id(members: set[str]) -> str:
+    """An id for a group every one of whose member ids another group has (a split part whose only member's id
+    the older part kept): derived from its members, so the same split gives the same id."""
+    return article_id_for("group:" + " ".join(sorted(members)))
 
 
 def _insert_articles(con: duckdb.DuckDBPyConnection, new: list[ArticleRow],
@@ -549,9 +688,10 @@ def _repoint(con: duckdb.DuckDBPyConnection, grouping: _Grouping, old_groups: se
     if not group_ids:
         return
     _stage(con, "touched_groups", {"group_id": pa.array(sorted(group_ids), pa.string())})
-    merges = sorted(grouping.merges)
-    _stage(con, "group_merges", {"from_group": pa.array(merges, pa.string()),
-                                 "into_group": pa.array([grouping.root(g) for g in merges], pa.string())})
+    moves = sorted(grouping.relabel)
+    _stage(con, "group_merges", {"from_group": pa.array(moves, pa.string()),
+                                 "into_group": pa.array([grouping.relabel[g] for g in moves], pa.string())})
+    _stage(con, "load_articles", {"article_id": pa.array(sorted(grouping.articles), pa.string())})
     marks = sorted(grouping.marks)
     _stage(con, "stored_marks", {"article_id": pa.array(marks, pa.string()),
                                  "kind": pa.array([grouping.marks[m][0] for m in marks], pa.string()),
@@ -587,7 +727,9 @@ def _write_source_state(con: duckdb.DuckDBPyConnection, batch: RunBatch, report:
             ("last_failed", pa.bool_()), ("run_id", pa.string())))})
 
 
-def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunRow) -> None:
+def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunRow, rederived: bool = False) -> None:
+    """Upsert the load's pages. `rederived` (a reprocess): each page names the article it holds now, none when it
+    holds none any more, instead of keeping the one stored (see upsert_page.sql)."""
     if not pages:
         return
     _stage(con, "incoming_pages", {
@@ -603,8 +745,29 @@ def _write_pages(con: duckdb.DuckDBPyConnection, pages: list[PageRow], run: RunR
         "run_id": pa.array([run.run_id] * len(pages), pa.string()),
         "article_id": pa.array([p.article_id for p in pages], pa.string()),
         "listed_in": pa.array([p.listed_in for p in pages], pa.string()),
+        "rederived": pa.array([rederived] * len(pages), pa.bool_()),
     })
     con.execute(sql("queries/upsert_page"))
+
+
+def _repoint_pages(con: duckdb.DuckDBPyConnection, before: _Before, pages: dict[str, PageRow]) -> None:
+    """After a reprocess, the pages it did not re-process that named an article it took out name what that
+    article's own page holds now (another id, or none); one naming no stored article at all names the one stored
+    under its canonical URL, else none (repoint_pages.sql). The re-processed pages were written by _write_pages:
+    no page row is updated twice in the transaction (see _Grouping).
+
+    Why: a partial reprocess (`--since`, `--source`) re-derived a story's page under a new id, or found it no
+    longer an article, and its URL variant's page, not selected, kept naming an id that no longer existed.
+    """
+    moves: dict[str, str | None] = {}
+    for old, urls in before.holders.items():
+        now = [pages[u].article_id for u in urls if u in pages]
+        if now and old not in now:
+            moves[old] = now[0]
+    _stage(con, "article_moves", {"old_id": pa.array(sorted(moves), pa.string()),
+                                  "new_id": pa.array([moves[m] for m in sorted(moves)], pa.string())})
+    _stage(con, "rederived_pages", {"url": pa.array(sorted(pages), pa.string())})
+    con.execute(sql("queries/repoint_pages"))
 
 
 def _raw_schema() -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime, timedelta, timezone
 
+import duckdb
 import pytest
 
 from pipelines import process
@@ -132,3 +133,94 @@ def test_reprocess_separates_a_story_an_older_version_took_for_the_template_cano
     outcome, reason, aid = page_rows(db)[HARVEST_URL]
     assert outcome == "loaded" and aid == article_id_for(own) and "names another story" in reason
     assert page_rows(db)[SECTION_FIRST] == ("loaded", None, talks)
+
+
+DANGLING = ("SELECT url, article_id FROM pages WHERE article_id IS NOT NULL "
+            "AND article_id NOT IN (SELECT article_id FROM article_store) ORDER BY url")
+
+
+def rekey(db, run_id: str, pages: list[process.ProcessedPage], key: str):
+    """Load `pages` (one story and its URL variants) as an older version keyed them: under `key`, which this code
+    does not derive from them, so a reprocess of the story's page stores it under another article id."""
+    run = RunRow(run_id=run_id, trigger="test", started_at=T, ended_at=T, status="completed")
+    batch = build_batch(run, collapse_url_variants(pages), [], [])
+    old = article_id_for(key)
+    for row in [*batch.articles, *(p for p in batch.pages if p.article_id)]:
+        row.article_id, row.canonical_url = old, key
+    return load_batch(db, batch, judge_duplicate)
+
+
+def test_a_variants_page_follows_its_story_when_a_partial_reprocess_rekeys_it(tmp_path, topic):
+    """The story's page (source "example") and its AMP variant (source "amp") stored under an older key; the
+    story's page re-processed alone goes under this code's key, a new article id. The variant's page, not
+    re-processed, used to keep naming the old id, which no longer existed; it names the story's new article."""
+    db = tmp_path / "t.duckdb"
+    old_key = "https://news.example.com/politics/talks-in-istanbul-june-2/"
+    rekey(db, "r1", [page(SECTION_FIRST, "example", TALKS, SECTION_FIRST, T),
+                     page(AMP, "amp", VARIANT, SECTION_FIRST, T + timedelta(minutes=5))], old_key)
+    old = article_id_for(old_key)
+    assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", old)
+
+    reprocess(db, topic, source="example")
+    story = article_id_for(canonical_url(SECTION_FIRST))
+    assert [r[0] for r in rows(db, ARTICLES)] == [story]
+    assert page_rows(db)[SECTION_FIRST] == ("loaded", None, story)
+    assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", story)
+    assert rows(db, DANGLING) == []
+
+
+@pytest.mark.parametrize("subset", [{"source": "example"}, {}], ids=["source", "full"])
+def test_no_page_names_an_article_a_reprocess_dropped(tmp_path, topic, subset):
+    """A story that is off-topic under the new topic leaves the articles. Its page (re-processed) and its AMP
+    variant's page (re-processed or not) used to keep naming its id; they name no article."""
+    db = tmp_path / "t.duckdb"
+    load(db, "r1", [page(SECTION_FIRST, "example", TALKS, SECTION_FIRST, T)])
+    load(db, "r2", [page(AMP, "amp", VARIANT, SECTION_FIRST, T + timedelta(hours=1))])
+    narrow = tmp_path / "narrow.toml"
+    narrow.write_text('name = "n"\nkeep_all = false\n\n[terms]\nen = ["harvest"]\n', encoding="utf-8")
+
+    reprocess(db, str(narrow), **subset)
+    assert rows(db, ARTICLES) == []
+    assert page_rows(db)[SECTION_FIRST][0] == "off-topic" and page_rows(db)[SECTION_FIRST][2] is None
+    assert page_rows(db)[AMP][2] is None
+    assert rows(db, DANGLING) == []
+
+
+def test_a_full_reprocess_keeps_a_groups_stored_id(tmp_path, topic):
+    """Two outlets' versions of one story under their own URLs: a group, its id the one stored first. A full
+    reprocess re-derives both; the group used to take its smallest member's id, as a fresh load would."""
+    other = "https://other.example.org/world/talks-in-istanbul"
+    first, second = sorted([(SECTION_FIRST, "example", TALKS), (other, "other", VARIANT)],
+                           key=lambda p: article_id_for(canonical_url(p[0])), reverse=True)
+    db = tmp_path / "t.duckdb"
+    load(db, "r1", [page(first[0], first[1], first[2], first[0], T)])
+    load(db, "r2", [page(second[0], second[1], second[2], second[0], T + timedelta(hours=1))])
+    kept = article_id_for(canonical_url(first[0]))
+    assert {g for (g,) in rows(db, "SELECT group_id FROM article_store")} == {kept}
+
+    reprocess(db, topic)
+    assert rows(db, "SELECT group_id, count(*) FROM article_store GROUP BY ALL") == [(kept, 2)]
+    assert rows(db, DANGLING) == []
+
+
+def test_a_reprocess_mends_pages_an_earlier_one_left_naming_a_removed_article(tmp_path, topic):
+    """A database an earlier reprocess left with pages naming ids no article has. A reprocess of another source's
+    pages points such a page at the article stored under its canonical URL (the AMP variant's: the story's), and a
+    page whose canonical URL holds no article at none."""
+    db = tmp_path / "t.duckdb"
+    load(db, "r1", [page(SECTION_FIRST, "example", TALKS, SECTION_FIRST, T)])
+    load(db, "r2", [page(AMP, "amp", VARIANT, SECTION_FIRST, T + timedelta(hours=1)),
+                    page(AMP_HARVEST, "amp", HARVEST, AMP_HARVEST, T + timedelta(hours=1),
+                         "Wheat harvest starts early")])
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE pages SET article_id = 'ffffffffffffffff' WHERE url = ?", [AMP])
+    con.execute("UPDATE pages SET article_id = 'eeeeeeeeeeeeeeee', canonical_url = 'https://gone.example/x' "
+                "WHERE url = ?", [AMP_HARVEST])
+    con.close()
+    assert len(rows(db, DANGLING)) == 2
+
+    reprocess(db, topic, source="example")  # the amp pages are not re-processed
+    story = article_id_for(canonical_url(SECTION_FIRST))
+    assert page_rows(db)[AMP] == ("duplicate", f"same page as {SECTION_FIRST}", story)
+    assert page_rows(db)[AMP_HARVEST][2] is None
+    assert rows(db, DANGLING) == []

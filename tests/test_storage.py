@@ -485,3 +485,149 @@ def test_a_reprocess_records_what_it_changed_not_new_articles(tmp_path):
     assert rows["fixture-run"]["new_articles"] == counts["fixture-run"]["load"]["articles_new"] > 0
     assert rows["fixture-run"]["changed"] is None
     assert main(["status", "--db", str(db)]) == 0
+
+
+WORDS = [f"w{i:02d}" for i in range(80)]
+
+
+def rederive(db, run_id: str, articles: list, replace: list[str]) -> None:
+    """What `talkwatch reprocess` does with `articles` derived again from their pages: takes the stored articles
+    `replace` out and loads these in the same transaction (each keeps its first sighting: same fetched_at here)."""
+    from storage.load import load_into
+
+    b = batch(run_id, articles)
+    b.raw_pages = []
+    con = connect(db)
+    try:
+        load_into(con, b, words_judge, replace=replace)
+    finally:
+        con.close()
+
+
+def groups(db) -> dict[str, tuple]:
+    """article_id -> (group_id, duplicate_of) as stored."""
+    con = connect(db, read_only=True)
+    try:
+        return {a: (g, d) for a, g, d in con.execute("SELECT article_id, group_id, duplicate_of FROM article_store").fetchall()}
+    finally:
+        con.close()
+
+
+def ordered_urls(n: int, prefix: str = "http://s.test/") -> list[str]:
+    """n URLs whose article ids descend: the first one's is the largest, so a smallest-id rule never picks it."""
+    from storage.load import article_id_for
+
+    return sorted((f"{prefix}{i}" for i in range(n)), key=article_id_for, reverse=True)
+
+
+def test_a_reprocess_keeps_the_stored_ids_of_the_groups_it_rederives(tmp_path):
+    """A group stored first by its larger-id member, then joined by a copy, re-derived whole: it used to take its
+    smallest member's id, as a fresh load gives, so the id a user saved named nothing. It keeps its stored id, and
+    two stored groups that are one group now keep the older one's id (as a merge in a load does)."""
+    first, copy, older, younger = ordered_urls(4)
+    db = tmp_path / "t.duckdb"
+    a = article(first, " ".join(WORDS[0:50]), fetched=T0)
+    b = article(copy, " ".join(WORDS[0:50]) + " Reuters", fetched=T0 + timedelta(hours=1))
+    c = article(older, " ".join(WORDS[20:70]), fetched=T0 + timedelta(hours=2))
+    d = article(younger, " ".join(WORDS[30:80]), fetched=T0 + timedelta(hours=3))
+    for run, art in (("r1", a), ("r2", b), ("r3", c), ("r4", d)):
+        load_batch(db, batch(run, [art]), words_judge)
+    assert words_judge(c.text, d.text) is None and words_judge(a.text, c.text) is None
+    assert {g for g, _ in groups(db).values()} == {a.article_id, c.article_id, d.article_id}
+
+    d2 = article(younger, " ".join(WORDS[22:72]), fetched=d.fetched_at)  # now a near copy of c
+    d2.band_keys = c.band_keys  # a candidate pair (the stand-in bands are first and last words)
+    rederive(db, "re", [a, b, c, d2], [a.article_id, b.article_id, c.article_id, d.article_id])
+    got = groups(db)
+    assert got[a.article_id][0] == got[b.article_id][0] == a.article_id  # was b's id: the smaller one
+    assert got[c.article_id][0] == got[d.article_id][0] == c.article_id  # d's group merged into the older one
+    assert got[b.article_id][1] == a.article_id and got[a.article_id][1] is None
+
+
+@pytest.mark.parametrize("moved", ["newer", "oldest"])
+def test_a_group_a_reprocess_splits_keeps_its_id_where_its_oldest_member_is(tmp_path, moved):
+    """A stored group of three; one member re-derived with a text that no longer matches splits it. The part
+    holding the group's oldest member keeps the id, the other part gets a new one (its smallest member id no group
+    has). When the oldest member is the one re-derived, the two stored members left behind used to keep the id
+    while the re-derived one took it too (its own id): two groups with one id."""
+    oldest, mid, last = ordered_urls(3)
+    db = tmp_path / "t.duckdb"
+    text = " ".join(WORDS[0:50])
+    x = article(oldest, text, fetched=T0)
+    y = article(mid, text + " AP", fetched=T0 + timedelta(hours=1))
+    z = article(last, text + " AFP", fetched=T0 + timedelta(hours=2))
+    for run, art in (("r1", x), ("r2", y), ("r3", z)):
+        load_batch(db, batch(run, [art]), words_judge)
+    assert {g for g, _ in groups(db).values()} == {x.article_id}
+
+    gone = x if moved == "oldest" else y
+    again = article(gone.url, " ".join(WORDS[30:80]), fetched=gone.fetched_at)  # another story now
+    rederive(db, "re", [again], [gone.article_id])
+    got = groups(db)
+    assert len(got) == 3
+    stay = [m for m in (x, y, z) if m is not gone]
+    if moved == "oldest":
+        assert got[x.article_id] == (x.article_id, None)
+        new_id = min(y.article_id, z.article_id)
+        assert got[y.article_id][0] == got[z.article_id][0] == new_id
+        assert got[y.article_id][1] is None and got[z.article_id][1] == y.article_id  # y is its earliest now
+    else:
+        assert got[x.article_id] == got[z.article_id][:1] + (None,) == (x.article_id, None)
+        assert got[z.article_id] == (x.article_id, x.article_id)
+        assert got[y.article_id] == (y.article_id, None)
+    assert len({got[m.article_id][0] for m in stay} & {got[gone.article_id][0]}) == 0
+
+
+def test_a_split_part_whose_ids_are_all_taken_gets_an_id_no_group_has(tmp_path):
+    """A group formed in one load takes its smallest member id, here the younger member's. Re-derived apart, the
+    oldest member's part keeps that id, and the younger member, whose own id it is, cannot take it again: it gets
+    an id no group has (the old rule gave both parts that id)."""
+    young, old = ordered_urls(2)[::-1]  # the younger member has the smaller id
+    db = tmp_path / "t.duckdb"
+    text = " ".join(WORDS[0:50])
+    o = article(old, text, fetched=T0)
+    y = article(young, text + " AP", fetched=T0 + timedelta(hours=1))
+    load_batch(db, batch("r1", [o, y]), words_judge)
+    assert groups(db) == {o.article_id: (y.article_id, None), y.article_id: (y.article_id, o.article_id)}
+
+    again = article(young, " ".join(WORDS[30:80]), fetched=y.fetched_at)
+    rederive(db, "re", [again], [y.article_id])
+    got = groups(db)
+    assert got[o.article_id] == (y.article_id, None)
+    assert got[y.article_id][0] not in (y.article_id, o.article_id) and got[y.article_id][1] is None
+
+
+def test_a_rederived_member_that_joins_another_group_leaves_its_own_groups_id_alone(tmp_path):
+    """b was a copy of a; re-derived, it is a copy of c. a keeps its group's id (it holds that group's oldest
+    member), b joins c's group under c's id: the oldest stored group of the members of {b, c} that it holds."""
+    ua, ub, uc = ordered_urls(3)
+    db = tmp_path / "t.duckdb"
+    a = article(ua, " ".join(WORDS[0:50]), fetched=T0)
+    b = article(ub, " ".join(WORDS[0:50]) + " AP", fetched=T0 + timedelta(hours=1))
+    c = article(uc, " ".join(WORDS[30:80]), fetched=T0 + timedelta(hours=2))
+    for run, art in (("r1", a), ("r2", b), ("r3", c)):
+        load_batch(db, batch(run, [art]), words_judge)
+    assert groups(db)[b.article_id][0] == a.article_id and groups(db)[c.article_id][0] == c.article_id
+
+    b2 = article(ub, " ".join(WORDS[30:80]) + " AP", fetched=b.fetched_at)
+    rederive(db, "re", [b2], [b.article_id])
+    # same publication time: the original is the one seen first, b
+    assert groups(db) == {a.article_id: (a.article_id, None), b.article_id: (c.article_id, None),
+                          c.article_id: (c.article_id, b.article_id)}
+
+
+def test_when_a_split_groups_oldest_member_is_gone_the_next_oldest_one_keeps_the_id(tmp_path):
+    """x (the oldest), y and z one group; a reprocess takes x out for good (off-topic now) and re-derives y as
+    another story. The id goes with the oldest member still stored, y; z's part gets a new id."""
+    ux, uy, uz = ordered_urls(3)
+    db = tmp_path / "t.duckdb"
+    text = " ".join(WORDS[0:50])
+    x = article(ux, text, fetched=T0)
+    y = article(uy, text + " AP", fetched=T0 + timedelta(hours=1))
+    z = article(uz, text + " AFP", fetched=T0 + timedelta(hours=2))
+    for run, art in (("r1", x), ("r2", y), ("r3", z)):
+        load_batch(db, batch(run, [art]), words_judge)
+
+    y2 = article(uy, " ".join(WORDS[30:80]), fetched=y.fetched_at)
+    rederive(db, "re", [y2], [x.article_id, y.article_id])
+    assert groups(db) == {y.article_id: (x.article_id, None), z.article_id: (z.article_id, None)}

@@ -2,8 +2,10 @@
 -- then the earliest seen; every other member points at it. A date known only to the day (stored as midnight
 -- UTC, a placeholder) comes after the members timed on that same day: it could be any time of it, and as
 -- midnight it made a day-only copy the original of the agency story it copied. A later, earlier-dated copy re-points the group.
--- In the same UPDATE: the stored groups a new copy bridged join one group (temp table group_merges), and a stored
--- article a new one matched brings how it matched (temp table stored_marks), for when it is or becomes a copy.
+-- In the same UPDATE: the stored rows of a group take the id that group has after this load (temp table
+-- group_merges: a group a new copy bridged joins the oldest one; a reprocess may give a group it split another
+-- id), the rows this load inserted (temp table load_articles) having theirs already, and a stored article a new
+-- one matched brings how it matched (temp table stored_marks), for when it is or becomes a copy.
 -- One statement, so no row is updated twice in a transaction.
 -- What a member says about its original does not depend on the order the members arrived in:
 --   duplicate_kind: NULL for the original; 'exact' when its text is the original's (same exact_key), else 'near'
@@ -28,7 +30,9 @@ FROM (
            first_value(article_id) OVER original_first AS original_id,
            first_value(exact_key) OVER original_first AS original_key
     FROM (
-        SELECT s.article_id, coalesce(g.into_group, s.group_id) AS group_id, s.published_at,
+        SELECT s.article_id,
+               CASE WHEN s.article_id IN (SELECT article_id FROM load_articles) THEN s.group_id
+                    ELSE coalesce(g.into_group, s.group_id) END AS group_id, s.published_at,
                s.published_precision, s.first_seen_at, s.exact_key,
                k.kind AS mark_kind, k.similarity AS mark_similarity
         FROM article_store s

@@ -1,5 +1,7 @@
 -- Pages of a load (temp table incoming_pages, one row per URL). A URL seen again keeps its first_seen_at and
 -- counts the attempt. MERGE rather than INSERT ... ON CONFLICT: DuckLake has no keys to conflict on.
+-- A run's page that brings no article keeps the one stored; a reprocessed page (s.rederived) names what it holds
+-- now, none when it is no longer an article (it used to keep naming the article the reprocess took out).
 MERGE INTO pages
 USING incoming_pages AS s
 ON pages.url = s.url
@@ -12,7 +14,7 @@ WHEN MATCHED THEN UPDATE SET
     reason        = s.reason,
     fetched_at    = s.fetched_at,
     run_id        = s.run_id,
-    article_id    = coalesce(s.article_id, pages.article_id),
+    article_id    = CASE WHEN s.rederived THEN s.article_id ELSE coalesce(s.article_id, pages.article_id) END,
     listed_in     = coalesce(s.listed_in, pages.listed_in),
     attempts      = pages.attempts + 1
 WHEN NOT MATCHED THEN INSERT (url, url_key, canonical_url, final_url, source, status, outcome, reason, fetched_at,
