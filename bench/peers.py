@@ -39,7 +39,10 @@ counted again in each process that maps it; for a one-process tool the two are n
 the detail lines give the PSS sum that 95% of the samples stay at or below, and the median: one sample's peak moves
 by about 50 MiB between runs of the same code, with the largest page a worker happens to hold. Every sample is
 written to the tool's <log>.rss.tsv in the work dir: seconds, total PSS MiB, total RSS MiB, then each process's
-PSS MiB and command, so `--keep` leaves the time profile of the peak. One small unmeasured warm-up run per tool
+PSS MiB and command, so `--keep` leaves the time profile of the peak. A sample during which a process of the tool
+ended (its seconds marked `*`) is left out of the peak and the percentiles: its processes are read one after the
+other, and the shares of an exiting process's shared pages are counted twice (in it, and in the survivors read
+after it): the PSS sum jumped by 100-230 MiB for that one sample while the RSS sum stayed flat. One small unmeasured warm-up run per tool
 goes first (Prefect migrates its database on first use, caches are filled), `--no-warmup` skips it.
 
 Quality, against the corpus truth, for the pages the tool stored (a page it did not store counts as empty):
@@ -410,8 +413,13 @@ def _pss(pid: int, rss: int) -> int:
     return rss
 
 
-def _session_procs(sid: int) -> list[tuple[int, int, float]]:
-    """(pid, rss bytes, own cpu seconds) of every live process of session `sid`."""
+def _live_pids(sid: int) -> set[int]:
+    """The processes of session `sid` that are running (not exiting, not zombies)."""
+    return {pid for pid, _, _, state in _session_procs(sid, with_state=True) if state not in "ZXx"}
+
+
+def _session_procs(sid: int, with_state: bool = False) -> list:
+    """(pid, rss bytes, own cpu seconds[, state letter]) of every process of session `sid`."""
     out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -425,7 +433,8 @@ def _session_procs(sid: int) -> list[tuple[int, int, float]]:
         if int(fields[3]) != sid:  # fields[0] is the state (field 3 of stat); session is field 6
             continue
         cpu = (int(fields[11]) + int(fields[12])) / CLK_TCK  # its own utime + stime
-        out.append((int(entry), int(fields[21]) * PAGE_SIZE, cpu))
+        row = (int(entry), int(fields[21]) * PAGE_SIZE, cpu)
+        out.append((*row, fields[0]) if with_state else row)
     return out
 
 
@@ -448,16 +457,23 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
             total = sum(rss for _, rss, _ in procs)
             pss = {pid: _pss(pid, rss) for pid, rss, _ in procs}
             total_pss = sum(pss.values())
-            if procs:
+            # PSS splits a shared page among the processes that map it at the moment it is read, and the
+            # processes are read one after another: when one of them exits meanwhile (a worker replaced, the
+            # fork server stopped), the survivors read after it take over its shares that were counted in it
+            # already, and the sum jumps by 100-230 MiB for one sample while the RSS sum stays flat (a sum of
+            # PSS cannot rise without new pages, which would raise RSS too). Such a sample is not counted.
+            steady = _live_pids(proc.pid) == {pid for pid, _, _ in procs}
+            if procs and steady:
                 pss_samples.append(total_pss)
             peak = max(peak, total)
-            if total_pss > peak_pss:
+            if steady and total_pss > peak_pss:
                 peak_pss, at_peak = total_pss, [(pss[pid], pid) for pid, _, _ in procs]
             for pid, _, cpu in procs:
                 cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), cpu)
                 if pid not in names:
                     names[pid] = _cmd(pid)
-            samples.write(f"{time.monotonic() - started:.1f}\t{total_pss / MIB:.0f}\t{total / MIB:.0f}\t" + "\t".join(
+            samples.write(f"{time.monotonic() - started:.1f}{'' if steady else '*'}\t{total_pss / MIB:.0f}\t"
+                          f"{total / MIB:.0f}\t" + "\t".join(
                 f"{pss[pid] / MIB:.0f} {names.get(pid, '?')}" for pid, _, _ in sorted(procs)) + "\n")
             stop.wait(0.1)
 
@@ -900,7 +916,7 @@ def report(pages: list[Page], runs: list[ToolRun]) -> None:
               f"R={s.snippet[1]:.3f}; article requests {r.page_requests}, robots.txt requests {r.robots_requests}; "
               f"CPU rusage {m.cpu_rusage:.1f} s, /proc samples {m.cpu_sampled:.1f} s"
               + (f"; {m.leftovers} leftover processes ended ({'; '.join(m.leftover_cmds)})" if m.leftovers else ""))
-        print(f"    at the memory peak (PSS): " + ", ".join(f"{v / MIB:.0f} MiB {cmd}" for v, cmd in m.at_peak[:6])
+        print("    at the memory peak (PSS): " + ", ".join(f"{v / MIB:.0f} MiB {cmd}" for v, cmd in m.at_peak[:6])
               + (f" (+{len(m.at_peak) - 6} more)" if len(m.at_peak) > 6 else ""))
         print(f"    PSS sum over the run's {len(m.pss_samples)} samples: 95% at or below "
               f"{m.pss_quantile(0.95) / MIB:.0f} MiB, median {m.pss_quantile(0.5) / MIB:.0f} MiB (peak "
