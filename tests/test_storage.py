@@ -544,6 +544,16 @@ def test_a_reprocess_keeps_the_stored_ids_of_the_groups_it_rederives(tmp_path):
     assert got[b.article_id][1] == a.article_id and got[a.article_id][1] is None
 
 
+def _stored_trio(db, first: str, second: str, third: str):
+    """Three copies of one story at these URLs, seen an hour apart and loaded in three runs: one group."""
+    text = " ".join(WORDS[0:50])
+    trio = (article(first, text, fetched=T0), article(second, text + " AP", fetched=T0 + timedelta(hours=1)),
+            article(third, text + " AFP", fetched=T0 + timedelta(hours=2)))
+    for run, art in zip(("r1", "r2", "r3"), trio):
+        load_batch(db, batch(run, [art]), words_judge)
+    return trio
+
+
 @pytest.mark.parametrize("moved", ["newer", "oldest"])
 def test_a_group_a_reprocess_splits_keeps_its_id_where_its_oldest_member_is(tmp_path, moved):
     """A stored group of three; one member re-derived with a text that no longer matches splits it. The part
@@ -552,12 +562,7 @@ def test_a_group_a_reprocess_splits_keeps_its_id_where_its_oldest_member_is(tmp_
     while the re-derived one took it too (its own id): two groups with one id."""
     oldest, mid, last = ordered_urls(3)
     db = tmp_path / "t.duckdb"
-    text = " ".join(WORDS[0:50])
-    x = article(oldest, text, fetched=T0)
-    y = article(mid, text + " AP", fetched=T0 + timedelta(hours=1))
-    z = article(last, text + " AFP", fetched=T0 + timedelta(hours=2))
-    for run, art in (("r1", x), ("r2", y), ("r3", z)):
-        load_batch(db, batch(run, [art]), words_judge)
+    x, y, z = _stored_trio(db, oldest, mid, last)
     assert {g for g, _ in groups(db).values()} == {x.article_id}
 
     gone = x if moved == "oldest" else y
@@ -621,12 +626,7 @@ def test_when_a_split_groups_oldest_member_is_gone_the_next_oldest_one_keeps_the
     another story. The id goes with the oldest member still stored, y; z's part gets a new id."""
     ux, uy, uz = ordered_urls(3)
     db = tmp_path / "t.duckdb"
-    text = " ".join(WORDS[0:50])
-    x = article(ux, text, fetched=T0)
-    y = article(uy, text + " AP", fetched=T0 + timedelta(hours=1))
-    z = article(uz, text + " AFP", fetched=T0 + timedelta(hours=2))
-    for run, art in (("r1", x), ("r2", y), ("r3", z)):
-        load_batch(db, batch(run, [art]), words_judge)
+    x, y, z = _stored_trio(db, ux, uy, uz)
 
     y2 = article(uy, " ".join(WORDS[30:80]), fetched=y.fetched_at)
     rederive(db, "re", [y2], [x.article_id, y.article_id])
