@@ -20,6 +20,16 @@ def prefect_api(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_api) -> str:
+    """The session's Prefect API (prefect_api) by URL, for `talkwatch run` subprocesses: given as PREFECT_API_URL,
+    they run their flows against it instead of starting a temporary server each (that path of its own:
+    tests/test_run_startup.py)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def quiet_prefect_at_exit():
     """Prefect stops its temporary servers from an atexit hook, after pytest has closed the captured streams its

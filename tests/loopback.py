@@ -157,7 +157,10 @@ class LoopbackServer:
                 pass  # keep test output clean
 
         self._server = _QuietServer((self.host, 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"loopback-{self.port}", daemon=True)
+        # stop() waits until serve_forever next looks at its shutdown flag: every 0.5 s by default, which made every
+        # server's stop (and every `with LoopbackServer()`) take up to half a second
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"loopback-{self.port}", daemon=True)
         self._thread.start()
         return self
 

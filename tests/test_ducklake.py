@@ -51,8 +51,8 @@ def lake(pgdb, tmp_path) -> str:
     return pgdb_tools.lake_url(pgdb, str(tmp_path / "lake"))
 
 
-def talkwatch(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TALKWATCH_LOG_DIR": str(cwd / "logs")}
+def talkwatch(*args: str, cwd: Path = REPO, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TALKWATCH_LOG_DIR": str(cwd / "logs"), **extra_env}
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -342,17 +342,20 @@ def test_read_only_commands_work_and_write_nothing(lake, tmp_path):
     assert not (tmp_path / "data").exists() and not (tmp_path / "lake.tmp").exists()
 
 
-def test_run_on_a_lake_stores_what_a_run_into_a_file_stores(lake, tmp_path):
+def test_run_on_a_lake_stores_what_a_run_into_a_file_stores(prefect_api_url, lake, tmp_path):
     web = start_newsweb(tmp_path)
     file_db = tmp_path / "run.duckdb"
+    # loopback outlets: no politeness delays (both runs alike), as in tests/test_end_to_end.py; and the session's
+    # Prefect API for the three runs instead of a temporary server started by each
+    fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=1"]
     try:
         for db in (str(file_db), lake):
             proc = talkwatch("run", "--sources", str(web.sources_file), "--topic", str(web.topic_file), "--db", db,
-                             "--json", cwd=tmp_path)
+                             *fast, "--json", cwd=tmp_path, PREFECT_API_URL=prefect_api_url)
             assert proc.returncode == 0, proc.stderr[-3000:]
             assert json.loads(proc.stdout)["counts"]["load"]["articles_new"] > 0
         again = talkwatch("run", "--sources", str(web.sources_file), "--topic", str(web.topic_file), "--db", lake,
-                          "--json", cwd=tmp_path)
+                          *fast, "--json", cwd=tmp_path, PREFECT_API_URL=prefect_api_url)
         assert again.returncode == 0, again.stderr[-3000:]
         assert json.loads(again.stdout)["counts"]["load"]["articles_new"] == 0
     finally:

@@ -23,11 +23,14 @@ def talkwatch(*args: str, env: dict[str, str], timeout: float = 300) -> subproce
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, prefect_api_url):
     tmp = tmp_path_factory.mktemp("e2e")
     web = start_newsweb(tmp)
     # every page through the worker-process path (pipelines/isolation.py), which only larger batches take by default
     env = prefect_env(tmp, TALKWATCH_ISOLATE_MIN_PAGES="0")
+    # both runs use the session's Prefect API instead of a temporary server each (a run that starts its own:
+    # tests/test_cli.py, tests/test_run_startup.py, tests/test_run_signals.py)
+    env["PREFECT_API_URL"] = prefect_api_url
     db = tmp / "tw.duckdb"
     run_args = ["run", "--sources", str(web.sources_file), "--topic", str(web.topic_file), "--db", str(db), *FAST]
     first = talkwatch(*run_args, env=env)

@@ -19,7 +19,7 @@ from spiders.charset import fitting_encoding
 from tests.storagerows import rows
 from tests.faultweb import (DOWNLOAD_TIMEOUT, FAULTS, FLAKY, LISTING_FAULTS, NO_CHARSET, RECOVERED_ARTICLE,
                             RUSSIAN_WORD, WRONG_CHARSET, good_paths, start_faultweb)
-from tests.prefectserver import prefect_env, start_prefect_server, stop_prefect_server
+from tests.prefectserver import prefect_env
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}",
@@ -27,21 +27,18 @@ SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", 
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, prefect_api_url):
     tmp = tmp_path_factory.mktemp("faults")
     web = start_faultweb(tmp)
     env = prefect_env(tmp)
+    env["PREFECT_API_URL"] = prefect_api_url  # the session's Prefect API, not a server started for this one run
     db = tmp / "faults.duckdb"
     crawl_log = tmp / "crawl.log"  # kept: the flow deletes its work dir (and the log in it) after a good run
     try:
-        server, env["PREFECT_API_URL"] = start_prefect_server(tmp, env)
-        try:
-            proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--sources", str(web.sources_file),
-                                   "--topic", str(web.topic_file), "--db", str(db), *SETTINGS,
-                                   "-s", f"LOG_FILE={crawl_log}"],
-                                  cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-        finally:
-            stop_prefect_server(server)
+        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--sources", str(web.sources_file),
+                               "--topic", str(web.topic_file), "--db", str(db), *SETTINGS,
+                               "-s", f"LOG_FILE={crawl_log}"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
         yield {"web": web, "db": db, "proc": proc, "crawl_log": crawl_log}
     finally:
         web.close()
