@@ -32,7 +32,7 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RET
 # the zombie automation's window in this test: two missed heartbeats (Prefect's minimum interval is 30 s). It is
 # most of test_machine_killed_mid_shard_is_retried_by_prefect's wait (the killed run is marked Crashed this long
 # after its last beat); 45 s saved 15 s but left a healthy shard run under -n 2 load 15 s for a late beat before
-# it was marked crashed, failing the one-attempt-per-shard test; production keeps 90 (pipelines/scaleout/crashretry.py)
+# it was marked crashed, which would fail the one-attempt-per-shard test; production keeps 90 (pipelines/scaleout/crashretry.py)
 SILENCE_S = 60
 
 NO_PG = pgdb.available()
