@@ -304,8 +304,9 @@ def _shingle_text(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Shingles of the whole normalised text, and of its first ``LEAD_WINDOW`` tokens (the lead) alone.
 
     Cached (the arrays are never written to): the load judges a new article against each of its candidates, and a
-    candidate stored under several bands against several new ones; tokenising and hashing the same text again
-    was a quarter of the load's CPU (bench/pipeline_cpu.py's 1,002 pages)."""
+    candidate stored under several bands against several new ones. On the 1,002 corpus pages in one load, judging
+    the 335 candidate pairs took 0.15 s of the load's 2.0 s of CPU, tokenising and hashing the same texts again
+    and again; 0.01 s with the cache (and one comparison a pair, dedupe.judge)."""
     toks = _text_tokens(text)
     return _shingle_array(toks), _shingle_array(toks[:LEAD_WINDOW])
 

@@ -77,7 +77,7 @@ def _inflate_head(body: bytes, wbits: int, limit: int) -> bytes | None:
 
 def _unbrotli_head(body: bytes, limit: int) -> bytes | None:
     """At most `limit` bytes of a Brotli `body` (None when it is not one): the decoder stops at the limit."""
-    import brotli  # Scrapy asks for br only when it is installed
+    import brotli  # what Scrapy decodes br with; imported here, where a br robots.txt needs it
 
     try:
         return brotli.Decompressor().process(body, output_buffer_limit=limit)[:limit]
