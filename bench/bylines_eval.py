@@ -1,4 +1,5 @@
-"""pipelines.bylines.find_byline against trafilatura's extract_author on every corpus page: same answers, CPU of each.
+"""pipelines.cleaning.bylines.find_byline against trafilatura's extract_author on every corpus page: same answers,
+CPU of each.
 
 Usage (from the repo root):
     PYTHONPATH=. .venv/bin/python bench/bylines_eval.py [--sets extraction,dates,...]
@@ -24,8 +25,8 @@ from trafilatura.utils import load_html  # noqa: E402
 
 from peers import CORPUS, SETS  # noqa: E402
 from pipeline_cpu import corpus_pages  # noqa: E402
-from pipelines.bylines import find_byline  # noqa: E402
-from pipelines.decoding import decode_html  # noqa: E402
+from pipelines.cleaning.bylines import find_byline  # noqa: E402
+from pipelines.cleaning.decoding import decode_html  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ class Page:
 
     def html(self) -> str:
         """The page decoded the way `talkwatch clean` decodes a saved file."""
-        from pipelines.decoding import decode_html
+        from pipelines.cleaning.decoding import decode_html
 
         return decode_html(gzip.decompress(self.path.read_bytes()))
 

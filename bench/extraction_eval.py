@@ -26,7 +26,7 @@ import trafilatura
 
 from pipelines import cleaning
 from pipelines.cleaning import clean_html
-from pipelines.decoding import decode_html
+from pipelines.cleaning.decoding import decode_html
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 

@@ -80,10 +80,10 @@ def page_blocks(page: Page) -> dict | None:
 
     from pipelines.cleaning import (EXTRACTION_SETTINGS, _clean, _drop_standfirst, _is_link_card, _measure_links,
                                     body_blocks)
-    from pipelines.decoding import decode_html
-    from pipelines.htmltree import load_page
-    from pipelines.metadata import read_metadata
-    from pipelines.residue import remove_residue
+    from pipelines.cleaning.decoding import decode_html
+    from pipelines.cleaning.htmltree import load_page
+    from pipelines.cleaning.metadata import read_metadata
+    from pipelines.cleaning.residue import remove_residue
 
     html = decode_html(gzip.decompress(page.file.read_bytes()))
     url = page.url or f"file:///{page.id}"

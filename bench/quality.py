@@ -17,7 +17,8 @@ three tools in one loop:
   `trafilatura.extract_metadata(html, default_url=url)` (what `bare_extraction(with_metadata=True)` runs; its date
   is htmldate in extensive mode) for the title and the day.
 - htmldate: `find_date(html, extensive_search=True, original_date=True, url=url)` for the day.
-The libraries get the page decoded once by talkwatch's own decoder (pipelines/decoding.py); talkwatch gets the bytes.
+The libraries get the page decoded once by talkwatch's own decoder (pipelines/cleaning/decoding.py); talkwatch gets
+the bytes.
 
 Metrics (a page a tool fails on counts as empty output):
 - body (extraction/, readability/): the Article Extraction Benchmark metric of bench/extraction_eval.py: 4-token
@@ -324,7 +325,7 @@ class SetRun:
 
 def run_set(base: Path, name: str, tools: tuple[str, ...], limit: int, k: int, tw: Talkwatch | None) -> SetRun:
     """Every page of the set through every tool, in one loop; CPU time billed to each tool's own calls."""
-    from pipelines.decoding import decode_html
+    from pipelines.cleaning.decoding import decode_html
 
     pages = load_set(base, name)
     if limit:
@@ -357,7 +358,7 @@ def run_set(base: Path, name: str, tools: tuple[str, ...], limit: int, k: int, t
 
 def warm_up(base: Path, sets: list[str], tools: tuple[str, ...], tw: Talkwatch | None) -> None:
     """One unbilled call per tool: the language model and dateparser load on first use."""
-    from pipelines.decoding import decode_html
+    from pipelines.cleaning.decoding import decode_html
 
     page = load_set(base, sets[0])[0]
     raw = gzip.decompress(page.file.read_bytes())

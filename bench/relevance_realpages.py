@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.metadata import detect_language  # noqa: E402
+from pipelines.cleaning.metadata import detect_language  # noqa: E402
 from pipelines.process import PageInput, clean  # noqa: E402
 from pipelines.relevance import Topic, load_topic, score  # noqa: E402
 

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from htmldate.extractors import get_external_parser, month_words
 
 from pipelines import process
-from pipelines.metadata import language_identifier
+from pipelines.cleaning.metadata import language_identifier
 from pipelines.relevance import Topic
 
 # one small page that takes every lazy path of page_job: extraction, language detection, dating with a written

@@ -79,7 +79,7 @@ def clean(inp: PageInput, topic: Topic | None) -> ProcessedPage:
 def _clean(inp: PageInput, topic: Topic | None) -> tuple[ProcessedPage, HtmlElement | None]:
     """clean's page, and the page's parsed tree for dating to reuse (None where there is none)."""
     from pipelines.cleaning import clean_page
-    from pipelines.decoding import decode_html
+    from pipelines.cleaning.decoding import decode_html
 
     out = ProcessedPage(input=inp, canonical_url=urls.canonical_url(inp.final_url or inp.url))
     try:

@@ -1,4 +1,4 @@
-"""pipelines.bylines.find_byline gives trafilatura's extract_author answer on every kind of byline markup."""
+"""pipelines.cleaning.bylines.find_byline gives trafilatura's extract_author answer on every kind of byline markup."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
-from pipelines.bylines import find_byline
+from pipelines.cleaning.bylines import find_byline
 
 PAGES = {
     "class author": '<div class="author">Jane Roe</div>',

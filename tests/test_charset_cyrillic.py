@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.decoding import decode_html
+from pipelines.cleaning.decoding import decode_html
 from spiders.charset import cyrillic_fit, fitting_encoding
 
 RU = ("Делегации провели новый раунд переговоров в Стамбуле. Встреча продолжалась чуть больше часа, стороны "

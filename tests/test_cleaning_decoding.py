@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipelines.cleaning import clean_html
 from pipelines.cleaninput import check_html
-from pipelines.decoding import decode_html
+from pipelines.cleaning.decoding import decode_html
 from spiders.binary import binary_kind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"

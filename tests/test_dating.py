@@ -556,7 +556,7 @@ def test_stated_timestamps_are_the_full_patterns_matches(html: str) -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.html")))
 def test_cleaning_tree_gives_the_same_dating_as_parsing_again(name):
     # the worker hands dating the tree cleaning parsed; dating's own parse is the same loader, so nothing changes
-    from pipelines.htmltree import load_page
+    from pipelines.cleaning.htmltree import load_page
 
     html = fixture(name)
     url = "https://news.example/2025/09/20/talks"

@@ -1,4 +1,5 @@
-"""pipelines.htmltree.load_page parses as trafilatura's load_html does, with every element a plain HtmlElement."""
+"""pipelines.cleaning.htmltree.load_page parses as trafilatura's load_html does, with every element a plain
+HtmlElement."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from pipelines.htmltree import load_page
+from pipelines.cleaning.htmltree import load_page
 
 PAGES = {
     "article": "<!DOCTYPE html><html><head><title>T</title></head><body><article><h1>H</h1><p>One <b>two</b>"

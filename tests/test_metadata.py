@@ -8,7 +8,7 @@ import pytest
 from lxml import html as lxml_html
 
 from pipelines.cleaning import clean_html
-from pipelines.metadata import choose_title, clean_authors, declared_urls, detect_language, strip_outlet
+from pipelines.cleaning.metadata import choose_title, clean_authors, declared_urls, detect_language, strip_outlet
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"
 
@@ -122,7 +122,7 @@ def test_an_author_field_of_blank_space_is_read_in_linear_time() -> None:
     import re
     import time
 
-    from pipelines.metadata import _AUTHOR_SPLIT
+    from pipelines.cleaning.metadata import _AUTHOR_SPLIT
 
     started = time.process_time()
     assert clean_authors(" " * 200_000 + "Anna Example" + "\t" * 100_000) == ["Anna Example"]

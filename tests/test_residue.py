@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.residue import RULES, fragment_runs, match_rule, remove_residue
+from pipelines.cleaning.residue import RULES, fragment_runs, match_rule, remove_residue
 
 REAL = "The delegations met for three hours and agreed to exchange written proposals before the next round."
 
@@ -188,7 +188,7 @@ def test_real_sentences_survive(sentence: str) -> None:
 def test_a_giant_line_is_never_residue_and_is_not_matched_at_all() -> None:
     """A 4 MB paragraph without a space is one "word": its regex match ran for minutes before the length cap (the
     suite's per-test timeout is what would catch the hang)."""
-    from pipelines.residue import LINE_MAX_CHARS, match_rule
+    from pipelines.cleaning.residue import LINE_MAX_CHARS, match_rule
 
     assert match_rule("x" * 4_000_000) is None
     assert match_rule("Advertisement " + "x" * LINE_MAX_CHARS) is None

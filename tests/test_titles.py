@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
-from pipelines.titles import Candidate, choose, gather, headline, parts, strip_outlet
+from pipelines.cleaning.titles import Candidate, choose, gather, headline, parts, strip_outlet
 
 URL = "https://harbor.example/world/2025/05/29/talks"
 
@@ -181,7 +181,7 @@ def test_ruby_readings_are_not_part_of_the_heading():
     # <rt> readings sit above the characters and <rp> parentheses are for browsers without ruby: a reader sees 漢字
     from lxml.html import fromstring
 
-    from pipelines.titles import gather, visible_text
+    from pipelines.cleaning.titles import gather, visible_text
 
     h1 = ("<h1><ruby>交<rp>(</rp><rt>こう</rt><rp>)</rp>渉<rp>(</rp><rt>しょう</rt><rp>)</rp></ruby>"
           "がイスタンブールで<ruby>再開<rt>さいかい</rt></ruby></h1>")
@@ -198,7 +198,7 @@ def test_a_permalink_mark_is_not_part_of_the_heading():
     # the headline is the words before it; an in-page link with words or digits ("#5") stays part of the text
     from lxml.html import fromstring
 
-    from pipelines.titles import visible_text
+    from pipelines.cleaning.titles import visible_text
 
     marked = fromstring('<h1>Talks resume in Istanbul<a class="headerlink" href="#talks">¶</a></h1>')
     assert visible_text(marked) == "Talks resume in Istanbul"
@@ -216,7 +216,7 @@ def test_tidy_reads_a_title_of_thousands_of_separators_in_linear_time() -> None:
     import re
     import time
 
-    from pipelines.titles import collapse, tidy
+    from pipelines.cleaning.titles import collapse, tidy
 
     started = time.process_time()
     assert tidy("Talks " + "| " * 200_000 + "Site") == "Talks " + "| " * 200_000 + "Site"

@@ -373,7 +373,7 @@ def date_page(html: str, url: str, fetched_at: datetime | None = None,
     `zone` is the source's configured IANA time zone, for times the page writes without an offset (see
     `pipelines.dating.newsroom`). `weights` replaces the shipped vote (`pipelines.dating.weights`) and `htmldate_answer` gives
     htmldate's answer instead of asking it: both for bench/date_weights.py, which fits and scores the vote. `tree` is
-    the page already parsed from `html` (cleaning's tree, `pipelines.htmltree.load_page`), so it is not parsed
+    the page already parsed from `html` (cleaning's tree, `pipelines.cleaning.htmltree.load_page`), so it is not parsed
     twice. Never raises on bad HTML; returns ``DatingResult(None, "none", "none", 0.0)`` when nothing is credible.
     """
     if fetched_at is None:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from pipelines.dating.text import FoundDate, find_written_dates, find_yearless_dates, parse_date_value
-from pipelines.htmltree import load_page
+from pipelines.cleaning.htmltree import load_page
 from pipelines.records import DateEvidence, DateHint
 
 # Meta names/properties (lowercased) that name the publication time, by kind. Order does not matter.
@@ -57,9 +57,9 @@ _SNOWFLAKE_EPOCH_MS = 1288834974657
 
 
 def parse_html(html: str) -> etree._Element | None:
-    """The page's tree as cleaning parses it (`pipelines.htmltree.load_page`: trafilatura's loading, comments and
-    processing instructions dropped), so dating finds the same evidence whether it is handed cleaning's tree or
-    parses the page itself.
+    """The page's tree as cleaning parses it (`pipelines.cleaning.htmltree.load_page`: trafilatura's loading,
+    comments and processing instructions dropped), so dating finds the same evidence whether it is handed cleaning's
+    tree or parses the page itself.
 
     None when there is nothing parseable; never raises.
     """

@@ -1,4 +1,11 @@
-"""From one page's HTML to a CleanedPage: trafilatura extraction, paragraph blocks, link cards and residue removed."""
+"""From one page's HTML to a CleanedPage: trafilatura extraction, paragraph blocks, link cards and residue removed.
+
+The package holds the steps of that one concern, each its own module: decoding (bytes to text), htmltree (the one
+parse every step reads), metadata (what the page says of itself) with titles (the headline by agreement) and
+bylines, and residue (the lines no article text is). They were flat modules of `pipelines`; dating reads the same
+tree through htmltree. Importing any of them imports this module, and with it trafilatura: the flow process imports
+none of them (its page workers do the cleaning).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,12 @@ from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
-from pipelines.decoding import decode_html
-from pipelines.htmltree import load_page
-from pipelines.metadata import PageMetadata, detect_language, read_metadata
+from pipelines.cleaning.decoding import decode_html
+from pipelines.cleaning.htmltree import load_page
+from pipelines.cleaning.metadata import PageMetadata, detect_language, read_metadata
 from pipelines.records import CleanedPage
-from pipelines.titles import alnum, words as count_words
-from pipelines.residue import remove_residue
+from pipelines.cleaning.titles import alnum, words as count_words
+from pipelines.cleaning.residue import remove_residue
 
 LOGGER = logging.getLogger(__name__)
 

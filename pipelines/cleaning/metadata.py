@@ -9,8 +9,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_meta_json
 
-from pipelines import titles
-from pipelines.bylines import find_byline
+from pipelines.cleaning import titles
+from pipelines.cleaning.bylines import find_byline
 
 # ---------------------------------------------------------------------------------------------------------------
 # title
@@ -49,7 +49,7 @@ def _title_tag(tree: HtmlElement) -> str | None:
 def choose_title(
     tree: HtmlElement, meta_title: str | None, sitename: str | None, url: str | None
 ) -> str | None:
-    """The headline every title the page states agrees on most (pipelines/titles.py), outlet names removed; the
+    """The headline every title the page states agrees on most (pipelines/cleaning/titles.py), outlet names removed; the
     declared `meta_title` only when the page states no title at all. Never empty when the page has a <title> or <h1>.
     """
     chosen = titles.headline(tree, sitename, url)

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipelines.titles import alnum
+from pipelines.cleaning.titles import alnum
 
 # ---------------------------------------------------------------------------------------------------------------
 # vocabularies, per language
