@@ -1,5 +1,5 @@
 """`talkwatch export --format parquet|csv|jsonl|text`: the articles as files analysts can load anywhere (text: one
-seed-style file per original article, pipelines/export.py), each written into a safe folder (analysis/outdir.py)."""
+seed-style file per original article, analysis/textexport.py), each written into a safe folder (analysis/outdir.py)."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def write_articles(con: duckdb.DuckDBPyConnection, fmt: str, folder: Path) -> in
     """Write the export's files into `folder` (an empty one) with DuckDB's COPY, streaming; returns the row count
     (for text, the original articles written, one file each)."""
     if fmt == "text":
-        from pipelines.export import export_text
+        from analysis.textexport import export_text
 
         return len(export_text(con, folder))
     query = export_sql()

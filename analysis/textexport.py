@@ -1,4 +1,7 @@
-"""Seed-style text files from the database: one file per original article, named like the samples."""
+"""Seed-style text files from the database: one file per original article, named like the samples.
+
+The `text` format of `talkwatch export`; the rendering is the one `talkwatch clean` prints (pipelines.render).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.sqlfiles import sql
 from pipelines.records import DatingResult
 from pipelines.render import UNKNOWN_DATE, render_text
-from storage.sqlfiles import sql
 
 BATCH_ROWS = 500
 
@@ -37,7 +40,7 @@ def export_text(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike) -> li
     title can escape the folder. Rows are read in batches: memory does not grow with the database.
     """
     out = Path(folder)
-    query = sql("queries/export_originals").strip().rstrip(";")
+    query = sql("export_originals").strip().rstrip(";")
     total = con.execute(f"SELECT count(*) FROM (\n{query}\n)").fetchone()[0]
     width = max(3, len(str(total - 1))) if total else 3
     written: list[Path] = []
