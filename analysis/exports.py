@@ -15,8 +15,8 @@ import duckdb
 
 from analysis.outdir import OutDirFailed, OutDirRefused, check_out_dir, files_in, staged, write_marker
 from analysis.sqlfiles import sql
-from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, EXIT_TERMINATED, Terminated,
-                                 fail, internal_error, sigterm_raises)
+from pipelines.clierrors import (EXIT_BAD_INPUT, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_STORAGE, EXIT_TERMINATED,
+                                 Terminated, fail, internal_error, sigterm_raises)
 from storage.db import DatabaseBusy, DatabaseRefused, connect, describe_database, local_paths
 
 FORMATS = ("parquet", "csv", "jsonl", "text")

@@ -167,7 +167,7 @@ class Talkwatch:
 
     def __init__(self) -> None:
         from pipelines.cli import _clean_manifest_line, _sources_for_clean
-        from pipelines.cleaninput import ManifestLine
+        from pipelines.cli.cleaninput import ManifestLine
 
         self._line = _clean_manifest_line
         self._manifest_line = ManifestLine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.cleaning import clean_html
-from pipelines.cleaninput import check_html
+from pipelines.cli.cleaninput import check_html
 from pipelines.cleaning.decoding import decode_html
 from spiders.binary import binary_kind
 

@@ -25,7 +25,7 @@ PREFECT_API_URL = "http://127.0.0.1:4302/api"
 
 ASK = ("import json, sys\n"
        "sys.path.insert(0, {repo!r})\n"
-       "from pipelines.prefectconfig import configured_api\n"
+       "from pipelines.cli.prefectconfig import configured_api\n"
        "ours = configured_api()\n"
        "import prefect.settings\n"
        "theirs = prefect.settings.get_current_settings().api.url\n"
@@ -93,7 +93,7 @@ def test_an_unparsable_env_file_is_read_without_a_word(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "home")
     p = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
-                        "from pipelines.prefectconfig import configured_api\nprint(configured_api().url)"],
+                        "from pipelines.cli.prefectconfig import configured_api\nprint(configured_api().url)"],
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stderr == "" and p.stdout.strip() == "http://127.0.0.1:4307/api"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.stopping import processes
+from pipelines.cli.stopping import processes
 from tests.loopback import LoopbackServer
 from tests.prefectserver import REPO, prefect_env, wait_for
 

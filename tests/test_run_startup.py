@@ -67,7 +67,7 @@ def test_the_flow_adopts_the_clis_head_start_and_leaves_no_folder(prefect_api, t
 
 def test_the_temporary_api_serves_a_flow_and_stops_with_the_process(tmp_path):
     script = (
-        "from pipelines.apiserver import start_temporary_api\n"
+        "from pipelines.cli.apiserver import start_temporary_api\n"
         "api = start_temporary_api()\n"
         "import prefect, os\n"
         "from prefect import flow\n"
@@ -88,7 +88,7 @@ def test_the_temporary_api_serves_a_flow_and_stops_with_the_process(tmp_path):
 
 
 def test_no_temporary_api_when_a_server_is_configured(tmp_path, monkeypatch):
-    from pipelines.apiserver import start_temporary_api
+    from pipelines.cli.apiserver import start_temporary_api
 
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert start_temporary_api() is None

@@ -43,9 +43,9 @@ FIRST_FETCH = datetime(1990, 1, 1, tzinfo=timezone.utc)  # `clean --fetched-at`:
 def cmd_run(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines import stopping
-    from pipelines.apiserver import APIUnreachable, check_configured_api, start_temporary_api
-    from pipelines.prefectconfig import configured_api
+    from pipelines.cli import stopping
+    from pipelines.cli.apiserver import APIUnreachable, check_configured_api, start_temporary_api
+    from pipelines.cli.prefectconfig import configured_api
     from pipelines.crawl import remove_started
     from pipelines.clierrors import prefect_tracebacks_captured
     from pipelines.envnumbers import check_environment
@@ -85,10 +85,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["TALKWATCH_LOCK_TIMEOUT"] = str(args.lock_timeout)
     if args.shards:
         return _run_sharded(args, only, settings or None)
-    # Ctrl-C and SIGTERM from here on stop the run and every process it starts, in one line (pipelines/stopping.py)
+    # Ctrl-C and SIGTERM from here on stop the run and every process it starts, in one line (pipelines/cli/stopping.py)
     stopping.install(_say_run)
     stopping.at_stop(remove_started)
-    # Start-up in parallel (pipelines/apiserver.py, pipelines/crawl.py): the temporary Prefect API server boots
+    # Start-up in parallel (pipelines/cli/apiserver.py, pipelines/crawl.py): the temporary Prefect API server boots
     # while Prefect and the pipeline are imported and the crawl starts; the flow adopts that crawl.
     api = start_temporary_api()
     from pipelines import progress
@@ -234,7 +234,7 @@ def _only(value: str | None) -> list[str] | None:
 def _run_failed(exc: BaseException, records: Any, prefix: str, code: int) -> int:
     """One line for a run that failed inside the flow; Prefect's records and the traceback go to the log. A crawl
     started ahead of the flow that never took it is stopped, and its folder removed."""
-    from pipelines import stopping
+    from pipelines.cli import stopping
     from pipelines.crawl import drop_head_start
 
     signalled = _signal_behind(exc)
@@ -345,7 +345,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     0 done, 1 the page (or some manifest lines) gave no article text, 2 bad input (a missing, binary, empty or
     non-HTML page, a FIFO or device, an unknown --timezone, a bad --fetched-at or --sources).
     """
-    from pipelines.cleaninput import InputRefused, check_page_url, check_zone, read_page
+    from pipelines.cli.cleaninput import InputRefused, check_page_url, check_zone, read_page
     from pipelines.deadline import ChildDied, DeadlineExceeded
     from pipelines.envnumbers import check_environment
     from pipelines.render import render_text
@@ -439,7 +439,7 @@ def _zone_for(url: str, sources: list, given: str | None) -> str | None:
 
 def _clean_manifest(name: str, sources: list, zone: str | None, fetched_at: datetime | None) -> int:
     """One JSON line per manifest line, printed as it is cleaned; 1 (and one line on stderr) if any failed."""
-    from pipelines.cleaninput import InputRefused, manifest_lines, open_manifest
+    from pipelines.cli.cleaninput import InputRefused, manifest_lines, open_manifest
     from pipelines.isolation import map_isolated
 
     if name == "-" and sys.stdin is None:
@@ -475,7 +475,7 @@ def _bounded_clean(body: bytes, url: str, fetched_at: datetime | None, zone: str
 
 def _given_up_line(line: Any, outcome: Any) -> dict:
     """The record of a manifest line whose worker was stopped: its line, path and URL, and why."""
-    from pipelines.cleaninput import parse_entry
+    from pipelines.cli.cleaninput import parse_entry
 
     try:
         entry = parse_entry(line.text)
@@ -504,7 +504,7 @@ def _gave_up(exc: Exception | Any) -> str:
 
 def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at: datetime | None) -> dict:
     """The record of one manifest line; a line that cannot be cleaned gives `line` and a readable `error`."""
-    from pipelines.cleaninput import InputRefused, parse_entry, read_page
+    from pipelines.cli.cleaninput import InputRefused, parse_entry, read_page
     from pipelines.process import clean_document
 
     out: dict = {}
@@ -822,7 +822,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, run the command, and keep every way out to one line: Ctrl-C is 130, a bug 70 with a log file."""
-    from pipelines.startenv import restart_in_utf8_mode, tz_problem
+    from pipelines.cli.startenv import restart_in_utf8_mode, tz_problem
     from storage.backend import StorageUnavailable
 
     if argv is None:
@@ -835,7 +835,7 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         return fail(f"{PROG} {args.command}", refused, EXIT_BAD_INPUT)
     try:
-        if args.command == "run":  # run stops its crawl, server and workers itself (pipelines/stopping.py)
+        if args.command == "run":  # run stops its crawl, server and workers itself (pipelines/cli/stopping.py)
             return args.func(args)
         with sigterm_raises():
             return args.func(args)
@@ -931,6 +931,3 @@ def _stdout_to_devnull() -> None:
     except (OSError, ValueError, AttributeError):  # stdout is not a real file (pytest's capture): nothing to do
         pass
 
-
-if __name__ == "__main__":
-    sys.exit(main())

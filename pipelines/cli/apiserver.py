@@ -6,7 +6,7 @@ then waits for the server's own start-up on top. Started here first thing, as th
 uses (`prefect.server.api.server.SubprocessASGIServer`, UI and background services off), the server boots while
 talkwatch imports its pipeline, checks the configuration and starts the crawl. Nothing of this happens when
 a Prefect API is configured (`PREFECT_API_URL` in the environment, a `.env`, `prefect.toml` or the active profile:
-pipelines/prefectconfig.py): the run uses that one.
+pipelines/cli/prefectconfig.py): the run uses that one.
 """
 
 from __future__ import annotations
@@ -69,13 +69,13 @@ _NOT_PREFECT = "it answers, but not as a Prefect API (no version at /admin/versi
 
 
 def check_configured_api(timeout: float = 5.0) -> None:
-    """When a Prefect API is configured (pipelines/prefectconfig.py), that its URL is an http(s) URL (ValueError)
+    """When a Prefect API is configured (pipelines/cli/prefectconfig.py), that its URL is an http(s) URL (ValueError)
     and its server answers its health check (APIUnreachable), before a run starts anything.
 
     Why: an unreachable server was found only by Prefect, after the head-start crawl had started and the database
     file had been created: an internal error (70), a new file, a crawl folder and a crawl left running.
     """
-    from pipelines.prefectconfig import check_prefect_home, configured_api
+    from pipelines.cli.prefectconfig import check_prefect_home, configured_api
 
     configured = configured_api()
     if configured is None:
@@ -120,7 +120,7 @@ def start_temporary_api() -> TemporaryAPI | None:
     Must run before `prefect` is imported in this process: Prefect reads PREFECT_API_URL when it loads its
     settings. The server stops when this process exits (or earlier with `stop`).
     """
-    from pipelines.prefectconfig import configured_api
+    from pipelines.cli.prefectconfig import configured_api
 
     if "prefect" in sys.modules or configured_api() is not None:
         return None
