@@ -324,6 +324,11 @@ def _overlap(a: str, b: str) -> tuple[int, int, int, float]:
 def similarity(a: str, b: str) -> Similarity:
     """Exact (not estimated) Jaccard and containment of the two texts' shingle sets."""
     inter, na, nb, _ = _overlap(a, b)
+    return _similarity(inter, na, nb)
+
+
+def _similarity(inter: int, na: int, nb: int) -> Similarity:
+    """Jaccard and containment from the shared and the two texts' shingle counts (``_overlap``)."""
     union = na + nb - inter
     return Similarity(
         jaccard=inter / union if union else 0.0,
@@ -337,8 +342,8 @@ def judge(a: str, b: str) -> float | None:
     inter, na, nb, lead_cover = _overlap(a, b)
     if not _near(a, b, inter, na, nb, lead_cover):
         return None
-    union = na + nb - inter
-    return max(inter / union if union else 0.0, inter / min(na, nb) if min(na, nb) else 0.0)
+    s = _similarity(inter, na, nb)
+    return max(s.jaccard, s.containment)
 
 
 def is_near_duplicate(a: str, b: str) -> bool:
