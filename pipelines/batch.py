@@ -11,7 +11,7 @@ from pipelines.process import ProcessedPage
 from pipelines.urls import canonical_url, public_url
 from spiders.items import FailureItem, ListingItem
 from spiders.sources import Source
-from storage.load import article_id_for
+from storage.load import article_id_for, under_own_url_reason
 from storage.load import same_story as stories_match  # the rule; this module's same_story takes pages
 from storage.records import ArticleRow, ListingRow, PageRow, RawPageRow, RunBatch, RunRow, SourceRow, storable
 
@@ -120,9 +120,8 @@ def collapse_url_variants(pages: list[ProcessedPage]) -> list[ProcessedPage]:
             followers.setdefault(id(kept), []).append(q)
 
     def own(p: ProcessedPage, other: ProcessedPage) -> None:
-        key, mine = p.canonical_url, own_key(p)
-        note = f"declared canonical {key} names another story ({other.input.url}): stored under its own URL"
-        p.reason = f"{p.reason}; {note}" if p.reason else note
+        mine = own_key(p)
+        p.reason = under_own_url_reason(p.reason, p.canonical_url, other.input.url)
         p.canonical_url = mine
         for q in followers.get(id(p), []):
             q.canonical_url = mine

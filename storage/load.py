@@ -58,6 +58,13 @@ def same_story(key: str, text: str, other_key: str, other_text: str, judge: Dupl
     return bool(key) and key == other_key or judge(text, other_text) is not None
 
 
+def under_own_url_reason(reason: str | None, declared: str, other_url: str) -> str:
+    """A page's reason with the note that its declared canonical names another story, so it is stored under its own
+    URL: written by the batch's URL variants and by the load's stored canonicals alike."""
+    note = f"declared canonical {declared} names another story ({other_url}): stored under its own URL"
+    return f"{reason}; {note}" if reason else note
+
+
 class PollPolicy(Protocol):
     """The next poll interval (minutes) of a source from what its crawl brought; storage only records it."""
 
@@ -340,14 +347,13 @@ def _under_own_url(a: ArticleRow, own: str, other_url: str, pages: dict[str, Pag
     """`a` re-keyed to its own URL's key, and its page with it (and the pages collapsed onto it). A copy: the
     batch's article rows stay as given, and its pages are put back by _attempt_state, for a retried load."""
     new_id = article_id_for(own)
-    note = f"declared canonical {a.canonical_url} names another story ({other_url}): stored under its own URL"
     mine = [p for p in pages.values() if p.article_id == a.article_id]
     loaded = [p for p in mine if p.outcome == "loaded"]
     if len(loaded) > 1:  # a batch not collapsed by URL (batch.collapse_url_variants): only a's own page moves
         mine = [p for p in loaded if a.url in (p.url, p.final_url)]
     for p in mine:
         if p.outcome == "loaded":
-            p.reason = f"{p.reason}; {note}" if p.reason else note
+            p.reason = under_own_url_reason(p.reason, a.canonical_url, other_url)
         p.article_id, p.canonical_url = new_id, own
     return replace(a, article_id=new_id, canonical_url=own)
 
