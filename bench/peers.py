@@ -76,6 +76,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -413,13 +414,20 @@ def _pss(pid: int, rss: int) -> int:
     return rss
 
 
-def _live_pids(sid: int) -> set[int]:
-    """The processes of session `sid` that are running (not exiting, not zombies)."""
-    return {pid for pid, _, _, state in _session_procs(sid, with_state=True) if state not in "ZXx"}
+class _Proc(NamedTuple):
+    pid: int
+    rss: int  # bytes
+    cpu: float  # its own cpu seconds
+    state: str  # /proc/<pid>/stat's state letter
 
 
-def _session_procs(sid: int, with_state: bool = False) -> list:
-    """(pid, rss bytes, own cpu seconds[, state letter]) of every process of session `sid`."""
+def _live(procs: list[_Proc]) -> set[int]:
+    """The processes that are running (not exiting, not zombies)."""
+    return {p.pid for p in procs if p.state not in "ZXx"}
+
+
+def _session_procs(sid: int) -> list[_Proc]:
+    """Every process of session `sid`."""
     out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -433,8 +441,7 @@ def _session_procs(sid: int, with_state: bool = False) -> list:
         if int(fields[3]) != sid:  # fields[0] is the state (field 3 of stat); session is field 6
             continue
         cpu = (int(fields[11]) + int(fields[12])) / CLK_TCK  # its own utime + stime
-        row = (int(entry), int(fields[21]) * PAGE_SIZE, cpu)
-        out.append((*row, fields[0]) if with_state else row)
+        out.append(_Proc(int(entry), int(fields[21]) * PAGE_SIZE, cpu, fields[0]))
     return out
 
 
@@ -454,27 +461,27 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
         nonlocal peak, peak_pss, at_peak
         while not stop.is_set():
             procs = _session_procs(proc.pid)
-            total = sum(rss for _, rss, _ in procs)
-            pss = {pid: _pss(pid, rss) for pid, rss, _ in procs}
+            total = sum(p.rss for p in procs)
+            pss = {p.pid: _pss(p.pid, p.rss) for p in procs}
             total_pss = sum(pss.values())
             # PSS splits a shared page among the processes that map it at the moment it is read, and the
             # processes are read one after another: when one of them exits meanwhile (a worker replaced, the
             # fork server stopped), the survivors read after it take over its shares that were counted in it
             # already, and the sum jumps by 100-230 MiB for one sample while the RSS sum stays flat (a sum of
             # PSS cannot rise without new pages, which would raise RSS too). Such a sample is not counted.
-            steady = _live_pids(proc.pid) == {pid for pid, _, _ in procs}
+            steady = _live(_session_procs(proc.pid)) == _live(procs)
             if procs and steady:
                 pss_samples.append(total_pss)
             peak = max(peak, total)
             if steady and total_pss > peak_pss:
-                peak_pss, at_peak = total_pss, [(pss[pid], pid) for pid, _, _ in procs]
-            for pid, _, cpu in procs:
+                peak_pss, at_peak = total_pss, [(pss[p.pid], p.pid) for p in procs]
+            for pid, _, cpu, _ in procs:
                 cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), cpu)
                 if pid not in names:
                     names[pid] = _cmd(pid)
             samples.write(f"{time.monotonic() - started:.1f}{'' if steady else '*'}\t{total_pss / MIB:.0f}\t"
                           f"{total / MIB:.0f}\t" + "\t".join(
-                f"{pss[pid] / MIB:.0f} {names.get(pid, '?')}" for pid, _, _ in sorted(procs)) + "\n")
+                f"{pss[pid] / MIB:.0f} {names.get(pid, '?')}" for pid, _, _, _ in sorted(procs)) + "\n")
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -491,7 +498,7 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path, t
     sampler.join()
     samples.close()
     left = _session_procs(proc.pid)
-    leftovers, leftover_cmds = len(left), [_cmd(pid) for pid, _, _ in left]
+    leftovers, leftover_cmds = len(left), [_cmd(p.pid) for p in left]
     if leftovers:  # a descendant outlived the tool: end it (it is ours, by its session's process group)
         try:
             os.killpg(proc.pid, signal.SIGTERM)
