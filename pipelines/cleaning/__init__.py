@@ -21,9 +21,9 @@ from trafilatura import bare_extraction
 from pipelines.cleaning.decoding import decode_html
 from pipelines.cleaning.htmltree import load_page
 from pipelines.cleaning.metadata import PageMetadata, detect_language, read_metadata
-from pipelines.records import CleanedPage
-from pipelines.cleaning.titles import alnum, words as count_words
 from pipelines.cleaning.residue import remove_residue
+from pipelines.cleaning.titles import alnum, words as count_words
+from pipelines.records import CleanedPage
 
 LOGGER = logging.getLogger(__name__)
 
