@@ -5,7 +5,8 @@ Usage: PYTHONPATH=. python bench/run_overhead.py [--outlets 40] [--runs 3] [--ap
 Starts --outlets loopback outlets (127.0.0.x, one port each; an RSS feed that answers 304 to its ETag, and three
 article pages), runs `talkwatch run` once to load them, then --runs times with nothing new, each a fresh process
 as a user would start it. For each no-change run it prints the wall time, the crawl's own time (`seconds` in the
-run's crawl counts) and the difference: the overhead (start-up, Prefect's API server, bookkeeping). The issue's
+run's crawl counts: the crawl child's lifetime, from its start to its exit, whether or not the flow was ready to
+take it then) and the difference: the overhead (start-up, Prefect's API server, bookkeeping). The issue's
 aim: under 5 s. With --api-url the runs use that Prefect server (PREFECT_API_URL) instead of a temporary one.
 Nothing is asserted; PREFECT_HOME is a fresh temp folder, so the figures include the first migration of
 Prefect's own database in run 0 only.

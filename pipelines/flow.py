@@ -21,19 +21,20 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipelines import process, progress  # noqa: E402
 from pipelines.batch import build_batch, collapse_url_variants, judge_duplicate, parse_time, source_rows  # noqa: E402
-from pipelines.crawl import (CrawlResult, count_pages, drop_head_start, head_start, page_body,  # noqa: E402
-                             read_items, remove_work, run_crawl)
+from pipelines.crawl import (CrawlResult, count_pages, drop_head_start, page_body, read_items,  # noqa: E402
+                             remove_work, run_crawl)
+from pipelines.crawlplan import choose_sources, read_crawl_state  # noqa: E402
 from pipelines.envnumbers import check_environment  # noqa: E402
 from pipelines.isolation import MIN_BATCH, map_isolated  # noqa: E402
 from pipelines.polling import DEFAULT_POLL_MINUTES, next_interval  # noqa: E402
 from pipelines.process import PageInput, ProcessedPage  # noqa: E402
 from pipelines.relevance import Topic, load_topic  # noqa: E402
 from pipelines.scaleout.storageslot import storage_slot  # noqa: E402
-from spiders.items import RETRY_KEY, FailureItem, ListingItem, PageItem  # noqa: E402
+from spiders.items import FailureItem, ListingItem, PageItem  # noqa: E402
 from spiders.settingscheck import check_setting_dict  # noqa: E402
 from spiders.sources import Source, check_only, load_sources  # noqa: E402
-from storage.db import connect, work_folder  # noqa: E402
-from storage.load import LoadReport, listing_state, load_batch, poll_state, retry_pages, seen_urls  # noqa: E402
+from storage.db import work_folder  # noqa: E402
+from storage.load import LoadReport, load_batch  # noqa: E402
 from storage.records import RunBatch, RunRow  # noqa: E402
 
 DEFAULT_SOURCES = "config/sources.toml"
@@ -59,44 +60,10 @@ class RunSummary:
                 "sources": self.per_source, "errors": self.errors, "db": self.db, "report": self.report}
 
 
-def read_crawl_state(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
-    """Migrate the database and read what the spider must skip (stored URLs), send (feed validators), and which
-    sources are due for a poll."""
-    con = connect(db)
-    try:
-        return seen_urls(con), {**listing_state(con), RETRY_KEY: retry_pages(con)}, poll_state(con)
-    finally:
-        con.close()
-
-
 @task(name="prepare", cache_policy=NO_CACHE)
 def prepare(db: str) -> tuple[list[str], dict, dict[str, datetime]]:
     with storage_slot():  # shards sharing the storage open it one at a time (pipelines/scaleout/storageslot.py)
         return read_crawl_state(db)
-
-
-def choose_sources(source_list: list[Source], only: list[str] | None, due_only: bool,
-                   due_at: dict[str, datetime]) -> tuple[list[Source], list[str]]:
-    """The sources this run crawls (`only` those, else every enabled one; with `due_only`, those whose poll
-    interval has passed) and the names of those skipped as not due."""
-    chosen = [s for s in source_list if s.name in only] if only else [s for s in source_list if s.enabled]
-    if not due_only:
-        return chosen, []
-    now = datetime.now(timezone.utc)
-    skipped = [s.name for s in chosen if s.name in due_at and due_at[s.name] > now]
-    return [s for s in chosen if s.name not in skipped], skipped
-
-
-def head_start_crawl(sources: str, db: str, only: list[str] | None = None,
-                     spider_settings: dict[str, str] | None = None) -> None:
-    """Start the crawl that `ingest(sources, db, only, spider_settings)` is about to ask for, before the flow
-    begins: it runs while Prefect's temporary API server starts (several seconds), and the flow's crawl task
-    adopts it when its request is the same (pipelines/crawl.py `head_start`). For the manual trigger only."""
-    seen, state, due_at = read_crawl_state(db)
-    chosen, _ = choose_sources(load_sources(sources), only, False, due_at)
-    if chosen:
-        work = work_folder(db) / "runs" / f"head-start-{uuid.uuid4().hex[:8]}"
-        head_start(sources, work, seen, state, [s.name for s in chosen], spider_settings)
 
 
 @task(name="crawl", cache_policy=NO_CACHE)

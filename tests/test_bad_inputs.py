@@ -768,6 +768,7 @@ def test_a_run_failing_inside_the_flow_keeps_prefect_tracebacks_off_the_console(
                                                                                  capfd):
     """The one failure a pre-check cannot see (here a full disk as the flow opens the database): Prefect's
     tracebacks of the failed task and flow go to the log file the last line names, not to the terminal."""
+    import pipelines.crawlplan as crawlplan
     import pipelines.flow as flow
 
     def disk_full(db):
@@ -776,6 +777,7 @@ def test_a_run_failing_inside_the_flow_keeps_prefect_tracebacks_off_the_console(
     (tmp_path / "sources.toml").write_text(SOURCES, encoding="utf-8")
     monkeypatch.setenv("TALKWATCH_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setattr(flow, "read_crawl_state", disk_full)
+    monkeypatch.setattr(crawlplan, "read_crawl_state", disk_full)  # the head start's read, before Prefect's
     code = main(["run", "--sources", str(tmp_path / "sources.toml"), "--topic", str(TOPIC),
                  "--db", str(tmp_path / "new.duckdb")])
     err = capfd.readouterr().err

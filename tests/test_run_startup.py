@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pipelines import crawl as crawlmod
 from pipelines import progress
-from pipelines.flow import head_start_crawl, ingest
+from pipelines.crawlplan import head_start_crawl
+from pipelines.flow import ingest
 from tests.newsweb import start_newsweb
 from tests.prefectserver import REPO, prefect_env
 from tests.storagerows import rows

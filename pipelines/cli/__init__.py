@@ -88,21 +88,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Ctrl-C and SIGTERM from here on stop the run and every process it starts, in one line (pipelines/cli/stopping.py)
     stopping.install(_say_run)
     stopping.at_stop(remove_started)
-    # Start-up in parallel (pipelines/cli/apiserver.py, pipelines/crawl.py): the temporary Prefect API server boots
-    # while Prefect and the pipeline are imported and the crawl starts; the flow adopts that crawl.
+    # Start-up in parallel (pipelines/cli/apiserver.py, pipelines/crawlplan.py): the temporary Prefect API server
+    # boots while the crawl starts and Prefect and the pipeline are imported; the flow adopts that crawl. The crawl
+    # starts before Prefect is imported (about 3 s of imports), as nothing in it needs Prefect.
     api = start_temporary_api()
     from pipelines import progress
-    from pipelines.flow import choose_sources, head_start_crawl, ingest
+    from pipelines.crawlplan import choose_sources, head_start_crawl
+
+    try:
+        head_start_crawl(args.sources, args.db, only, settings or None)
+    except DatabaseBusy as exc:
+        return _run_failed(exc, [], "", EXIT_BUSY)
+    except Exception:  # noqa: BLE001 - only a head start: the flow meets the same fault and reports it
+        pass
+    from pipelines.flow import ingest  # Prefect's logging is set up here: the capture below needs its handlers
 
     reporter = None
     with prefect_tracebacks_captured() as capture:
         try:
-            try:
-                head_start_crawl(args.sources, args.db, only, settings or None)
-            except DatabaseBusy:
-                raise
-            except Exception:  # noqa: BLE001 - only a head start: the flow meets the same fault and reports it
-                pass
             if api is not None:
                 api.wait_ready()
             if not args.json and sys.stderr.isatty():
@@ -822,6 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, run the command, and keep every way out to one line: Ctrl-C is 130, a bug 70 with a log file."""
+    from pipelines.cli import quickexit
     from pipelines.cli.startenv import restart_in_utf8_mode, tz_problem
     from storage.backend import StorageUnavailable
 
@@ -836,7 +840,12 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{PROG} {args.command}", refused, EXIT_BAD_INPUT)
     try:
         if args.command == "run":  # run stops its crawl, server and workers itself (pipelines/cli/stopping.py)
-            return args.func(args)
+            if argv is None:  # as the program, not called from Python: skip the teardown (pipelines/cli/quickexit.py)
+                quickexit.install()
+            code = args.func(args)
+            if argv is None:
+                quickexit.arm(code)
+            return code
         with sigterm_raises():
             return args.func(args)
     except StorageUnavailable as exc:  # PostgreSQL (a DuckLake's catalog) cannot be reached: nothing was done
