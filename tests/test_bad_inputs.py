@@ -124,6 +124,11 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "shared-feed-sources.toml").write_text(SOURCES + SOURCES.replace('"alpha"', '"beta"'), encoding="utf-8")
     (work / "surrogate.jsonl").write_text(good + '\n{"path": "\\ud800.html"}\n' + good + "\n", encoding="utf-8")
     (work / "deep.toml").write_text("x = " + "[" * 50000 + "]" * 50000 + "\n", encoding="utf-8")
+    (work / "notes.md").write_text("# Release notes\n\nThe date comes from the page's `<time>` element, else from its "
+                                   "`<title>` and `<meta>` tags.\n", encoding="utf-8")  # tags in it, but no page
+    (work / "feed.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Alpha'
+                                   '</title><item><title>Talks</title></item></channel></rss>\n', encoding="utf-8")
+    (work / "markdown.jsonl").write_text(json.dumps({"path": "notes.md"}) + "\n" + good + "\n", encoding="utf-8")
     (work / "bad-url.jsonl").write_text(json.dumps({"path": "page.html", "url": "javascript:alert(1)"}) + "\n",
                                         encoding="utf-8")
 
@@ -187,6 +192,13 @@ def _manifest_one_bad_line(out: str) -> None:
     first, bad, last = [json.loads(x) for x in out.splitlines()]
     assert first["title"] == last["title"] == "Talks resume in Istanbul"  # the good line before it is not lost
     assert bad == {"line": 2, "error": "line 2 is not UTF-8 text (byte 12)"}
+
+
+def _manifest_markdown(out: str) -> None:
+    bad, good = [json.loads(x) for x in out.splitlines()]
+    assert bad == {"line": 1, "path": "notes.md", "url": None,
+                   "error": "notes.md is not HTML: it neither starts like an HTML page nor parses as one"}
+    assert good["title"] == "Talks resume in Istanbul"
 
 
 CASES = [
@@ -533,6 +545,13 @@ CASES = [
          "the SQL is not UTF-8 text (SELECT '\\xff' AS x)"),
     Case("search-not-utf8", ["search", "\udcff\udcfe", "--db", "cov.duckdb"], 2, "the search is not UTF-8 text"),
     Case("status-db-not-utf8", ["status", "--db", "\udcff.duckdb"], 2, "--db is not UTF-8 text"),
+    # --- round 6: a new user's sweep
+    # markup near the top, but no page to parse: was "not an article: not HTML", status 1, and a lone "Original url"
+    Case("clean-markdown-with-tags", ["clean", "notes.md"], 2,
+         "notes.md is not HTML: it neither starts like an HTML page nor parses as one"),
+    Case("clean-rss-feed", ["clean", "feed.xml"], 2, "feed.xml is not HTML"),
+    Case("manifest-markdown-line", ["clean", "--manifest", "markdown.jsonl"], 1, "1 of 2 manifest lines failed",
+         stdout=_manifest_markdown),  # was a success line with the warning "not HTML"
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]

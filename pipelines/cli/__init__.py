@@ -345,7 +345,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     0 done, 1 the page (or some manifest lines) gave no article text, 2 bad input (a missing, binary, empty or
     non-HTML page, a FIFO or device, an unknown --timezone, a bad --fetched-at or --sources).
     """
-    from pipelines.cli.cleaninput import InputRefused, check_page_url, check_zone, read_page
+    from pipelines.cli.cleaninput import InputRefused, check_page_url, check_parsed, check_zone, read_page
     from pipelines.deadline import ChildDied, DeadlineExceeded
     from pipelines.envnumbers import check_environment
     from pipelines.render import render_text
@@ -375,6 +375,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
         return fail(prog, f"{args.page}: {_gave_up(exc)}", EXIT_PARTIAL)
     if p.page is None:
         return fail(prog, p.reason or "could not clean the page", EXIT_PARTIAL)
+    try:
+        check_parsed(p.page.reason, args.page)
+    except InputRefused as exc:
+        return fail(prog, exc, EXIT_BAD_INPUT)
     print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url), end="")
     if not p.page.is_article:
         # what was found is printed all the same; the status says it is not an article text
@@ -504,7 +508,7 @@ def _gave_up(exc: Exception | Any) -> str:
 
 def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at: datetime | None) -> dict:
     """The record of one manifest line; a line that cannot be cleaned gives `line` and a readable `error`."""
-    from pipelines.cli.cleaninput import InputRefused, parse_entry, read_page
+    from pipelines.cli.cleaninput import InputRefused, check_parsed, parse_entry, read_page
     from pipelines.process import clean_document
 
     out: dict = {}
@@ -517,6 +521,7 @@ def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at:
         body = read_page(entry.path)
         url = entry.url or Path(entry.path).resolve().as_uri()
         p = clean_document(body, url, fetched_at=when, timezone_name=entry.timezone or _zone_for(url, sources, zone))
+        check_parsed(p.page.reason if p.page else None, entry.path)
     except ValueError as exc:  # InputRefused, a bad fetched_at
         return {"line": line.number, **out, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one bad page gives one error line; the others go on

@@ -112,6 +112,16 @@ def check_html(body: bytes, name: str) -> None:
         raise InputRefused(f"{name} is not HTML: no HTML markup in its first {SNIFF_BYTES // 1024} KB")
 
 
+def check_parsed(reason: str | None, name: str) -> None:
+    """InputRefused when cleaning found no HTML page in the file (`NOT_HTML`): a Markdown file, an RSS or SVG
+    document. Its markup passed `check_html`'s look at the first tags, so only the parse (in the page's child process,
+    under its deadline) can tell; refused as such a page is by `check_html` (status 2), not "not an article" (1)."""
+    from pipelines.cleaning import NOT_HTML
+
+    if reason == NOT_HTML:
+        raise InputRefused(f"{name} is not HTML: it neither starts like an HTML page nor parses as one")
+
+
 def open_manifest(path: str) -> BinaryIO:
     """The manifest as a binary stream: a regular file or a pipe (`<(jq ...)`), never a folder or a device."""
     st = _stat(path, f"no such manifest: {path}", f"cannot read the manifest {path}")
