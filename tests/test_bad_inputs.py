@@ -129,6 +129,9 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "feed.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Alpha'
                                    '</title><item><title>Talks</title></item></channel></rss>\n', encoding="utf-8")
     (work / "markdown.jsonl").write_text(json.dumps({"path": "notes.md"}) + "\n" + good + "\n", encoding="utf-8")
+    (work / "dump").mkdir()  # what EXPORT DATABASE writes; IMPORT DATABASE reads it as it is parsed
+    (work / "dump" / "schema.sql").write_text("private words of a schema;\n", encoding="utf-8")
+    (work / "dump" / "load.sql").write_text("", encoding="utf-8")
     (work / "bad-url.jsonl").write_text(json.dumps({"path": "page.html", "url": "javascript:alert(1)"}) + "\n",
                                         encoding="utf-8")
 
@@ -552,6 +555,14 @@ CASES = [
     Case("clean-rss-feed", ["clean", "feed.xml"], 2, "feed.xml is not HTML"),
     Case("manifest-markdown-line", ["clean", "--manifest", "markdown.jsonl"], 1, "1 of 2 manifest lines failed",
          stdout=_manifest_markdown),  # was a success line with the warning "not HTML"
+    # the query's parse read files (IMPORT DATABASE: schema.sql quoted in the error) and CHECKPOINT ran (status 0)
+    Case("query-import-database", ["query", "IMPORT DATABASE 'dump'", "--db", "cov.duckdb"], 2,
+         "IMPORT statements are not run: they read files"),
+    Case("query-import-missing-folder", ["query", "IMPORT DATABASE '/etc'", "--db", "cov.duckdb"], 2,
+         "IMPORT statements are not run"),  # said whether /etc/schema.sql exists
+    Case("query-checkpoint-statement", ["query", "CHECKPOINT", "--db", "cov.duckdb"], 2, "checkpoint() is not run"),
+    Case("query-force-checkpoint-statement", ["query", "/* now */ FORCE CHECKPOINT", "--db", "cov.duckdb"], 2,
+         "force_checkpoint() is not run"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
