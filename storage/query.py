@@ -75,7 +75,9 @@ _WRITING_FUNCTIONS = frozenset({
     "ducklake_expire_snapshots", "ducklake_flush_inlined_data", "ducklake_merge_adjacent_files",
     "ducklake_rewrite_data_files", "ducklake_set_commit_message", "ducklake_set_option", "checkpoint",
     "force_checkpoint"})
-_CALLED = re.compile(r"([A-Za-z_][\w$]*)\s*\(")
+# a name starts where no name character is before it: tried from every position of a long name, the search took
+# quadratic time (a 100,000-character column name held `talkwatch query` for minutes before it ran)
+_CALLED = re.compile(r"(?<![\w$])([A-Za-z_][\w$]*)\s*\(")
 # the CHECKPOINT statement, which DuckDB parses as a CALL of checkpoint without parentheses (EXPLAIN ANALYZE runs it)
 _CHECKPOINT = re.compile(r"\s*(?:EXPLAIN\s+(?:ANALY[SZ]E\s+)?)?(FORCE\s+)?CHECKPOINT\b", re.IGNORECASE)
 _STRING = re.compile(r"'(?:[^']|'')*'|\$(\w*)\$.*?\$\1\$", re.DOTALL)

@@ -563,6 +563,9 @@ CASES = [
     Case("query-checkpoint-statement", ["query", "CHECKPOINT", "--db", "cov.duckdb"], 2, "checkpoint() is not run"),
     Case("query-force-checkpoint-statement", ["query", "/* now */ FORCE CHECKPOINT", "--db", "cov.duckdb"], 2,
          "force_checkpoint() is not run"),
+    # the search for a writing function's name took quadratic time in a long name: minutes before any answer
+    Case("query-long-name-then-checkpoint", ["query", 'SELECT 1 AS "' + "x" * 100000 + '" FROM checkpoint()', "--db",
+                                             "cov.duckdb"], 2, "checkpoint() is not run"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
