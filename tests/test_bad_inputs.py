@@ -698,6 +698,17 @@ def test_query_json_lines_are_strict_json_nan_and_infinity_included(templates: P
         {"a": None, "b": [None, 1.5], "c": {"x": None}}]
 
 
+def test_query_json_lines_keep_every_column_of_a_repeated_name(templates: Path, tmp_path: Path):
+    """`SELECT 1 a, 2 a` printed {"a": 2}: one key per name in a JSON object, the first column lost. The repeated
+    name gets DuckDB's own suffix (a, a_1), as `SELECT * FROM (SELECT 1 a, 2 a)` names them."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    proc = talkwatch(["query", "SELECT 1 AS a, 2 AS a, 3 AS a_1", "--format", "json", "--db", "cov.duckdb"], work,
+                     env_for(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x) for x in proc.stdout.splitlines()] == [{"a": 1, "a_1": 2, "a_1_1": 3}]
+
+
 def test_upgrade_brings_another_versions_views_and_macros_to_this_ones(templates: Path, tmp_path: Path):
     """A file whose schema is current but whose views and macros are an older version's: `upgrade` said "up to
     date" and changed nothing, and `report` failed on the missing macro."""
