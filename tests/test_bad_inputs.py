@@ -566,6 +566,11 @@ CASES = [
     # the search for a writing function's name took quadratic time in a long name: minutes before any answer
     Case("query-long-name-then-checkpoint", ["query", 'SELECT 1 AS "' + "x" * 100000 + '" FROM checkpoint()', "--db",
                                              "cov.duckdb"], 2, "checkpoint() is not run"),
+    # a --since to come re-processed nothing, recorded a run of nothing and exited 0 (the database written)
+    Case("reprocess-since-in-the-future", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--since",
+                                           "2205-05-16"], 2, "--since '2205-05-16' is in the future"),
+    Case("reprocess-since-empty", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--since", " "], 2,
+         "--since is empty"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]

@@ -637,14 +637,23 @@ def _default_file(value: str, default: str, option: str) -> None:
 
 
 def _since(value: str | None) -> datetime | None:
-    """--since: an ISO 8601 day or time, UTC when it has no offset; ValueError naming the option."""
+    """--since: an ISO 8601 day or time, UTC when it has no offset; ValueError naming the option.
+
+    A time still to come is refused: no page was fetched after it, so the reprocess would change nothing and
+    record a run that did nothing (a typo such as 2205 for 2025), as a `--source` without pages is refused."""
     if value is None:
         return None
+    if not value.strip():  # `--since "$D"` with D unset
+        raise ValueError("--since is empty: give an ISO 8601 date or time, or leave --since out")
     try:
         since = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"--since is not an ISO 8601 date or time: {value!r}") from None
-    return since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+    since = since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+    if since > datetime.now(timezone.utc):
+        raise ValueError(f"--since {value!r} is in the future: no stored page was fetched after it, so nothing "
+                         f"would be re-processed")
+    return since
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
