@@ -571,6 +571,9 @@ CASES = [
                                            "2205-05-16"], 2, "--since '2205-05-16' is in the future"),
     Case("reprocess-since-empty", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--since", " "], 2,
          "--since is empty"),
+    # `clean "$PAGE"` with PAGE unset was told "give PAGE.html or --manifest F", as if nothing had been given
+    Case("clean-empty-page-path", ["clean", ""], 2, "the page path is empty"),
+    Case("clean-empty-manifest-path", ["clean", "--manifest", ""], 2, "the manifest path is empty"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]

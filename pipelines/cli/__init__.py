@@ -353,15 +353,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
     prog = "talkwatch clean"
     try:
         check_environment()  # the page's deadline, the manifest's worker threshold: refused, not replaced
-        if args.page and args.manifest:
+        # None, not falsy: `clean "$PAGE"` with PAGE unset is an empty path, said as such by read_page/open_manifest
+        if args.page is not None and args.manifest is not None:
             raise InputRefused("give PAGE.html or --manifest F, not both")
-        if not args.page and not args.manifest:
+        if args.page is None and args.manifest is None:
             raise InputRefused("give PAGE.html or --manifest F")
         zone = check_zone(args.timezone)
         check_page_url(args.url)
         fetched_at = _fetch_time(args.fetched_at, "--fetched-at")
         sources = _sources_for_clean(args.sources)
-        if args.manifest:
+        if args.manifest is not None:
             return _clean_manifest(args.manifest, sources, zone, fetched_at)
         body = read_page(args.page)
     except (InputRefused, ValueError, OSError) as exc:

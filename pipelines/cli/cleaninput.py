@@ -67,7 +67,7 @@ def read_page(path: str | os.PathLike) -> bytes:
     """
     p = os.fspath(path)
     if not p:
-        raise InputRefused("the page path is empty")
+        raise InputRefused("the page path is empty: give the saved page's file")
     st = _stat(p, f"no such file: {p}", f"cannot read {p}")
     _check_regular(p, st)
     try:
@@ -124,6 +124,8 @@ def check_parsed(reason: str | None, name: str) -> None:
 
 def open_manifest(path: str) -> BinaryIO:
     """The manifest as a binary stream: a regular file or a pipe (`<(jq ...)`), never a folder or a device."""
+    if not path:
+        raise InputRefused('the manifest path is empty: give the JSON-lines file, or "-" for stdin')
     st = _stat(path, f"no such manifest: {path}", f"cannot read the manifest {path}")
     if stat.S_ISDIR(st.st_mode):
         raise InputRefused(f"the manifest {path} is a folder; give a JSON-lines file")
