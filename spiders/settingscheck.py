@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -156,6 +157,12 @@ def check_value(key: str, value: str) -> str:
     return value
 
 
+# how every line of Scrapy's log starts (its LOG_DATEFORMAT); an existing LOG_FILE must be empty or start so
+_LOG_LINE = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+# what Scrapy keeps in a JOBDIR (the duplicate filter's, the spider's and the scheduler's state)
+_JOB_STATE = ("requests.seen", "spider.state", "requests.queue")
+
+
 def _log_file(value: str) -> str:
     """A log file the crawl can open: not a folder, in a folder that exists (Scrapy died at start-up otherwise,
     before it could log why)."""
@@ -166,7 +173,28 @@ def _log_file(value: str) -> str:
         raise ValueError(f"-s LOG_FILE: {value} is a folder; give a file in it")
     if not path.resolve().parent.is_dir():
         raise ValueError(f"-s LOG_FILE: the folder of {value} does not exist; create it first")
+    _check_existing_log(path, value)
     return value
+
+
+def _check_existing_log(path: Path, value: str) -> None:
+    """ValueError for an existing LOG_FILE that is not a crawl log. Why: Scrapy appends its log to the file (or
+    replaces it, with LOG_FILE_APPEND=False), so `-s LOG_FILE=data/talkwatch.duckdb`, a config file or /etc/passwd
+    got log lines written into it. An empty file, a crawl log and os.devnull (no log) are taken."""
+    if value == os.devnull or not os.path.lexists(path):
+        return
+    if path.is_symlink():
+        raise ValueError(f"-s LOG_FILE: {value} is a symlink; give the log file itself")
+    if not path.is_file():
+        raise ValueError(f"-s LOG_FILE: {value} is not a regular file (a pipe or a device); give a log file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise ValueError(f"-s LOG_FILE: cannot read {value}: {exc.strerror or exc}") from None
+    if head and not _LOG_LINE.match(head):
+        raise ValueError(f"-s LOG_FILE: {value} exists and is not a crawl log; refusing to write into it (remove it "
+                         f"or give another file)")
 
 
 def _job_dir(value: str) -> str:
@@ -182,6 +210,10 @@ def _job_dir(value: str) -> str:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise ValueError(f"-s JOBDIR: {value} is under {ancestor}, which is a file; give a folder")
+    # Scrapy writes its state files into the folder: into /etc, or a folder of one's own, they do not belong
+    if path.is_dir() and any(path.iterdir()) and not any((path / name).exists() for name in _JOB_STATE):
+        raise ValueError(f"-s JOBDIR: {value} is not empty and holds no Scrapy job state; refusing to write into it "
+                         f"(give a new or empty folder)")
     return value
 
 

@@ -574,6 +574,19 @@ CASES = [
     # `clean "$PAGE"` with PAGE unset was told "give PAGE.html or --manifest F", as if nothing had been given
     Case("clean-empty-page-path", ["clean", ""], 2, "the page path is empty"),
     Case("clean-empty-manifest-path", ["clean", "--manifest", ""], 2, "the manifest path is empty"),
+    # Scrapy appends its log to LOG_FILE and writes its state into JOBDIR: the database, a text file or a folder of
+    # one's own were taken, and the crawl wrote into them
+    Case("run-log-file-is-the-database", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                          "cov.duckdb", "-s", "LOG_FILE=cov.duckdb"], 2,
+         "-s LOG_FILE: cov.duckdb exists and is not a crawl log; refusing to write into it"),
+    Case("run-log-file-is-a-text-file", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                         "cov.duckdb", "-s", "LOG_FILE=notes.txt"], 2, "is not a crawl log"),
+    Case("run-log-file-is-a-symlink", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                       "cov.duckdb", "-s", "LOG_FILE=linked.duckdb.wal"], 2,
+         "-s LOG_FILE: linked.duckdb.wal is a symlink"),
+    Case("run-jobdir-a-folder-of-ones-own", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                             "cov.duckdb", "-s", "JOBDIR=folder"], 2,
+         "-s JOBDIR: folder is not empty and holds no Scrapy job state"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
