@@ -587,6 +587,9 @@ CASES = [
     Case("run-jobdir-a-folder-of-ones-own", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
                                              "cov.duckdb", "-s", "JOBDIR=folder"], 2,
          "-s JOBDIR: folder is not empty and holds no Scrapy job state"),
+    # printed raw on the "Original url:" line: the ESC sequence reached the terminal
+    Case("clean-url-escape-sequence", ["clean", "page.html", "--url", "http://alpha.example/1\x1b[2J"], 2,
+         "--url 'http://alpha.example/1\\x1b[2J' holds a control character"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]

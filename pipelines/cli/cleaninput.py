@@ -204,6 +204,8 @@ class ManifestEntry:
     fetched_at: str | None
 
 
+# C0 and C1 control characters other than the tab, newline and CR a URL parser drops
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # schemes that never name where a page was fetched from; anything else is taken as given, as it always was: real
 # evaluation sets name pages by bare file names ("example.com-story.html"), with trailing spaces or typos
 # ("xhttps://"), and refusing those would cost their pages' text, which the URL only helps to date and key
@@ -221,6 +223,8 @@ def check_page_url(url: str | None, what: str = "--url") -> str | None:
     scheme, sep, _ = re.sub(r"[\t\n\r]", "", url.strip()).partition(":")
     if sep and scheme.lower() in _NOT_A_PAGE_SCHEMES:
         raise InputRefused(f"{what} {url!r} is a {scheme.lower()}: URL, not the address of a page")
+    if _CONTROL.search(url):  # no page's address holds one, and `clean` printed it raw: an ESC sequence reached the
+        raise InputRefused(f"{what} {url!r} holds a control character, which no page's address has")  # terminal
     try:
         urlsplit(url.strip())  # what every step after reads the URL with: its refusal failed the whole page
     except ValueError as exc:
