@@ -65,8 +65,16 @@ def known_settings() -> frozenset[str]:
     return frozenset(scrapy_defaults) | frozenset(project)
 
 
+# a class or module by its import path (SCHEDULER, TWISTED_REACTOR, DUPEFILTER_CLASS, ...): Scrapy imports it in the
+# crawl's child process, and one that does not import killed the crawl there, the run still exiting 0 with the source
+# "not crawled" (so recorded as failing). REFERRER_POLICY also takes a policy's name ("no-referrer").
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_NAMES_OR_PATHS = frozenset({"REFERRER_POLICY"})
+
+
 def setting_kind(name: str) -> str:
-    """How Scrapy reads `name`: "bool", "int", "float", "dict", "codes" (list of ints), "list" or "str".
+    """How Scrapy reads `name`: "bool", "int", "float", "dict", "codes" (list of ints), "list", "object" (an import
+    path) or "str".
 
     Taken from the types of its default values (Scrapy's and the project's; a float in either means a
     float), corrected by the few names whose default is written with another type than Scrapy reads.
@@ -79,6 +87,8 @@ def setting_kind(name: str) -> str:
     if name in _CODE_LISTS:
         return "codes"
     values = [d[name] for d in _defaults() if d.get(name) is not None]
+    if name not in _NAMES_OR_PATHS and any(isinstance(v, str) and _DOTTED.fullmatch(v) for v in values):
+        return "object"
     if any(isinstance(v, bool) for v in values):
         return "bool"
     if any(isinstance(v, float) for v in values):
@@ -120,6 +130,28 @@ def _number(key: str, value: str, whole: bool) -> str:
     return text
 
 
+def _import_path(key: str, value: str) -> str:
+    """`value` when it imports as Scrapy will import it (`load_object`, with the current folder first on the path, as
+    the crawl's `python -m scrapy` has it); else a ValueError naming what failed."""
+    import sys
+
+    from scrapy.utils.misc import load_object
+
+    text = value.strip()
+    if not text and key == "TWISTED_REACTOR":  # no reactor installed by Scrapy: the default one is used
+        return text
+    if not _DOTTED.fullmatch(text):
+        raise ValueError(f"-s {key}: {value!r} is not an import path such as 'package.module.Class'")
+    sys.path.insert(0, os.getcwd())
+    try:
+        load_object(text)
+    except Exception as exc:  # noqa: BLE001 - whatever the import raises, the crawl would die of it
+        raise ValueError(f"-s {key}: {text!r} cannot be imported ({type(exc).__name__}: {exc})") from None
+    finally:
+        sys.path.remove(os.getcwd())
+    return text
+
+
 def check_value(key: str, value: str) -> str:
     """`value` as it should be passed to Scrapy for setting `key`; a ValueError when Scrapy could not read it.
 
@@ -127,6 +159,8 @@ def check_value(key: str, value: str) -> str:
     surrounding spaces; text settings pass unchanged.
     """
     kind = setting_kind(key)
+    if kind == "object":
+        return _import_path(key, value)
     if kind in ("int", "float"):
         return _number(key, value, whole=kind == "int")
     if kind == "bool":

@@ -590,6 +590,9 @@ CASES = [
     # printed raw on the "Original url:" line: the ESC sequence reached the terminal
     Case("clean-url-escape-sequence", ["clean", "page.html", "--url", "http://alpha.example/1\x1b[2J"], 2,
          "--url 'http://alpha.example/1\\x1b[2J' holds a control character"),
+    Case("run-reactor-that-does-not-import", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                              "cov.duckdb", "-s", "TWISTED_REACTOR=nope.Reactor"], 2,
+         "-s TWISTED_REACTOR: 'nope.Reactor' cannot be imported"),  # was 0: the crawl died, source "not crawled"
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
