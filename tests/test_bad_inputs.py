@@ -593,6 +593,9 @@ CASES = [
     Case("run-reactor-that-does-not-import", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
                                               "cov.duckdb", "-s", "TWISTED_REACTOR=nope.Reactor"], 2,
          "-s TWISTED_REACTOR: 'nope.Reactor' cannot be imported"),  # was 0: the crawl died, source "not crawled"
+    # "no database at cov.duckdb" of a file that is there: the space before its name could not be seen
+    Case("status-db-name-with-a-leading-space", ["status", "--db", " cov.duckdb"], 2,
+         "no database at ' cov.duckdb': its name starts or ends with a space"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
