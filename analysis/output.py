@@ -51,6 +51,20 @@ def _finite(v: Any) -> Any:
     return v
 
 
+def distinct_names(columns: list[str]) -> list[str]:
+    """The columns as JSON keys, each once: a repeated name gets "_1" appended until it is new, as DuckDB names the
+    columns of `SELECT * FROM (SELECT 1 a, 2 a)` (a, a_1). Why: a JSON object keeps one value per key, so the
+    JSON lines of `SELECT 1 a, 2 a` held {"a": 2}, the first column lost without a word."""
+    seen: set[str] = set()
+    names = []
+    for name in columns:
+        while name in seen:
+            name += "_1"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
 _LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 
 
@@ -81,6 +95,8 @@ def write_batches(columns: list[str], batches: Iterable[list[tuple]], fmt: str, 
     shown = 0
     if fmt == "table":
         columns = [escape_controls(c) for c in columns]
+    elif fmt == "json":
+        columns = distinct_names(columns)
     for batch in batches:
         if fmt == "json":
             out.writelines(json_line({c: jsonable(v) for c, v in zip(columns, r)}) + "\n" for r in batch)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -64,8 +65,16 @@ def known_settings() -> frozenset[str]:
     return frozenset(scrapy_defaults) | frozenset(project)
 
 
+# a class or module by its import path (SCHEDULER, TWISTED_REACTOR, DUPEFILTER_CLASS, ...): Scrapy imports it in the
+# crawl's child process, and one that does not import killed the crawl there, the run still exiting 0 with the source
+# "not crawled" (so recorded as failing). REFERRER_POLICY also takes a policy's name ("no-referrer").
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_NAMES_OR_PATHS = frozenset({"REFERRER_POLICY"})
+
+
 def setting_kind(name: str) -> str:
-    """How Scrapy reads `name`: "bool", "int", "float", "dict", "codes" (list of ints), "list" or "str".
+    """How Scrapy reads `name`: "bool", "int", "float", "dict", "codes" (list of ints), "list", "object" (an import
+    path) or "str".
 
     Taken from the types of its default values (Scrapy's and the project's; a float in either means a
     float), corrected by the few names whose default is written with another type than Scrapy reads.
@@ -78,6 +87,8 @@ def setting_kind(name: str) -> str:
     if name in _CODE_LISTS:
         return "codes"
     values = [d[name] for d in _defaults() if d.get(name) is not None]
+    if name not in _NAMES_OR_PATHS and any(isinstance(v, str) and _DOTTED.fullmatch(v) for v in values):
+        return "object"
     if any(isinstance(v, bool) for v in values):
         return "bool"
     if any(isinstance(v, float) for v in values):
@@ -119,6 +130,28 @@ def _number(key: str, value: str, whole: bool) -> str:
     return text
 
 
+def _import_path(key: str, value: str) -> str:
+    """`value` when it imports as Scrapy will import it (`load_object`, with the current folder first on the path, as
+    the crawl's `python -m scrapy` has it); else a ValueError naming what failed."""
+    import sys
+
+    from scrapy.utils.misc import load_object
+
+    text = value.strip()
+    if not text and key == "TWISTED_REACTOR":  # no reactor installed by Scrapy: the default one is used
+        return text
+    if not _DOTTED.fullmatch(text):
+        raise ValueError(f"-s {key}: {value!r} is not an import path such as 'package.module.Class'")
+    sys.path.insert(0, os.getcwd())
+    try:
+        load_object(text)
+    except Exception as exc:  # noqa: BLE001 - whatever the import raises, the crawl would die of it
+        raise ValueError(f"-s {key}: {text!r} cannot be imported ({type(exc).__name__}: {exc})") from None
+    finally:
+        sys.path.remove(os.getcwd())
+    return text
+
+
 def check_value(key: str, value: str) -> str:
     """`value` as it should be passed to Scrapy for setting `key`; a ValueError when Scrapy could not read it.
 
@@ -126,6 +159,8 @@ def check_value(key: str, value: str) -> str:
     surrounding spaces; text settings pass unchanged.
     """
     kind = setting_kind(key)
+    if kind == "object":
+        return _import_path(key, value)
     if kind in ("int", "float"):
         return _number(key, value, whole=kind == "int")
     if kind == "bool":
@@ -156,6 +191,12 @@ def check_value(key: str, value: str) -> str:
     return value
 
 
+# how every line of Scrapy's log starts (its LOG_DATEFORMAT); an existing LOG_FILE must be empty or start so
+_LOG_LINE = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+# what Scrapy keeps in a JOBDIR (the duplicate filter's, the spider's and the scheduler's state)
+_JOB_STATE = ("requests.seen", "spider.state", "requests.queue")
+
+
 def _log_file(value: str) -> str:
     """A log file the crawl can open: not a folder, in a folder that exists (Scrapy died at start-up otherwise,
     before it could log why)."""
@@ -166,7 +207,28 @@ def _log_file(value: str) -> str:
         raise ValueError(f"-s LOG_FILE: {value} is a folder; give a file in it")
     if not path.resolve().parent.is_dir():
         raise ValueError(f"-s LOG_FILE: the folder of {value} does not exist; create it first")
+    _check_existing_log(path, value)
     return value
+
+
+def _check_existing_log(path: Path, value: str) -> None:
+    """ValueError for an existing LOG_FILE that is not a crawl log. Why: Scrapy appends its log to the file (or
+    replaces it, with LOG_FILE_APPEND=False), so `-s LOG_FILE=data/talkwatch.duckdb`, a config file or /etc/passwd
+    got log lines written into it. An empty file, a crawl log and os.devnull (no log) are taken."""
+    if value == os.devnull or not os.path.lexists(path):
+        return
+    if path.is_symlink():
+        raise ValueError(f"-s LOG_FILE: {value} is a symlink; give the log file itself")
+    if not path.is_file():
+        raise ValueError(f"-s LOG_FILE: {value} is not a regular file (a pipe or a device); give a log file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise ValueError(f"-s LOG_FILE: cannot read {value}: {exc.strerror or exc}") from None
+    if head and not _LOG_LINE.match(head):
+        raise ValueError(f"-s LOG_FILE: {value} exists and is not a crawl log; refusing to write into it (remove it "
+                         f"or give another file)")
 
 
 def _job_dir(value: str) -> str:
@@ -182,6 +244,10 @@ def _job_dir(value: str) -> str:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise ValueError(f"-s JOBDIR: {value} is under {ancestor}, which is a file; give a folder")
+    # Scrapy writes its state files into the folder: into /etc, or a folder of one's own, they do not belong
+    if path.is_dir() and any(path.iterdir()) and not any((path / name).exists() for name in _JOB_STATE):
+        raise ValueError(f"-s JOBDIR: {value} is not empty and holds no Scrapy job state; refusing to write into it "
+                         f"(give a new or empty folder)")
     return value
 
 

@@ -175,6 +175,8 @@ def check_database_file(path: str | os.PathLike) -> Path:
     except FileNotFoundError:
         if os.path.islink(p):
             raise DatabaseRefused(f"{p} is a symlink to nothing; give the database file with --db") from None
+        if str(p) != str(p).strip():  # `--db " data/x.duckdb"`: "no database at data/x.duckdb" hid the space
+            raise FileNotFoundError(f"no database at {str(p)!r}: its name starts or ends with a space") from None
         raise FileNotFoundError(f"no database at {p}: run `talkwatch run` first, or give --db") from None
     except OSError as exc:
         raise DatabaseRefused(f"cannot inspect {p}: {exc.strerror or exc}") from exc

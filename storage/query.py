@@ -27,10 +27,7 @@ def check_statement(query: str) -> str:
     """
     if not query.strip():
         raise QueryRefused("the query is empty: give one SELECT statement")
-    try:
-        found = duckdb.extract_statements(query)
-    except duckdb.Error as exc:
-        raise QueryRefused(f"the query does not parse: {_one_line(exc)}") from None
+    found = _statements(query)
     if not found:
         raise QueryRefused("the query has no statement (only `;` or comments): give one SELECT statement")
     if len(found) > 1 and all(not s.query.strip() for s in found):
@@ -49,6 +46,27 @@ def check_statement(query: str) -> str:
     return query
 
 
+def _statements(query: str) -> list:
+    """DuckDB's statements in `query`, split by an in-memory connection with no file access, or QueryRefused.
+
+    Why not `duckdb.extract_statements`: its default connection may read any file, and DuckDB reads files while it
+    parses (IMPORT DATABASE 'dir' is replaced by dir/schema.sql and dir/load.sql): `talkwatch query` read them,
+    said whether they exist and quoted their first line in its error, and would block on a FIFO named schema.sql.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        sandbox(con)
+        return con.extract_statements(query)
+    except duckdb.PermissionException:
+        first = (_COMMENT.sub(" ", query).split() or ["this"])[0].upper()
+        raise QueryRefused(f"{first} statements are not run: they read files, and `talkwatch query` has no file "
+                           f"access; nothing was read or changed") from None
+    except duckdb.Error as exc:
+        raise QueryRefused(f"the query does not parse: {_one_line(exc)}") from None
+    finally:
+        con.close()
+
+
 # table functions that write although they are called from a SELECT or CALL: DuckLake's maintenance (flushing
 # inlined rows, merging and rewriting files write new Parquet files into the data folder, which the connection must
 # be allowed to read) and checkpoints; DuckLake's reading functions (snapshots, table_info, list_files, ...) stay
@@ -57,7 +75,11 @@ _WRITING_FUNCTIONS = frozenset({
     "ducklake_expire_snapshots", "ducklake_flush_inlined_data", "ducklake_merge_adjacent_files",
     "ducklake_rewrite_data_files", "ducklake_set_commit_message", "ducklake_set_option", "checkpoint",
     "force_checkpoint"})
-_CALLED = re.compile(r"([A-Za-z_][\w$]*)\s*\(")
+# a name starts where no name character is before it: tried from every position of a long name, the search took
+# quadratic time (a 100,000-character column name held `talkwatch query` for minutes before it ran)
+_CALLED = re.compile(r"(?<![\w$])([A-Za-z_][\w$]*)\s*\(")
+# the CHECKPOINT statement, which DuckDB parses as a CALL of checkpoint without parentheses (EXPLAIN ANALYZE runs it)
+_CHECKPOINT = re.compile(r"\s*(?:EXPLAIN\s+(?:ANALY[SZ]E\s+)?)?(FORCE\s+)?CHECKPOINT\b", re.IGNORECASE)
 _STRING = re.compile(r"'(?:[^']|'')*'|\$(\w*)\$.*?\$\1\$", re.DOTALL)
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
@@ -66,6 +88,9 @@ def _writing_function(text: str) -> str | None:
     """The first function of _WRITING_FUNCTIONS the statement calls, looked for outside strings and comments and
     with identifier quotes dropped (`"ducklake_flush_inlined_data"(...)` is the same call)."""
     code = _COMMENT.sub(" ", _STRING.sub("''", text)).replace('"', "")
+    statement = _CHECKPOINT.match(code)
+    if statement:
+        return "force_checkpoint" if statement.group(1) else "checkpoint"
     for m in _CALLED.finditer(code):
         if m.group(1).lower() in _WRITING_FUNCTIONS:
             return m.group(1).lower()

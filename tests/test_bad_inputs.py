@@ -124,6 +124,14 @@ def make_world(templates: Path, work: Path) -> None:
     (work / "shared-feed-sources.toml").write_text(SOURCES + SOURCES.replace('"alpha"', '"beta"'), encoding="utf-8")
     (work / "surrogate.jsonl").write_text(good + '\n{"path": "\\ud800.html"}\n' + good + "\n", encoding="utf-8")
     (work / "deep.toml").write_text("x = " + "[" * 50000 + "]" * 50000 + "\n", encoding="utf-8")
+    (work / "notes.md").write_text("# Release notes\n\nThe date comes from the page's `<time>` element, else from its "
+                                   "`<title>` and `<meta>` tags.\n", encoding="utf-8")  # tags in it, but no page
+    (work / "feed.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Alpha'
+                                   '</title><item><title>Talks</title></item></channel></rss>\n', encoding="utf-8")
+    (work / "markdown.jsonl").write_text(json.dumps({"path": "notes.md"}) + "\n" + good + "\n", encoding="utf-8")
+    (work / "dump").mkdir()  # what EXPORT DATABASE writes; IMPORT DATABASE reads it as it is parsed
+    (work / "dump" / "schema.sql").write_text("private words of a schema;\n", encoding="utf-8")
+    (work / "dump" / "load.sql").write_text("", encoding="utf-8")
     (work / "bad-url.jsonl").write_text(json.dumps({"path": "page.html", "url": "javascript:alert(1)"}) + "\n",
                                         encoding="utf-8")
 
@@ -187,6 +195,13 @@ def _manifest_one_bad_line(out: str) -> None:
     first, bad, last = [json.loads(x) for x in out.splitlines()]
     assert first["title"] == last["title"] == "Talks resume in Istanbul"  # the good line before it is not lost
     assert bad == {"line": 2, "error": "line 2 is not UTF-8 text (byte 12)"}
+
+
+def _manifest_markdown(out: str) -> None:
+    bad, good = [json.loads(x) for x in out.splitlines()]
+    assert bad == {"line": 1, "path": "notes.md", "url": None,
+                   "error": "notes.md is not HTML: it neither starts like an HTML page nor parses as one"}
+    assert good["title"] == "Talks resume in Istanbul"
 
 
 CASES = [
@@ -533,6 +548,54 @@ CASES = [
          "the SQL is not UTF-8 text (SELECT '\\xff' AS x)"),
     Case("search-not-utf8", ["search", "\udcff\udcfe", "--db", "cov.duckdb"], 2, "the search is not UTF-8 text"),
     Case("status-db-not-utf8", ["status", "--db", "\udcff.duckdb"], 2, "--db is not UTF-8 text"),
+    # --- round 6: a new user's sweep
+    # markup near the top, but no page to parse: was "not an article: not HTML", status 1, and a lone "Original url"
+    Case("clean-markdown-with-tags", ["clean", "notes.md"], 2,
+         "notes.md is not HTML: it neither starts like an HTML page nor parses as one"),
+    Case("clean-rss-feed", ["clean", "feed.xml"], 2, "feed.xml is not HTML"),
+    Case("manifest-markdown-line", ["clean", "--manifest", "markdown.jsonl"], 1, "1 of 2 manifest lines failed",
+         stdout=_manifest_markdown),  # was a success line with the warning "not HTML"
+    # the query's parse read files (IMPORT DATABASE: schema.sql quoted in the error) and CHECKPOINT ran (status 0)
+    Case("query-import-database", ["query", "IMPORT DATABASE 'dump'", "--db", "cov.duckdb"], 2,
+         "IMPORT statements are not run: they read files"),
+    Case("query-import-missing-folder", ["query", "IMPORT DATABASE '/etc'", "--db", "cov.duckdb"], 2,
+         "IMPORT statements are not run"),  # said whether /etc/schema.sql exists
+    Case("query-checkpoint-statement", ["query", "CHECKPOINT", "--db", "cov.duckdb"], 2, "checkpoint() is not run"),
+    Case("query-force-checkpoint-statement", ["query", "/* now */ FORCE CHECKPOINT", "--db", "cov.duckdb"], 2,
+         "force_checkpoint() is not run"),
+    # the search for a writing function's name took quadratic time in a long name: minutes before any answer
+    Case("query-long-name-then-checkpoint", ["query", 'SELECT 1 AS "' + "x" * 100000 + '" FROM checkpoint()', "--db",
+                                             "cov.duckdb"], 2, "checkpoint() is not run"),
+    # a --since to come re-processed nothing, recorded a run of nothing and exited 0 (the database written)
+    Case("reprocess-since-in-the-future", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--since",
+                                           "2205-05-16"], 2, "--since '2205-05-16' is in the future"),
+    Case("reprocess-since-empty", ["reprocess", "--db", "cov.duckdb", "--topic", str(TOPIC), "--since", " "], 2,
+         "--since is empty"),
+    # `clean "$PAGE"` with PAGE unset was told "give PAGE.html or --manifest F", as if nothing had been given
+    Case("clean-empty-page-path", ["clean", ""], 2, "the page path is empty"),
+    Case("clean-empty-manifest-path", ["clean", "--manifest", ""], 2, "the manifest path is empty"),
+    # Scrapy appends its log to LOG_FILE and writes its state into JOBDIR: the database, a text file or a folder of
+    # one's own were taken, and the crawl wrote into them
+    Case("run-log-file-is-the-database", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                          "cov.duckdb", "-s", "LOG_FILE=cov.duckdb"], 2,
+         "-s LOG_FILE: cov.duckdb exists and is not a crawl log; refusing to write into it"),
+    Case("run-log-file-is-a-text-file", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                         "cov.duckdb", "-s", "LOG_FILE=notes.txt"], 2, "is not a crawl log"),
+    Case("run-log-file-is-a-symlink", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                       "cov.duckdb", "-s", "LOG_FILE=linked.duckdb.wal"], 2,
+         "-s LOG_FILE: linked.duckdb.wal is a symlink"),
+    Case("run-jobdir-a-folder-of-ones-own", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                             "cov.duckdb", "-s", "JOBDIR=folder"], 2,
+         "-s JOBDIR: folder is not empty and holds no Scrapy job state"),
+    # printed raw on the "Original url:" line: the ESC sequence reached the terminal
+    Case("clean-url-escape-sequence", ["clean", "page.html", "--url", "http://alpha.example/1\x1b[2J"], 2,
+         "--url 'http://alpha.example/1\\x1b[2J' holds a control character"),
+    Case("run-reactor-that-does-not-import", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
+                                              "cov.duckdb", "-s", "TWISTED_REACTOR=nope.Reactor"], 2,
+         "-s TWISTED_REACTOR: 'nope.Reactor' cannot be imported"),  # was 0: the crawl died, source "not crawled"
+    # "no database at cov.duckdb" of a file that is there: the space before its name could not be seen
+    Case("status-db-name-with-a-leading-space", ["status", "--db", " cov.duckdb"], 2,
+         "no database at ' cov.duckdb': its name starts or ends with a space"),
     Case("unknown-command", ["nosuch"], 2, "invalid choice"),
     Case("no-command", [], 2, "required"),
 ]
@@ -663,6 +726,17 @@ def test_query_json_lines_are_strict_json_nan_and_infinity_included(templates: P
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(x, parse_constant=refuse) for x in proc.stdout.splitlines()] == [
         {"a": None, "b": [None, 1.5], "c": {"x": None}}]
+
+
+def test_query_json_lines_keep_every_column_of_a_repeated_name(templates: Path, tmp_path: Path):
+    """`SELECT 1 a, 2 a` printed {"a": 2}: one key per name in a JSON object, the first column lost. The repeated
+    name gets DuckDB's own suffix (a, a_1), as `SELECT * FROM (SELECT 1 a, 2 a)` names them."""
+    work = tmp_path / "work"
+    make_world(templates, work)
+    proc = talkwatch(["query", "SELECT 1 AS a, 2 AS a, 3 AS a_1", "--format", "json", "--db", "cov.duckdb"], work,
+                     env_for(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x) for x in proc.stdout.splitlines()] == [{"a": 1, "a_1": 2, "a_1_1": 3}]
 
 
 def test_upgrade_brings_another_versions_views_and_macros_to_this_ones(templates: Path, tmp_path: Path):

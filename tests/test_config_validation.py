@@ -330,6 +330,11 @@ def test_shipped_topic_file_loads() -> None:
         (["LOG_FILE=/"], ["-s LOG_FILE", "is a folder"]),
         (["SPIDER_MODULES=os"], ["-s SPIDER_MODULES", "talkwatch sets it itself"]),
         (["FEEDS={}"], ["-s FEEDS", "talkwatch sets it itself"]),
+        # an import path Scrapy imports in the crawl's process: the crawl died there and the run exited 0
+        (["TWISTED_REACTOR=nope.Reactor"], ["-s TWISTED_REACTOR", "'nope.Reactor' cannot be imported",
+                                            "No module named 'nope'"]),
+        (["SCHEDULER=scrapy.core.scheduler.Nope"], ["-s SCHEDULER", "cannot be imported"]),
+        (["DUPEFILTER_CLASS=a b"], ["-s DUPEFILTER_CLASS", "is not an import path"]),
     ],
 )
 def test_bad_spider_settings(pairs: list[str], words: list[str]) -> None:
@@ -359,3 +364,14 @@ def test_good_spider_settings_pass_as_strings() -> None:
 def test_known_settings_are_scrapys_and_the_projects() -> None:
     names = known_settings()
     assert {"DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "LOG_FILE", "TALKWATCH_MAX_PAGES_PER_SOURCE"} <= names
+
+
+def test_import_path_settings_that_import_pass() -> None:
+    """A reactor, a scheduler or a policy's name that Scrapy can load passes unchanged; an empty reactor too
+    (Scrapy then installs none)."""
+    pairs = ["TWISTED_REACTOR=twisted.internet.selectreactor.SelectReactor",
+             "DUPEFILTER_CLASS=scrapy.dupefilters.BaseDupeFilter", "REFERRER_POLICY=no-referrer"]
+    assert check_settings(pairs) == {"TWISTED_REACTOR": "twisted.internet.selectreactor.SelectReactor",
+                                     "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
+                                     "REFERRER_POLICY": "no-referrer"}
+    assert check_settings(["TWISTED_REACTOR="]) == {"TWISTED_REACTOR": ""}

@@ -63,6 +63,9 @@ RETRY_PAGE_SHARE = 1.5
 LINK_CARD_SHARE = 0.8
 # pages larger than this are cut before parsing: trafilatura has no timeout and huge trees can run for minutes
 MAX_HTML_CHARS = 3_000_000
+# the reason of a page no HTML tree can be built from (trafilatura's rule: it does not start like HTML and parses to
+# fewer than two elements); `talkwatch clean` refuses such a file as input, as it refuses text without markup
+NOT_HTML = "not HTML"
 # a listing page: many link cards and they outnumber the prose blocks
 LISTING_MIN_CARDS = 8
 
@@ -314,7 +317,7 @@ def _clean(html: str, url: str, language_hint: str | None) -> tuple[CleanedPage,
         html = html[:MAX_HTML_CHARS]
     tree = load_page(html)
     if tree is None:
-        return _not_article(url, "not HTML", hint=language_hint), None
+        return _not_article(url, NOT_HTML, hint=language_hint), None
     return _clean_tree(tree, url, language_hint), None if cut else tree
 
 
@@ -408,4 +411,4 @@ def _drop_standfirst(prose: list[Block], meta: PageMetadata) -> list[Block]:
     return prose
 
 
-__all__ = ["EXTRACTION_SETTINGS", "Block", "body_blocks", "clean_html", "clean_page"]
+__all__ = ["EXTRACTION_SETTINGS", "NOT_HTML", "Block", "body_blocks", "clean_html", "clean_page"]

@@ -348,7 +348,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     0 done, 1 the page (or some manifest lines) gave no article text, 2 bad input (a missing, binary, empty or
     non-HTML page, a FIFO or device, an unknown --timezone, a bad --fetched-at or --sources).
     """
-    from pipelines.cli.cleaninput import InputRefused, check_page_url, check_zone, read_page
+    from pipelines.cli.cleaninput import InputRefused, check_page_url, check_parsed, check_zone, read_page
     from pipelines.deadline import ChildDied, DeadlineExceeded
     from pipelines.envnumbers import check_environment
     from pipelines.render import render_text
@@ -356,15 +356,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
     prog = "talkwatch clean"
     try:
         check_environment()  # the page's deadline, the manifest's worker threshold: refused, not replaced
-        if args.page and args.manifest:
+        # None, not falsy: `clean "$PAGE"` with PAGE unset is an empty path, said as such by read_page/open_manifest
+        if args.page is not None and args.manifest is not None:
             raise InputRefused("give PAGE.html or --manifest F, not both")
-        if not args.page and not args.manifest:
+        if args.page is None and args.manifest is None:
             raise InputRefused("give PAGE.html or --manifest F")
         zone = check_zone(args.timezone)
         check_page_url(args.url)
         fetched_at = _fetch_time(args.fetched_at, "--fetched-at")
         sources = _sources_for_clean(args.sources)
-        if args.manifest:
+        if args.manifest is not None:
             return _clean_manifest(args.manifest, sources, zone, fetched_at)
         body = read_page(args.page)
     except (InputRefused, ValueError, OSError) as exc:
@@ -378,6 +379,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
         return fail(prog, f"{args.page}: {_gave_up(exc)}", EXIT_PARTIAL)
     if p.page is None:
         return fail(prog, p.reason or "could not clean the page", EXIT_PARTIAL)
+    try:
+        check_parsed(p.page.reason, args.page)
+    except InputRefused as exc:
+        return fail(prog, exc, EXIT_BAD_INPUT)
     print(render_text(p.page.title, p.dating, p.page.paragraphs, args.url or p.input.url), end="")
     if not p.page.is_article:
         # what was found is printed all the same; the status says it is not an article text
@@ -507,7 +512,7 @@ def _gave_up(exc: Exception | Any) -> str:
 
 def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at: datetime | None) -> dict:
     """The record of one manifest line; a line that cannot be cleaned gives `line` and a readable `error`."""
-    from pipelines.cli.cleaninput import InputRefused, parse_entry, read_page
+    from pipelines.cli.cleaninput import InputRefused, check_parsed, parse_entry, read_page
     from pipelines.process import clean_document
 
     out: dict = {}
@@ -520,6 +525,7 @@ def _clean_manifest_line(line: Any, sources: list, zone: str | None, fetched_at:
         body = read_page(entry.path)
         url = entry.url or Path(entry.path).resolve().as_uri()
         p = clean_document(body, url, fetched_at=when, timezone_name=entry.timezone or _zone_for(url, sources, zone))
+        check_parsed(p.page.reason if p.page else None, entry.path)
     except ValueError as exc:  # InputRefused, a bad fetched_at
         return {"line": line.number, **out, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one bad page gives one error line; the others go on
@@ -635,14 +641,23 @@ def _default_file(value: str, default: str, option: str) -> None:
 
 
 def _since(value: str | None) -> datetime | None:
-    """--since: an ISO 8601 day or time, UTC when it has no offset; ValueError naming the option."""
+    """--since: an ISO 8601 day or time, UTC when it has no offset; ValueError naming the option.
+
+    A time still to come is refused: no page was fetched after it, so the reprocess would change nothing and
+    record a run that did nothing (a typo such as 2205 for 2025), as a `--source` without pages is refused."""
     if value is None:
         return None
+    if not value.strip():  # `--since "$D"` with D unset
+        raise ValueError("--since is empty: give an ISO 8601 date or time, or leave --since out")
     try:
         since = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"--since is not an ISO 8601 date or time: {value!r}") from None
-    return since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+    since = since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since
+    if since > datetime.now(timezone.utc):
+        raise ValueError(f"--since {value!r} is in the future: no stored page was fetched after it, so nothing "
+                         f"would be re-processed")
+    return since
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:

@@ -67,7 +67,7 @@ def read_page(path: str | os.PathLike) -> bytes:
     """
     p = os.fspath(path)
     if not p:
-        raise InputRefused("the page path is empty")
+        raise InputRefused("the page path is empty: give the saved page's file")
     st = _stat(p, f"no such file: {p}", f"cannot read {p}")
     _check_regular(p, st)
     try:
@@ -112,8 +112,20 @@ def check_html(body: bytes, name: str) -> None:
         raise InputRefused(f"{name} is not HTML: no HTML markup in its first {SNIFF_BYTES // 1024} KB")
 
 
+def check_parsed(reason: str | None, name: str) -> None:
+    """InputRefused when cleaning found no HTML page in the file (`NOT_HTML`): a Markdown file, an RSS or SVG
+    document. Its markup passed `check_html`'s look at the first tags, so only the parse (in the page's child process,
+    under its deadline) can tell; refused as such a page is by `check_html` (status 2), not "not an article" (1)."""
+    from pipelines.cleaning import NOT_HTML
+
+    if reason == NOT_HTML:
+        raise InputRefused(f"{name} is not HTML: it neither starts like an HTML page nor parses as one")
+
+
 def open_manifest(path: str) -> BinaryIO:
     """The manifest as a binary stream: a regular file or a pipe (`<(jq ...)`), never a folder or a device."""
+    if not path:
+        raise InputRefused('the manifest path is empty: give the JSON-lines file, or "-" for stdin')
     st = _stat(path, f"no such manifest: {path}", f"cannot read the manifest {path}")
     if stat.S_ISDIR(st.st_mode):
         raise InputRefused(f"the manifest {path} is a folder; give a JSON-lines file")
@@ -192,6 +204,8 @@ class ManifestEntry:
     fetched_at: str | None
 
 
+# C0 and C1 control characters other than the tab, newline and CR a URL parser drops
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # schemes that never name where a page was fetched from; anything else is taken as given, as it always was: real
 # evaluation sets name pages by bare file names ("example.com-story.html"), with trailing spaces or typos
 # ("xhttps://"), and refusing those would cost their pages' text, which the URL only helps to date and key
@@ -209,6 +223,8 @@ def check_page_url(url: str | None, what: str = "--url") -> str | None:
     scheme, sep, _ = re.sub(r"[\t\n\r]", "", url.strip()).partition(":")
     if sep and scheme.lower() in _NOT_A_PAGE_SCHEMES:
         raise InputRefused(f"{what} {url!r} is a {scheme.lower()}: URL, not the address of a page")
+    if _CONTROL.search(url):  # no page's address holds one, and `clean` printed it raw: an ESC sequence reached the
+        raise InputRefused(f"{what} {url!r} holds a control character, which no page's address has")  # terminal
     try:
         urlsplit(url.strip())  # what every step after reads the URL with: its refusal failed the whole page
     except ValueError as exc:
