@@ -172,3 +172,34 @@ def test_a_run_whose_summary_cannot_be_written_says_it_is_stored(tmp_path):
     # the run leaves by os._exit after its exit handlers (pipelines/cli/quickexit.py): its database was closed
     # before that, nothing left in a write-ahead log for the next open to replay
     assert not db.with_name(db.name + ".wal").exists()
+
+
+def test_a_prefect_that_fails_to_import_leaves_no_crawl_behind(tmp_path, monkeypatch, capfd):
+    """The crawl starts before Prefect is imported: when that import fails (a broken install), the command says so
+    in one line and the crawl it started is stopped, its folder gone, instead of running on after the command."""
+    from pipelines.cli import main
+
+    web = start_newsweb(tmp_path)
+    started: list = []
+    real_head_start = crawlmod.head_start
+
+    def noting(*args, **kwargs):
+        started.append(real_head_start(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr("pipelines.crawlplan.head_start", noting)
+    monkeypatch.setitem(sys.modules, "pipelines.flow", None)  # `from pipelines.flow import ...` raises ImportError
+    monkeypatch.setenv("TALKWATCH_LOG_DIR", str(tmp_path / "logs"))
+    try:
+        code = main(["run", "--sources", str(web.sources_file), "--topic", str(web.topic_file),
+                     "--db", str(tmp_path / "t.duckdb"), "-s", "DOWNLOAD_DELAY=0"])
+    finally:
+        web.alpha.stop()
+        web.bravo.stop()
+    err = capfd.readouterr().err
+    assert code == 70, err
+    assert [ln for ln in err.splitlines() if ln.startswith("talkwatch")][-1].startswith("talkwatch: internal error")
+    assert "Traceback" not in err
+    assert len(started) == 1 and started[0].proc.poll() is not None  # the crawl was stopped, not left running
+    assert not started[0].items.parent.exists()
+    assert crawlmod._HEAD_START == []

@@ -102,8 +102,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _run_failed(exc, [], "", EXIT_BUSY)
     except Exception:  # noqa: BLE001 - only a head start: the flow meets the same fault and reports it
         pass
-    from pipelines.flow import ingest  # Prefect's logging is set up here: the capture below needs its handlers
+    try:
+        from pipelines.flow import ingest  # Prefect's logging is set up here: the capture below needs its handlers
+    except BaseException:  # a broken Prefect install, Ctrl-C: the crawl started above must not outlive the command
+        from pipelines.crawl import drop_head_start
 
+        drop_head_start()
+        raise
     _preload_flow_call()  # while the temporary server starts
 
     reporter = None
