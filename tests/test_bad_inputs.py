@@ -519,6 +519,13 @@ CASES = [
          'is not valid: invalid integer value "abc" for connection option "port"'),
     Case("status-ducklake-unknown-option", ["status", "--db", "ducklake:postgres:host=127.0.0.1 colour=red"], 2,
          'invalid connection option "colour"'),
+    # describing the malformed URL for the report's header raised outside the report's own checks: 70, internal error
+    Case("report-ducklake-not-postgres", ["report", "--out", "r.html", "--db", "ducklake:sqlite:x"], 2,
+         "talkwatch keeps a DuckLake catalog in PostgreSQL only"),
+    Case("report-ducklake-bare-prefix", ["report", "--out", "r.html", "--db", "ducklake:"], 2,
+         "talkwatch keeps a DuckLake catalog in PostgreSQL only"),
+    Case("report-ducklake-names-no-database", ["report", "--out", "r.html", "--db", "ducklake:postgres:"], 2,
+         "names no PostgreSQL database"),
     Case("query-update-extensions", ["query", "UPDATE EXTENSIONS", "--db", "cov.duckdb"], 2,
          "UPDATE EXTENSIONS statements are not run"),
     Case("query-install", ["query", "INSTALL httpfs", "--db", "cov.duckdb"], 2, "INSTALL statements are not run"),
