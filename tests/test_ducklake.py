@@ -496,3 +496,23 @@ def test_without_a_data_folder_a_runs_crawl_output_goes_to_a_private_temp_folder
     assert folder.parent == Path(tempfile.gettempdir()) and tmp_path not in folder.parents
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_in_the_url_is_never_printed_by_upgrade_or_a_sharded_summary(lake, pgdb, tmp_path, capsys):
+    """`upgrade` printed `<the URL as given> is up to date`, password and all; a sharded run's `--json` and text
+    summary printed its `db` as given (a single run's summary was masked already)."""
+    from pipelines.cli import _masked, _print_sharded
+
+    coverage_db.build(lake)
+    for url in (f"ducklake:postgres:dbname={pgdb} {PG} password=s3cretpw",
+                f"ducklake:postgres://{pgdb_tools.USER}:s3cretpw@{pgdb_tools.HOST}:{pgdb_tools.PORT}/{pgdb}"):
+        up = talkwatch("upgrade", "--db", url, cwd=tmp_path)
+        assert up.returncode == 0, up.stderr
+        assert "s3cretpw" not in up.stdout + up.stderr and "***" in up.stdout and "is up to date" in up.stdout
+    summary = {"status": "completed", "db": f"ducklake:postgres:dbname={pgdb} password=s3cretpw", "shards": [],
+               "totals": {k: 0 for k in ("pages_fetched", "pages_failed", "articles_new", "copies")},
+               "seconds": 1.0, "report": None}
+    shown = _masked(summary)
+    assert shown["db"].endswith("password=***") and summary["db"].endswith("s3cretpw")  # the flow's own left as is
+    _print_sharded(shown)
+    assert "s3cretpw" not in capsys.readouterr().out

@@ -180,6 +180,7 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
     if capture.hidden:  # the failed shards' tracebacks are in the log, not on the console
         say(PROG, f"{capture.hidden} Prefect error record(s) kept off the console"
                   f"{details(write_log('run', list(capture.records)))}")
+    summary = _masked(summary)  # a DuckLake URL's password is never printed, as in a run's summary
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -189,6 +190,14 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
         say(PROG, f"{len(bad)} of {len(summary['shards'])} shards did not complete: "
                   + "; ".join(f"{', '.join(s['sources'])}: {s['state']}" for s in bad))
     return code
+
+
+def _masked(summary: dict) -> dict:
+    """A sharded run's summary with its `db` shown without a DuckLake URL's password: `--json` and the text
+    summary printed it as given (a single run's summary was masked already)."""
+    from storage.ducklake import mask
+
+    return {**summary, "db": mask(str(summary.get("db", "")))}
 
 
 def _print_sharded(s: dict) -> None:
@@ -664,11 +673,12 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     """Migrate a database an older talkwatch wrote (readers refuse it): 0, 2 not a talkwatch database, 3, 4."""
     import duckdb
 
-    from storage.db import DatabaseBusy, DatabaseRefused, upgrade
+    from storage.db import DatabaseBusy, DatabaseRefused, describe_database, upgrade
 
     prog = "talkwatch upgrade"
     try:
         applied = upgrade(args.db, timeout=args.lock_timeout)
+        where = describe_database(args.db)  # a DuckLake URL without its password: never printed
     except (FileNotFoundError, DatabaseRefused) as exc:
         return fail(prog, exc, EXIT_BAD_INPUT)
     except DatabaseBusy as exc:
@@ -676,9 +686,9 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     except (OSError, duckdb.Error) as exc:  # each migration is its own transaction: the failed one left nothing
         return fail(prog, f"upgrade failed: {exc}", EXIT_STORAGE)
     if applied:
-        print(f"upgraded {args.db}: applied {', '.join(applied)}")
+        print(f"upgraded {where}: applied {', '.join(applied)}")
     else:
-        print(f"{args.db} is up to date")
+        print(f"{where} is up to date")
     return 0
 
 
