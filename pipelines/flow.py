@@ -213,7 +213,7 @@ def _markdown(summary: RunSummary) -> str:
 @flow(name="ingest", log_prints=False)
 def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str = DEFAULT_DB,
            only: list[str] | None = None, trigger: str = "flow",
-           spider_settings: dict[str, str] | None = None, work_dir: str | None = None,
+           spider_settings: dict[str, str | int | float | bool] | None = None, work_dir: str | None = None,
            due_only: bool = False, report: str | None = None) -> dict:
     """One run: every configured source crawled for new coverage, cleaned, deduplicated, dated and loaded.
 
@@ -229,6 +229,10 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     # parameters, `--param`): a bad value is this one line, not a crash in the crawl's child process
     check_environment()
     spider_settings = check_setting_dict(spider_settings)
+    if report:  # a folder or somebody's file: refused now, as `talkwatch run --report` is, not a warning after the run
+        from analysis.report import check_target
+
+        check_target(report)
     source_list = load_sources(sources)
     by_name = {s.name: s for s in source_list}
     topic_obj = load_topic(topic)
