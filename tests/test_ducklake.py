@@ -516,3 +516,24 @@ def test_a_password_in_the_url_is_never_printed_by_upgrade_or_a_sharded_summary(
     assert shown["db"].endswith("password=***") and summary["db"].endswith("s3cretpw")  # the flow's own left as is
     _print_sharded(shown)
     assert "s3cretpw" not in capsys.readouterr().out
+
+
+def test_a_postgresql_database_holding_other_tables_gets_no_new_lake(pgdb, tmp_path):
+    """A URL naming the wrong database (Prefect's, an application's): a run, a flow's writer and the check before
+    a run wrote some twenty ducklake_* tables beside the tables already there. Refused (2), nothing created."""
+    pgdb_tools.execute(pgdb, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    url = pgdb_tools.lake_url(pgdb, str(tmp_path / "lake"))
+    said = r"holds other tables \(public\.customers\) and no DuckLake: a new DuckLake goes into a database of its own"
+    with pytest.raises(DatabaseRefused, match=said):
+        check_writable_database(url)
+    with pytest.raises(DatabaseRefused, match=said):
+        connect(url)
+    with pytest.raises(DatabaseRefused, match=said):
+        load_batch(url, batch("r1", [article("http://a.test/1", STORY)]), words_judge)
+    proc = talkwatch("run", "--sources", str(REPO / "config" / "sources.toml"), "--topic",
+                     str(REPO / "config" / "topic.toml"), "--db", url, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(said, lines[0]) and "Traceback" not in proc.stderr, proc.stderr
+    assert pgdb_tools.rows(pgdb, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == [("customers",)]
+    assert not (tmp_path / "lake").exists()
