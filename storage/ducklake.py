@@ -59,6 +59,9 @@ OPTIONS = ("data",)
 CONNECT_TIMEOUT_S = 10
 _URI = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# a keyword with nothing after its '=' (`dbname=` at the end, or `dbname= host=h`, which libpq reads as the database
+# "host=h" and then connects through the local socket): libpq's answer was "cannot reach PostgreSQL" (exit 4)
+_EMPTY_KEYWORD = re.compile(r"(?:^|\s)(\w+)\s*=\s*(?=$|\w+\s*=)")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,10 @@ def parse_url(url: str) -> LakeURL:
     if not conninfo.strip():
         raise DatabaseRefused(f"{mask(text)} names no PostgreSQL database: write "
                               f"ducklake:postgres:dbname=NAME host=HOST user=USER?data=FOLDER")
+    empty = None if _URI.match(conninfo) else _EMPTY_KEYWORD.search(conninfo)
+    if empty:
+        raise DatabaseRefused(f"{mask(text)}: {empty.group(1)}= has no value; write {empty.group(1)}=VALUE (quote "
+                              f"a value with spaces in single quotes), or leave {empty.group(1)} out")
     data = options.get("data")
     if data is not None:
         if not data.strip():

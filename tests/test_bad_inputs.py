@@ -526,6 +526,13 @@ CASES = [
          "talkwatch keeps a DuckLake catalog in PostgreSQL only"),
     Case("report-ducklake-names-no-database", ["report", "--out", "r.html", "--db", "ducklake:postgres:"], 2,
          "names no PostgreSQL database"),
+    # libpq took `dbname= host=h` for the database "host=h" and tried its local socket: "cannot reach PostgreSQL" (4)
+    Case("status-ducklake-empty-dbname", ["status", "--db", "ducklake:postgres:dbname="], 2,
+         "dbname= has no value; write dbname=VALUE"),
+    Case("run-ducklake-empty-dbname-before-another-keyword", ["run", "--sources", "sources.toml", "--topic",
+                                                              str(TOPIC), "--db",
+                                                              "ducklake:postgres:dbname= host=127.0.0.1 user=postgres"],
+         2, "dbname= has no value; write dbname=VALUE"),
     Case("query-update-extensions", ["query", "UPDATE EXTENSIONS", "--db", "cov.duckdb"], 2,
          "UPDATE EXTENSIONS statements are not run"),
     Case("query-install", ["query", "INSTALL httpfs", "--db", "cov.duckdb"], 2, "INSTALL statements are not run"),

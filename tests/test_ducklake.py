@@ -104,11 +104,16 @@ def test_the_url_in_both_spellings_and_what_is_wrong_with_a_bad_one(tmp_path):
     assert uri.data == os.path.abspath("lake")  # the catalog records it for every machine: made absolute
     assert parse_url("ducklake:postgres:dbname=t?data=s3://bucket/tw").data == "s3://bucket/tw"
     assert parse_url("ducklake:postgres:dbname=t").data is None
+    assert parse_url("ducklake:postgres:dbname = t host = h").conninfo == "dbname = t host = h"  # libpq's spaces
+    assert parse_url("ducklake:postgres:dbname=t password=''").conninfo == "dbname=t password=''"
     assert is_lake_url(" ducklake:postgres:dbname=t") and not is_lake_url("data/ducklake:x.duckdb")
     assert not is_lake_url(tmp_path / "ducklake:postgres")
     for bad, said in [("ducklake:sqlite:x.db", "PostgreSQL only"), ("ducklake:postgres:", "names no PostgreSQL"),
                       ("ducklake:postgres:dbname=t?datum=/x", "unknown option 'datum'"),
-                      ("ducklake:postgres:dbname=t?data=", "?data= is empty")]:
+                      ("ducklake:postgres:dbname=t?data=", "?data= is empty"),
+                      ("ducklake:postgres:dbname=", "dbname= has no value"),
+                      ("ducklake:postgres:dbname= host=h user=u", "dbname= has no value"),
+                      ("ducklake:postgres:dbname=t password=", "password= has no value")]:
         with pytest.raises(DatabaseRefused, match=said.replace("?", r"\?")):
             parse_url(bad)
     assert mask("ducklake:postgres:dbname=t password=s3cret host=h") == "ducklake:postgres:dbname=t password=*** host=h"
