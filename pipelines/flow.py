@@ -233,6 +233,7 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
         from analysis.report import check_target
 
         check_target(report)
+    _check_work_dir(work_dir)
     source_list = load_sources(sources)
     by_name = {s.name: s for s in source_list}
     topic_obj = load_topic(topic)
@@ -306,6 +307,19 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
                 work.parent.rmdir()  # data/runs goes too once no failed run's files are kept in it
     logger.info("run %s %s: %s", run_id, status, json.dumps(stage["load"]))
     return summary.to_dict()
+
+
+def _check_work_dir(work_dir: str | None) -> None:
+    """ValueError when a `work_dir` parameter is a file or lies under one, before the database is opened: the
+    crawl's mkdir failed later with a bare "[Errno 17] File exists", after the database had been created."""
+    if not work_dir:
+        return
+    from storage.backend import nearest_existing
+
+    found = nearest_existing(Path(work_dir))
+    if not found.is_dir():
+        what = "is a file" if found == Path(work_dir) else f"lies under the file {found}"
+        raise ValueError(f"work_dir {work_dir} {what}; give a folder for the crawl's output, or leave work_dir out")
 
 
 def _remove_crawl_output(work: Path, result: CrawlResult | None, keep_log: bool = False) -> None:

@@ -213,15 +213,19 @@ def test_a_crawl_that_failed_leaves_only_its_log(prefect_api, web, tmp_path, mon
     # a JSON number (`--param 'spider_settings={"CONCURRENT_REQUESTS": 0}'`) is checked as -s checks its text; it
     # was Prefect's four-line "Input should be a valid string", whatever the number
     ({"spider_settings": {"CONCURRENT_REQUESTS": 0}}, "-s CONCURRENT_REQUESTS: '0' must be at least 1"),
+    # the crawl's mkdir said "[Errno 17] File exists", after the database had been created
+    ({"work_dir": "FILE"}, "FILE is a file; give a folder for the crawl's output"),
+    ({"work_dir": "FILE/crawl"}, "lies under the file"),
 ], ids=["bad-setting-value", "misspelled-setting", "db-under-a-file", "report-a-folder", "report-someones-file",
-        "db-ducklake-not-postgres", "only-unknown-source", "setting-as-a-json-number"])
+        "db-ducklake-not-postgres", "only-unknown-source", "setting-as-a-json-number", "work-dir-a-file",
+        "work-dir-under-a-file"])
 def test_a_deployments_bad_parameters_fail_the_run_with_talkwatchs_line_before_any_fetch(prefect_api, web, tmp_path,
                                                                                          kw, says):
     """A run Prefect starts (`prefect deployment run ... --param`) gets no CLI checks: a bad Scrapy setting crashed
     the crawl's child process and the run ended 'completed' with blank reasons; a db under a file was a bare
     FileExistsError. The flow checks what `talkwatch run` checks, before it fetches anything."""
     (tmp_path / "FILE").write_text("a file\n", encoding="utf-8")
-    for key in ("db", "report"):
+    for key in ("db", "report", "work_dir"):
         if key in kw and not str(kw[key]).startswith("ducklake:"):
             kw = {**kw, key: str(tmp_path / kw[key])}
     args = {"sources": str(web.sources_file), "topic": str(web.topic_file), "db": str(tmp_path / "t.duckdb"),
