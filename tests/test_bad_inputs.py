@@ -469,6 +469,10 @@ CASES = [
     Case("run-prefect-api-unreachable", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
                                          "new.duckdb"], 4, "cannot reach the Prefect API at http://127.0.0.1:9/api",
          env={"PREFECT_API_URL": "http://127.0.0.1:9/api"}),
+    # a malformed DuckLake URL was hidden behind "cannot reach the Prefect API" (4)
+    Case("run-ducklake-malformed-before-the-prefect-api", ["run", "--sources", "sources.toml", "--topic", str(TOPIC),
+                                                           "--db", "ducklake:sqlite:x"], 2,
+         "talkwatch keeps a DuckLake catalog in PostgreSQL only", env={"PREFECT_API_URL": "http://127.0.0.1:9/api"}),
     Case("run-prefect-api-not-a-url", ["run", "--sources", "sources.toml", "--topic", str(TOPIC), "--db",
                                        "new.duckdb"], 2, "PREFECT_API_URL='not a url' is not an http(s) URL",
          env={"PREFECT_API_URL": "not a url"}),

@@ -52,7 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.relevance import load_topic
     from spiders.settingscheck import check_settings
     from spiders.sources import check_only, check_something_to_crawl, load_sources
-    from storage.db import DatabaseBusy, StorageUnavailable, check_writable_database
+    from storage.db import DatabaseBusy, StorageUnavailable, check_writable_database, describe_database
 
     try:  # everything that can be said now is said before a Prefect server is started for nothing
         check_environment()
@@ -73,6 +73,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.shards and configured_api() is None:
             return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, "
                               "Running on several machines)", EXIT_BAD_INPUT)
+        # a malformed DuckLake URL is bad input (2), said before the Prefect API's health (4): it was hidden behind
+        # "cannot reach the Prefect API"; reading the URL touches nothing, the checks that connect come last
+        describe_database(args.db)
         check_configured_api()
         check_writable_database(args.db, timeout=args.lock_timeout)  # last: it probes the folder with a file
     except DatabaseBusy as exc:
