@@ -676,12 +676,14 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     """Migrate a database an older talkwatch wrote (readers refuse it): 0, 2 not a talkwatch database, 3, 4."""
     import duckdb
 
+    from storage.backend import is_lake_url
     from storage.db import DatabaseBusy, DatabaseRefused, describe_database, upgrade
 
     prog = "talkwatch upgrade"
     try:
         applied = upgrade(args.db, timeout=args.lock_timeout)
-        where = describe_database(args.db)  # a DuckLake URL without its password: never printed
+        # a DuckLake URL without its password (it was printed as given); a file as it was given, as before
+        where = describe_database(args.db) if is_lake_url(args.db) else args.db
     except (FileNotFoundError, DatabaseRefused) as exc:
         return fail(prog, exc, EXIT_BAD_INPUT)
     except DatabaseBusy as exc:
