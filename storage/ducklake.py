@@ -61,7 +61,7 @@ _URI = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # a keyword with nothing after its '=' (`dbname=` at the end, or `dbname= host=h`, which libpq reads as the database
 # "host=h" and then connects through the local socket): libpq's answer was "cannot reach PostgreSQL" (exit 4)
-_EMPTY_KEYWORD = re.compile(r"(?:^|\s)(\w+)\s*=\s*(?=$|\w+\s*=)")
+_EMPTY_KEYWORD = re.compile(r"(?:^|\s)(\w+)\s*=(?:\s*$|\s+(?=\w+\s*=))")  # password=a=b stays a value
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ def test_the_url_in_both_spellings_and_what_is_wrong_with_a_bad_one(tmp_path):
     assert parse_url("ducklake:postgres:dbname=t").data is None
     assert parse_url("ducklake:postgres:dbname = t host = h").conninfo == "dbname = t host = h"  # libpq's spaces
     assert parse_url("ducklake:postgres:dbname=t password=''").conninfo == "dbname=t password=''"
+    assert parse_url("ducklake:postgres:dbname=t password=a=b").conninfo == "dbname=t password=a=b"  # libpq's value
     assert is_lake_url(" ducklake:postgres:dbname=t") and not is_lake_url("data/ducklake:x.duckdb")
     assert not is_lake_url(tmp_path / "ducklake:postgres")
     for bad, said in [("ducklake:sqlite:x.db", "PostgreSQL only"), ("ducklake:postgres:", "names no PostgreSQL"),
