@@ -9,10 +9,9 @@ e.g. `ducklake:postgres:dbname=talkwatch host=127.0.0.1 user=postgres?data=/srv/
 to quote, `ducklake:postgres://postgres@127.0.0.1/talkwatch?data=/srv/talkwatch/lake`. The PostgreSQL database
 must exist (`createdb talkwatch`) and hold no other tables; the first writer creates the DuckLake catalog in it
 and records the data folder there, so `?data=` is needed only then (a later URL may leave it out, or must name the
-same folder). A data
-location with a scheme (`s3://bucket/prefix`) is passed to DuckLake as it is and needs DuckDB's httpfs extension
-(`duckdb-extension-httpfs`) and credentials set up for DuckDB. libpq's own settings work as usual (PGPASSWORD,
-~/.pgpass, sslmode=...); without a `connect_timeout` of its own the connection gives up after 10 s.
+same folder). A data location with a scheme (`s3://bucket/prefix`) is passed to DuckLake as it is and needs DuckDB's
+httpfs extension (`duckdb-extension-httpfs`) and credentials set up for DuckDB. libpq's own settings work as usual
+(PGPASSWORD, ~/.pgpass, sslmode=...); without a `connect_timeout` of its own the connection gives up after 10 s.
 
 What differs from a DuckDB file, and why:
 - DuckLake has no PRIMARY KEY, UNIQUE or indexes: the migrations run with those removed (`ducklake_ddl`); the
@@ -333,7 +332,7 @@ class DuckLake:
         """DatabaseRefused when the PostgreSQL database holds no DuckLake but other tables: a writer would create
         DuckLake's catalog tables among them.
 
-        Why: a URL naming the wrong database (Prefect's, an application's) had a run write some twenty
+        Why: a URL naming the wrong database (Prefect's, an application's) had a run write some forty
         `ducklake_*` tables into it, where a DuckDB file that is not talkwatch's is refused. A database that already
         holds a DuckLake (its `ducklake_metadata`) goes on to the usual checks (somebody else's DuckLake is refused
         there); an empty one gets its new DuckLake.
