@@ -149,8 +149,9 @@ def collect(db_path: str | os.PathLike, since: date | None, until: date | None,
     lake = is_lake_url(db_path)
     # made absolute for the messages, but an empty --db stays empty: abspath("") would be the current folder
     target = db_path if lake or not os.fspath(db_path).strip() else Path(os.path.abspath(os.fspath(db_path)))
-    db = describe_database(db_path) if lake else target
     try:
+        # inside the try: describing a malformed DuckLake URL already refuses it (it was an internal error, 70)
+        db = describe_database(db_path) if lake else target
         con = connect(target, read_only=True, timeout=timeout)
     except (FileNotFoundError, DatabaseRefused) as exc:  # missing, not talkwatch's, or older (names `upgrade`)
         raise ReportRefused(str(exc)) from exc

@@ -138,7 +138,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     except DatabaseBusy as exc:
         return fail(PROG, exc, EXIT_BUSY)
     except duckdb.Error as exc:  # not a DuckDB file, or not one talkwatch can read: the input is wrong
-        return fail(PROG, f"cannot open {args.db} as a talkwatch database: {_first_line(exc)}", EXIT_BAD_INPUT)
+        from storage.ducklake import mask  # a DuckLake URL's password is never printed
+
+        return fail(PROG, f"cannot open {mask(str(args.db))} as a talkwatch database: {_first_line(exc)}",
+                    EXIT_BAD_INPUT)
     try:
         with interruptible(con):  # Ctrl-C is 130, not an internal error
             columns, rows = search(con, args.query, filters)

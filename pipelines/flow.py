@@ -213,7 +213,7 @@ def _markdown(summary: RunSummary) -> str:
 @flow(name="ingest", log_prints=False)
 def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str = DEFAULT_DB,
            only: list[str] | None = None, trigger: str = "flow",
-           spider_settings: dict[str, str] | None = None, work_dir: str | None = None,
+           spider_settings: dict[str, str | int | float | bool] | None = None, work_dir: str | None = None,
            due_only: bool = False, report: str | None = None) -> dict:
     """One run: every configured source crawled for new coverage, cleaned, deduplicated, dated and loaded.
 
@@ -229,6 +229,11 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
     # parameters, `--param`): a bad value is this one line, not a crash in the crawl's child process
     check_environment()
     spider_settings = check_setting_dict(spider_settings)
+    if report:  # a folder or somebody's file: refused now, as `talkwatch run --report` is, not a warning after the run
+        from analysis.report import check_target
+
+        check_target(report)
+    _check_work_dir(work_dir)
     source_list = load_sources(sources)
     by_name = {s.name: s for s in source_list}
     topic_obj = load_topic(topic)
@@ -302,6 +307,19 @@ def ingest(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str =
                 work.parent.rmdir()  # data/runs goes too once no failed run's files are kept in it
     logger.info("run %s %s: %s", run_id, status, json.dumps(stage["load"]))
     return summary.to_dict()
+
+
+def _check_work_dir(work_dir: str | None) -> None:
+    """ValueError when a `work_dir` parameter is a file or lies under one, before the database is opened: the
+    crawl's mkdir failed later with a bare "[Errno 17] File exists", after the database had been created."""
+    if not work_dir:
+        return
+    from storage.backend import nearest_existing
+
+    found = nearest_existing(Path(work_dir))
+    if not found.is_dir():
+        what = "is a file" if found == Path(work_dir) else f"lies under the file {found}"
+        raise ValueError(f"work_dir {work_dir} {what}; give a folder for the crawl's output, or leave work_dir out")
 
 
 def _remove_crawl_output(work: Path, result: CrawlResult | None, keep_log: bool = False) -> None:

@@ -273,7 +273,9 @@ def check_settings(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def check_setting_dict(settings: dict[str, str] | None) -> dict[str, str] | None:
+def check_setting_dict(settings: dict[str, str | int | float | bool] | None) -> dict[str, str] | None:
     """check_settings for a flow's `spider_settings` parameter ({KEY: VALUE}, as a deployment's `--param` gives
-    it); None for none."""
+    it); None for none. A value may be a JSON number or boolean (`--param 'spider_settings={"DOWNLOAD_DELAY": 2}'`):
+    it is checked as its text, as `-s DOWNLOAD_DELAY=2` is (Prefect refused it in four lines, "Input should be a
+    valid string")."""
     return check_settings([f"{k}={v}" for k, v in (settings or {}).items()]) or None

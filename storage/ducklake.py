@@ -7,11 +7,11 @@ The URL (`--db`, `$TALKWATCH_DB`):
 
 e.g. `ducklake:postgres:dbname=talkwatch host=127.0.0.1 user=postgres?data=/srv/talkwatch/lake` or, with nothing
 to quote, `ducklake:postgres://postgres@127.0.0.1/talkwatch?data=/srv/talkwatch/lake`. The PostgreSQL database
-must exist (`createdb talkwatch`); the first writer creates the DuckLake catalog in it and records the data folder
-there, so `?data=` is needed only then (a later URL may leave it out, or must name the same folder). A data
-location with a scheme (`s3://bucket/prefix`) is passed to DuckLake as it is and needs DuckDB's httpfs extension
-(`duckdb-extension-httpfs`) and credentials set up for DuckDB. libpq's own settings work as usual (PGPASSWORD,
-~/.pgpass, sslmode=...); without a `connect_timeout` of its own the connection gives up after 10 s.
+must exist (`createdb talkwatch`) and hold no other tables; the first writer creates the DuckLake catalog in it
+and records the data folder there, so `?data=` is needed only then (a later URL may leave it out, or must name the
+same folder). A data location with a scheme (`s3://bucket/prefix`) is passed to DuckLake as it is and needs DuckDB's
+httpfs extension (`duckdb-extension-httpfs`) and credentials set up for DuckDB. libpq's own settings work as usual
+(PGPASSWORD, ~/.pgpass, sslmode=...); without a `connect_timeout` of its own the connection gives up after 10 s.
 
 What differs from a DuckDB file, and why:
 - DuckLake has no PRIMARY KEY, UNIQUE or indexes: the migrations run with those removed (`ducklake_ddl`); the
@@ -58,6 +58,9 @@ OPTIONS = ("data",)
 CONNECT_TIMEOUT_S = 10
 _URI = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# a keyword with nothing after its '=' (`dbname=` at the end, or `dbname= host=h`, which libpq reads as the database
+# "host=h" and then connects through the local socket): libpq's answer was "cannot reach PostgreSQL" (exit 4)
+_EMPTY_KEYWORD = re.compile(r"(?:^|\s)(\w+)\s*=(?:\s*$|\s+(?=\w+\s*=))")  # password=a=b stays a value
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,10 @@ def parse_url(url: str) -> LakeURL:
     if not conninfo.strip():
         raise DatabaseRefused(f"{mask(text)} names no PostgreSQL database: write "
                               f"ducklake:postgres:dbname=NAME host=HOST user=USER?data=FOLDER")
+    empty = None if _URI.match(conninfo) else _EMPTY_KEYWORD.search(conninfo)
+    if empty:
+        raise DatabaseRefused(f"{mask(text)}: {empty.group(1)}= has no value; write {empty.group(1)}=VALUE (quote "
+                              f"a value with spaces in single quotes), or leave {empty.group(1)} out")
     data = options.get("data")
     if data is not None:
         if not data.strip():
@@ -207,6 +214,7 @@ class DuckLake:
                 raise
             if self.spec.data is None:
                 raise DatabaseRefused(self._needs_data()) from None
+            self._refuse_foreign_database()
             self._probe_data(self.spec.data)
             return
         try:
@@ -284,7 +292,8 @@ class DuckLake:
     # -------------------------------------------------------------------------------------------- internals
 
     def _open_writer(self) -> duckdb.DuckDBPyConnection:
-        self._probe_data(self.spec.data)  # before the attach, which would create a new catalog in PostgreSQL
+        self._refuse_foreign_database()  # both before the attach, which would create a new catalog in PostgreSQL
+        self._probe_data(self.spec.data)
         con = self._attach(read_only=False)
         try:
             self._probe_data(self._data_path(con))
@@ -318,6 +327,35 @@ class DuckLake:
             con.close()
             raise
         return con
+
+    def _refuse_foreign_database(self) -> None:
+        """DatabaseRefused when the PostgreSQL database holds no DuckLake but other tables: a writer would create
+        DuckLake's catalog tables among them.
+
+        Why: a URL naming the wrong database (Prefect's, an application's) had a run write some forty
+        `ducklake_*` tables into it, where a DuckDB file that is not talkwatch's is refused. A database that already
+        holds a DuckLake (its `ducklake_metadata`) goes on to the usual checks (somebody else's DuckLake is refused
+        there); an empty one gets its new DuckLake.
+        """
+        con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+        try:
+            p = extension_path("duckdb_extension_postgres_scanner", "postgres_scanner")
+            if p is None:
+                return  # _attach says which wheel is missing
+            con.execute(f"LOAD {_literal(str(p))}")
+            try:
+                con.execute(f"ATTACH {_literal(self._conninfo())} AS pg (TYPE postgres, READ_ONLY)")
+                names = [name for (name,) in con.execute(sql("queries/postgres_tables")).fetchall()]
+            except duckdb.Error as exc:
+                raise self._translate(exc) from None
+        finally:
+            con.close()
+        if not names or any(name.endswith(".ducklake_metadata") for name in names):
+            return
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        raise DatabaseRefused(f"the PostgreSQL database of {self.describe()} holds other tables ({shown}) and no "
+                              f"DuckLake: a new DuckLake goes into a database of its own; create one (`createdb "
+                              f"talkwatch`) and name it in the URL")
 
     def _load_extensions(self, con: duckdb.DuckDBPyConnection) -> None:
         wanted = [("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake")]

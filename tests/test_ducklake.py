@@ -104,11 +104,17 @@ def test_the_url_in_both_spellings_and_what_is_wrong_with_a_bad_one(tmp_path):
     assert uri.data == os.path.abspath("lake")  # the catalog records it for every machine: made absolute
     assert parse_url("ducklake:postgres:dbname=t?data=s3://bucket/tw").data == "s3://bucket/tw"
     assert parse_url("ducklake:postgres:dbname=t").data is None
+    assert parse_url("ducklake:postgres:dbname = t host = h").conninfo == "dbname = t host = h"  # libpq's spaces
+    assert parse_url("ducklake:postgres:dbname=t password=''").conninfo == "dbname=t password=''"
+    assert parse_url("ducklake:postgres:dbname=t password=a=b").conninfo == "dbname=t password=a=b"  # libpq's value
     assert is_lake_url(" ducklake:postgres:dbname=t") and not is_lake_url("data/ducklake:x.duckdb")
     assert not is_lake_url(tmp_path / "ducklake:postgres")
     for bad, said in [("ducklake:sqlite:x.db", "PostgreSQL only"), ("ducklake:postgres:", "names no PostgreSQL"),
                       ("ducklake:postgres:dbname=t?datum=/x", "unknown option 'datum'"),
-                      ("ducklake:postgres:dbname=t?data=", "?data= is empty")]:
+                      ("ducklake:postgres:dbname=t?data=", "?data= is empty"),
+                      ("ducklake:postgres:dbname=", "dbname= has no value"),
+                      ("ducklake:postgres:dbname= host=h user=u", "dbname= has no value"),
+                      ("ducklake:postgres:dbname=t password=", "password= has no value")]:
         with pytest.raises(DatabaseRefused, match=said.replace("?", r"\?")):
             parse_url(bad)
     assert mask("ducklake:postgres:dbname=t password=s3cret host=h") == "ducklake:postgres:dbname=t password=*** host=h"
@@ -496,3 +502,44 @@ def test_without_a_data_folder_a_runs_crawl_output_goes_to_a_private_temp_folder
     assert folder.parent == Path(tempfile.gettempdir()) and tmp_path not in folder.parents
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_in_the_url_is_never_printed_by_upgrade_or_a_sharded_summary(lake, pgdb, tmp_path, capsys):
+    """`upgrade` printed `<the URL as given> is up to date`, password and all; a sharded run's `--json` and text
+    summary printed its `db` as given (a single run's summary was masked already)."""
+    from pipelines.cli import _masked, _print_sharded
+
+    coverage_db.build(lake)
+    for url in (f"ducklake:postgres:dbname={pgdb} {PG} password=s3cretpw",
+                f"ducklake:postgres://{pgdb_tools.USER}:s3cretpw@{pgdb_tools.HOST}:{pgdb_tools.PORT}/{pgdb}"):
+        up = talkwatch("upgrade", "--db", url, cwd=tmp_path)
+        assert up.returncode == 0, up.stderr
+        assert "s3cretpw" not in up.stdout + up.stderr and "***" in up.stdout and "is up to date" in up.stdout
+    summary = {"status": "completed", "db": f"ducklake:postgres:dbname={pgdb} password=s3cretpw", "shards": [],
+               "totals": {k: 0 for k in ("pages_fetched", "pages_failed", "articles_new", "copies")},
+               "seconds": 1.0, "report": None}
+    shown = _masked(summary)
+    assert shown["db"].endswith("password=***") and summary["db"].endswith("s3cretpw")  # the flow's own left as is
+    _print_sharded(shown)
+    assert "s3cretpw" not in capsys.readouterr().out
+
+
+def test_a_postgresql_database_holding_other_tables_gets_no_new_lake(pgdb, tmp_path):
+    """A URL naming the wrong database (Prefect's, an application's): a run, a flow's writer and the check before
+    a run wrote some twenty ducklake_* tables beside the tables already there. Refused (2), nothing created."""
+    pgdb_tools.execute(pgdb, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    url = pgdb_tools.lake_url(pgdb, str(tmp_path / "lake"))
+    said = r"holds other tables \(public\.customers\) and no DuckLake: a new DuckLake goes into a database of its own"
+    with pytest.raises(DatabaseRefused, match=said):
+        check_writable_database(url)
+    with pytest.raises(DatabaseRefused, match=said):
+        connect(url)
+    with pytest.raises(DatabaseRefused, match=said):
+        load_batch(url, batch("r1", [article("http://a.test/1", STORY)]), words_judge)
+    proc = talkwatch("run", "--sources", str(REPO / "config" / "sources.toml"), "--topic",
+                     str(REPO / "config" / "topic.toml"), "--db", url, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(said, lines[0]) and "Traceback" not in proc.stderr, proc.stderr
+    assert pgdb_tools.rows(pgdb, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == [("customers",)]
+    assert not (tmp_path / "lake").exists()

@@ -205,21 +205,36 @@ def test_a_crawl_that_failed_leaves_only_its_log(prefect_api, web, tmp_path, mon
     ({"spider_settings": {"DOWNLOAD_DELAY": "abc"}}, "-s DOWNLOAD_DELAY: 'abc'"),
     ({"spider_settings": {"DOWNLOAD_DELAI": "1"}}, "DOWNLOAD_DELAY"),
     ({"db": "FILE/sub/t.duckdb"}, "is a file, so"),
-], ids=["bad-setting-value", "misspelled-setting", "db-under-a-file"])
+    # a report that cannot be written was only a warning after the crawl and the load, as the run's last step
+    ({"report": "."}, "is a folder; give a file name"),
+    ({"report": "FILE"}, "exists and is not a talkwatch report"),
+    ({"db": "ducklake:sqlite:x"}, "talkwatch keeps a DuckLake catalog in PostgreSQL only"),
+    ({"only": ["nosuch"]}, "no source named nosuch"),
+    # a JSON number (`--param 'spider_settings={"CONCURRENT_REQUESTS": 0}'`) is checked as -s checks its text; it
+    # was Prefect's four-line "Input should be a valid string", whatever the number
+    ({"spider_settings": {"CONCURRENT_REQUESTS": 0}}, "-s CONCURRENT_REQUESTS: '0' must be at least 1"),
+    # the crawl's mkdir said "[Errno 17] File exists", after the database had been created
+    ({"work_dir": "FILE"}, "FILE is a file; give a folder for the crawl's output"),
+    ({"work_dir": "FILE/crawl"}, "lies under the file"),
+], ids=["bad-setting-value", "misspelled-setting", "db-under-a-file", "report-a-folder", "report-someones-file",
+        "db-ducklake-not-postgres", "only-unknown-source", "setting-as-a-json-number", "work-dir-a-file",
+        "work-dir-under-a-file"])
 def test_a_deployments_bad_parameters_fail_the_run_with_talkwatchs_line_before_any_fetch(prefect_api, web, tmp_path,
                                                                                          kw, says):
     """A run Prefect starts (`prefect deployment run ... --param`) gets no CLI checks: a bad Scrapy setting crashed
     the crawl's child process and the run ended 'completed' with blank reasons; a db under a file was a bare
     FileExistsError. The flow checks what `talkwatch run` checks, before it fetches anything."""
     (tmp_path / "FILE").write_text("a file\n", encoding="utf-8")
-    if "db" in kw:
-        kw = {**kw, "db": str(tmp_path / kw["db"])}
+    for key in ("db", "report", "work_dir"):
+        if key in kw and not str(kw[key]).startswith("ducklake:"):
+            kw = {**kw, key: str(tmp_path / kw[key])}
     args = {"sources": str(web.sources_file), "topic": str(web.topic_file), "db": str(tmp_path / "t.duckdb"),
             "trigger": "test", "spider_settings": FAST, **kw}
     with pytest.raises(ValueError, match=says):
         ingest(**args)
     assert web.alpha.hits("/rss.xml") == 0
     assert not (tmp_path / "t.duckdb").exists()
+    assert (tmp_path / "FILE").read_text(encoding="utf-8") == "a file\n"
 
 
 def test_hostile_pages_cost_nothing_but_themselves(prefect_api, tmp_path):

@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.relevance import load_topic
     from spiders.settingscheck import check_settings
     from spiders.sources import check_only, check_something_to_crawl, load_sources
-    from storage.db import DatabaseBusy, StorageUnavailable, check_writable_database
+    from storage.db import DatabaseBusy, StorageUnavailable, check_writable_database, describe_database
 
     try:  # everything that can be said now is said before a Prefect server is started for nothing
         check_environment()
@@ -74,6 +74,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.shards and configured_api() is None:
             return fail(PROG, "--shards runs on the workers of a Prefect server: set PREFECT_API_URL (README, "
                               "Running on several machines)", EXIT_BAD_INPUT)
+        # a malformed DuckLake URL is bad input (2), said before the Prefect API's health (4): it was hidden behind
+        # "cannot reach the Prefect API"; reading the URL touches nothing, the checks that connect come last
+        describe_database(args.db)
         check_configured_api()
         check_writable_database(args.db, timeout=args.lock_timeout)  # last: it probes the folder with a file
     except DatabaseBusy as exc:
@@ -189,6 +192,7 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
     if capture.hidden:  # the failed shards' tracebacks are in the log, not on the console
         say(PROG, f"{capture.hidden} Prefect error record(s) kept off the console"
                   f"{details(write_log('run', list(capture.records)))}")
+    summary = _masked(summary)  # a DuckLake URL's password is never printed, as in a run's summary
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -198,6 +202,14 @@ def _run_sharded(args: argparse.Namespace, only: list[str] | None, settings: dic
         say(PROG, f"{len(bad)} of {len(summary['shards'])} shards did not complete: "
                   + "; ".join(f"{', '.join(s['sources'])}: {s['state']}" for s in bad))
     return code
+
+
+def _masked(summary: dict) -> dict:
+    """A sharded run's summary with its `db` shown without a DuckLake URL's password: `--json` and the text
+    summary printed it as given (a single run's summary was masked already)."""
+    from storage.ducklake import mask
+
+    return {**summary, "db": mask(str(summary.get("db", "")))}
 
 
 def _print_sharded(s: dict) -> None:
@@ -691,11 +703,14 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     """Migrate a database an older talkwatch wrote (readers refuse it): 0, 2 not a talkwatch database, 3, 4."""
     import duckdb
 
-    from storage.db import DatabaseBusy, DatabaseRefused, upgrade
+    from storage.backend import is_lake_url
+    from storage.db import DatabaseBusy, DatabaseRefused, describe_database, upgrade
 
     prog = "talkwatch upgrade"
     try:
         applied = upgrade(args.db, timeout=args.lock_timeout)
+        # a DuckLake URL without its password (it was printed as given); a file as it was given, as before
+        where = describe_database(args.db) if is_lake_url(args.db) else args.db
     except (FileNotFoundError, DatabaseRefused) as exc:
         return fail(prog, exc, EXIT_BAD_INPUT)
     except DatabaseBusy as exc:
@@ -703,9 +718,9 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     except (OSError, duckdb.Error) as exc:  # each migration is its own transaction: the failed one left nothing
         return fail(prog, f"upgrade failed: {exc}", EXIT_STORAGE)
     if applied:
-        print(f"upgraded {args.db}: applied {', '.join(applied)}")
+        print(f"upgraded {where}: applied {', '.join(applied)}")
     else:
-        print(f"{args.db} is up to date")
+        print(f"{where} is up to date")
     return 0
 
 

@@ -190,8 +190,9 @@ def _markdown(summary: dict) -> str:
 
 @flow(name="ingest-sharded", log_prints=False)
 def ingest_sharded(sources: str = DEFAULT_SOURCES, topic: str = DEFAULT_TOPIC, db: str = DEFAULT_DB,
-                   shards: int = 4, only: list[str] | None = None, spider_settings: dict[str, str] | None = None,
-                   due_only: bool = False, report: str | None = None, deployment: str = SHARD_DEPLOYMENT,
+                   shards: int = 4, only: list[str] | None = None,
+                   spider_settings: dict[str, str | int | float | bool] | None = None, due_only: bool = False,
+                   report: str | None = None, deployment: str = SHARD_DEPLOYMENT,
                    storage_limit: str = DEFAULT_LIMIT, storage_slots: int | None = None,
                    silence_s: float | None = None, crash_retries: int | None = None, poll_s: float = 2.0,
                    timeout_s: float | None = None) -> dict[str, Any]:
