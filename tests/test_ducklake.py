@@ -526,7 +526,7 @@ def test_a_password_in_the_url_is_never_printed_by_upgrade_or_a_sharded_summary(
 
 def test_a_postgresql_database_holding_other_tables_gets_no_new_lake(pgdb, tmp_path):
     """A URL naming the wrong database (Prefect's, an application's): a run, a flow's writer and the check before
-    a run wrote some twenty ducklake_* tables beside the tables already there. Refused (2), nothing created."""
+    a run wrote DuckLake's 41 catalog tables beside the tables already there. Refused (2), nothing created."""
     pgdb_tools.execute(pgdb, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
     url = pgdb_tools.lake_url(pgdb, str(tmp_path / "lake"))
     said = r"holds other tables \(public\.customers\) and no DuckLake: a new DuckLake goes into a database of its own"
