@@ -339,10 +339,7 @@ class DuckLake:
         """
         con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
         try:
-            p = extension_path("duckdb_extension_postgres_scanner", "postgres_scanner")
-            if p is None:
-                return  # _attach says which wheel is missing
-            con.execute(f"LOAD {_literal(str(p))}")
+            self._load_extension(con, "duckdb_extension_postgres_scanner", "postgres_scanner")
             try:
                 con.execute(f"ATTACH {_literal(self._conninfo())} AS pg (TYPE postgres, READ_ONLY)")
                 names = [name for (name,) in con.execute(sql("queries/postgres_tables")).fetchall()]
@@ -362,12 +359,17 @@ class DuckLake:
         if self.spec.data and _SCHEME.match(self.spec.data):
             wanted.append(("duckdb_extension_httpfs", "httpfs"))
         for package, name in wanted:
-            p = extension_path(package, name)
-            if p is None:
-                pip = package.replace("_", "-")
-                raise DatabaseRefused(f"the DuckDB {name} extension is missing, which {self.describe()} needs: "
-                                      f"pip install {pip}=={duckdb.__version__}")
-            con.execute(f"LOAD {_literal(str(p))}")
+            self._load_extension(con, package, name)
+
+    def _load_extension(self, con: duckdb.DuckDBPyConnection, package: str, name: str) -> None:
+        """LOAD one extension from its wheel (extensions cannot be downloaded); DatabaseRefused naming the wheel
+        to install when it is missing."""
+        p = extension_path(package, name)
+        if p is None:
+            pip = package.replace("_", "-")
+            raise DatabaseRefused(f"the DuckDB {name} extension is missing, which {self.describe()} needs: "
+                                  f"pip install {pip}=={duckdb.__version__}")
+        con.execute(f"LOAD {_literal(str(p))}")
 
     def _conninfo(self) -> str:
         """The connection string, with a connect timeout unless it has one: an unreachable host answers in seconds."""
